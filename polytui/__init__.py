@@ -1,0 +1,3 @@
+"""polytui: review PolyAI conversations in the terminal."""
+
+__version__ = "0.1.0"

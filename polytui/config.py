@@ -1,0 +1,264 @@
+"""Settings: command-line flags > environment > TOML config file (with named profiles).
+
+The config file lives in the platformdirs user config dir (``polytui config path`` prints it):
+
+    # ~/.config/polytui/config.toml
+    api_key = "..."            # or env POLYAI_API_KEY
+    agent = "PROJECT-1234"     # or env POLYAI_AGENT_ID / --agent
+    region = "us"              # us | eu | uk | studio (also us-1, euw-1, uk-1)
+    account = "ACCOUNT-1"      # optional: used for Studio links
+    default_profile = "eu-bank"
+
+    [latency]                  # colour thresholds in seconds
+    good = 1.5
+    warn = 3.0
+
+    [profiles.eu-bank]
+    agent = "PROJECT-9"
+    region = "eu"
+    api_key = "..."
+
+Paths are functions, never computed at import time; POLYTUI_CONFIG_DIR and POLYTUI_DATA_DIR
+override them (the demo and the tests point them at throwaway directories).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, UsageError
+
+APP_NAME = "polytui"
+
+REGION_HOSTS = {
+    "us": "https://api.us.poly.ai",
+    "eu": "https://api.eu.poly.ai",
+    "uk": "https://api.uk.poly.ai",
+    "studio": "https://api.studio.poly.ai",
+}
+REGION_ALIASES = {
+    "us": "us",
+    "us-1": "us",
+    "eu": "eu",
+    "euw": "eu",
+    "euw-1": "eu",
+    "eu-1": "eu",
+    "uk": "uk",
+    "uk-1": "uk",
+    "studio": "studio",
+}
+DEFAULT_REGION = "us"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_LATENCY_GOOD = 1.5
+DEFAULT_LATENCY_WARN = 3.0
+
+
+def config_dir() -> Path:
+    override = os.environ.get("POLYTUI_CONFIG_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("POLYTUI_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def normalise_region(value: str) -> str:
+    key = value.strip().lower()
+    if key not in REGION_ALIASES:
+        choices = ", ".join(sorted(REGION_HOSTS))
+        raise UsageError(f"Unknown region {value!r}: use one of {choices} (or us-1, euw-1, uk-1).")
+    return REGION_ALIASES[key]
+
+
+def check_base_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"The base URL {value!r} is not an http(s) URL.")
+    return value.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command or the app needs to know, resolved once."""
+
+    api_key: str | None = field(default=None, repr=False)
+    agent: str | None = None
+    region: str = DEFAULT_REGION
+    base_url_override: str | None = None
+    account: str | None = None
+    offline: bool = False
+    refresh: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    profile: str | None = None
+    debug: bool = False
+    latency_good: float = DEFAULT_LATENCY_GOOD
+    latency_warn: float = DEFAULT_LATENCY_WARN
+    data_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.base_url_override or REGION_HOSTS[self.region]
+
+    @property
+    def host(self) -> str:
+        """The origin's host name, stored beside each conversation."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def data_root(self) -> Path:
+        return self.data_path or data_dir()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_root / "polytui.sqlite3"
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def studio_url(self, conversation_id: str, account: str | None = None, project: str | None = None) -> str | None:
+        account = account or self.account
+        project = project or self.agent
+        if not (account and project):
+            return None
+        from urllib.parse import quote
+
+        region = "us" if self.region == "studio" else self.region
+        return (
+            f"https://studio.{region}.poly.ai/{quote(account, safe='')}/{quote(project, safe='')}"
+            f"/conversations/{quote(conversation_id, safe='')}"
+        )
+
+
+def read_config_file(path: Path | None = None) -> dict[str, Any]:
+    """The config file as a dict ({} when absent). A key readable by others draws a warning."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror or exc}.") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+    if _holds_key(data):
+        _warn_if_readable(path)
+    return data
+
+
+def _holds_key(data: Mapping[str, Any]) -> bool:
+    if data.get("api_key"):
+        return True
+    profiles = data.get("profiles")
+    return isinstance(profiles, dict) and any(
+        isinstance(p, dict) and p.get("api_key") for p in profiles.values()
+    )
+
+
+def _warn_if_readable(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"polytui: warning: {path} holds an API key and other users can read it; "
+            f"run: chmod 600 {path}",
+            file=sys.stderr,
+        )
+
+
+def _pick_profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+    profiles = data.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        raise ConfigError("The config file's [profiles] must be a table of tables.")
+    if name is None:
+        return {}
+    if name not in profiles or not isinstance(profiles[name], dict):
+        known = ", ".join(sorted(profiles)) or "none defined"
+        raise ConfigError(f"No profile named {name!r} in the config file (profiles: {known}).")
+    return dict(profiles[name])
+
+
+def _as_float(value: Any, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be a number of seconds, not {value!r}.") from None
+    if not number > 0:
+        raise ConfigError(f"{what} must be greater than zero.")
+    return number
+
+
+def resolve_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    file_data: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge flags > environment > profile > config file top level > defaults.
+
+    ``flags`` holds only the options given on the command line (absent or None = not given).
+    """
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = os.environ if env is None else env
+    if file_data is None:
+        file_data = read_config_file()
+    profile_name = flags.get("profile") or env.get("POLYTUI_PROFILE") or file_data.get("default_profile")
+    profile = _pick_profile(file_data, profile_name)
+
+    def pick(flag: str, env_name: str | None, key: str) -> Any:
+        if flag in flags:
+            return flags[flag]
+        if env_name and env.get(env_name):
+            return env[env_name]
+        if key in profile:
+            return profile[key]
+        return file_data.get(key)
+
+    region_value = pick("region", "POLYAI_REGION", "region") or DEFAULT_REGION
+    region = normalise_region(str(region_value))
+    base_url = pick("base_url", "POLYAI_BASE_URL", "base_url")
+    timeout_value = pick("timeout", "POLYTUI_TIMEOUT", "timeout")
+    latency = {**(file_data.get("latency") or {}), **(profile.get("latency") or {})}
+    good = _as_float(latency.get("good", DEFAULT_LATENCY_GOOD), "latency.good")
+    warn = _as_float(latency.get("warn", DEFAULT_LATENCY_WARN), "latency.warn")
+    if warn < good:
+        raise ConfigError("latency.warn must not be smaller than latency.good.")
+    api_key = pick("api_key", "POLYAI_API_KEY", "api_key")
+    agent = pick("agent", "POLYAI_AGENT_ID", "agent")
+    return Settings(
+        api_key=str(api_key).strip() or None if api_key else None,
+        agent=str(agent).strip() or None if agent else None,
+        region=region,
+        base_url_override=check_base_url(str(base_url)) if base_url else None,
+        account=(str(pick("account", "POLYAI_ACCOUNT_ID", "account") or "") or None),
+        offline=bool(flags.get("offline", False)),
+        refresh=bool(flags.get("refresh", False)),
+        timeout=_as_float(timeout_value, "--timeout") if timeout_value is not None else DEFAULT_TIMEOUT,
+        profile=profile_name,
+        debug=bool(flags.get("debug", False)),
+        latency_good=good,
+        latency_warn=warn,
+    )

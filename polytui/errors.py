@@ -1,0 +1,83 @@
+"""One exception family for everything a user can cause or meet.
+
+Each error carries a plain one-sentence message and the process exit code the CLI uses.
+The CLI prints ``polytui: <message>`` on stderr; the app shows the same message in a notice.
+
+Exit codes (documented in the README):
+
+    0  ok
+    1  anything unexpected, or a local failure (store or file could not be written)
+    2  usage: bad arguments, a malformed ID or option, a bad config file
+    3  not found: the API answered 404, or the call is not stored and --offline was given
+    4  auth: no API key, or the API answered 401 / 403
+    5  API or network failure after retries: 5xx, timeouts, refused connections, bad bodies
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_AUTH = 4
+EXIT_API = 5
+
+
+class PolytuiError(Exception):
+    """Base of every error polytui reports to a user.
+
+    ``message`` is one plain sentence (no trailing newline, no traceback). API errors add the
+    HTTP status and the ``X-PolyAI-Correlation-Id`` so support can find the request.
+    """
+
+    exit_code = EXIT_UNEXPECTED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.correlation_id = correlation_id
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.correlation_id:
+            text = f"{text} (correlation id {self.correlation_id})"
+        return text
+
+
+class UsageError(PolytuiError):
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """The config file is unreadable or invalid."""
+
+
+class NotFoundError(PolytuiError):
+    exit_code = EXIT_NOT_FOUND
+
+
+class AuthError(PolytuiError):
+    exit_code = EXIT_AUTH
+
+
+class ApiError(PolytuiError):
+    """The API or the network failed (after retries), or answered something we cannot read."""
+
+    exit_code = EXIT_API
+
+
+class BadPayloadError(ApiError):
+    """The body was not JSON, was truncated, too large, or did not match the conversation schema."""
+
+
+class StoreError(PolytuiError):
+    """The local store could not be read or written (full disk, read-only directory, ...)."""
+
+    exit_code = EXIT_UNEXPECTED

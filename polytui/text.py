@@ -1,0 +1,90 @@
+"""The one text sanitiser. Every string that came from the API goes through ``clean`` before it
+reaches a terminal, a Textual widget or an export.
+
+What it does:
+- C0 control characters (except newline, and tab which becomes spaces) and DEL become their
+  visible Unicode "control pictures" (ESC -> U+241B), so CSI / OSC sequences (screen clears,
+  OSC 52 clipboard writes, OSC 8 links) are shown, never executed.
+- C1 controls (U+0080-U+009F, e.g. U+009B which some terminals read as CSI) become U+FFFD.
+- Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) and other invisible
+  format characters that can disguise text become U+FFFD; joiners (ZWJ/ZWNJ) are kept because
+  scripts and emoji need them.
+- Unicode line/paragraph separators and the odd line breaks Python's ``splitlines`` honours
+  become plain newlines (or spaces when ``newlines=False``); CR LF and lone CR become newline.
+- Lone surrogates (from JSON such as "\\ud800") become U+FFFD so encoding never fails.
+
+Markup is not this function's business: callers never parse API text as markup (Textual
+``Content``/rich ``Text`` are built from it as plain text).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+REPLACEMENT = "\ufffd"
+TAB_WIDTH = 4
+
+_C0_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
+_C0_PICTURES[0x7F] = "\u2421"  # DEL
+
+_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+_KEEP_FORMAT = {0x200C, 0x200D}  # ZWNJ, ZWJ
+
+# Everything that is not plainly safe printable text; checked quickly before the slow path.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f\t\r\x85]"
+)
+
+
+def _translate_char(ch: str, newlines: bool) -> str:
+    code = ord(ch)
+    if ch == "\n":
+        return "\n" if newlines else " "
+    if ch == "\t":
+        return " " * TAB_WIDTH
+    if ch in ("\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"):
+        return "\n" if newlines else " "
+    if code < 0x20 or code == 0x7F:
+        return _C0_PICTURES[code]
+    if 0x80 <= code <= 0x9F:
+        return REPLACEMENT
+    if 0xD800 <= code <= 0xDFFF:
+        return REPLACEMENT
+    if code in _BIDI:
+        return REPLACEMENT
+    if code in _KEEP_FORMAT:
+        return ch
+    if unicodedata.category(ch) == "Cf":
+        return REPLACEMENT
+    return ch
+
+
+def clean(value: object, *, newlines: bool = True) -> str:
+    """Return ``value`` as text that is safe to show in a terminal.
+
+    ``None`` becomes "". With ``newlines=False`` the result is a single line.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not newlines and "\n" in text:
+        text = text.replace("\n", " ")
+    if not _UNSAFE.search(text):
+        return text
+    return "".join(
+        _translate_char(ch, newlines) if _UNSAFE.match(ch) else ch for ch in text
+    )
+
+
+def clean_line(value: object) -> str:
+    """``clean`` for single-line contexts (table cells, headers, CSV-free labels)."""
+    return clean(value, newlines=False)
+
+
+def is_clean(text: str) -> bool:
+    """True when ``text`` contains nothing ``clean`` would change (used by tests and asserts)."""
+    return clean(text) == text
