@@ -136,7 +136,9 @@ class Settings:
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
-    def studio_url(self, conversation_id: str, account: str | None = None, project: str | None = None) -> str | None:
+    def studio_url(
+        self, conversation_id: str, account: str | None = None, project: str | None = None
+    ) -> str | None:
         account = account or self.account
         project = project or self.agent
         if not (account and project):
@@ -225,7 +227,9 @@ def resolve_settings(
     env = os.environ if env is None else env
     if file_data is None:
         file_data = read_config_file()
-    profile_name = flags.get("profile") or env.get("POLYTUI_PROFILE") or file_data.get("default_profile")
+    profile_name = (
+        flags.get("profile") or env.get("POLYTUI_PROFILE") or file_data.get("default_profile")
+    )
     profile = _pick_profile(file_data, profile_name)
 
     def pick(flag: str, env_name: str | None, key: str) -> Any:
@@ -256,7 +260,9 @@ def resolve_settings(
         account=(str(pick("account", "POLYAI_ACCOUNT_ID", "account") or "") or None),
         offline=bool(flags.get("offline", False)),
         refresh=bool(flags.get("refresh", False)),
-        timeout=_as_float(timeout_value, "--timeout") if timeout_value is not None else DEFAULT_TIMEOUT,
+        timeout=_as_float(timeout_value, "--timeout")
+        if timeout_value is not None
+        else DEFAULT_TIMEOUT,
         profile=profile_name,
         debug=bool(flags.get("debug", False)),
         latency_good=good,

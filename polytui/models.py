@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -169,7 +169,9 @@ class Conversation(_ApiModel):
         try:
             data = json.loads(body)
         except (ValueError, RecursionError) as exc:
-            raise BadPayloadError(f"The API answered with a body that is not valid JSON ({_short(exc)}).") from None
+            raise BadPayloadError(
+                f"The API answered with a body that is not valid JSON ({_short(exc)})."
+            ) from None
         return cls.from_data(data)
 
     @classmethod
@@ -232,7 +234,9 @@ class Conversation(_ApiModel):
         start = self.start
         if start is None:
             return None
-        when = parse_datetime(turn.user_input_datetime) or parse_datetime(turn.agent_response_datetime)
+        when = parse_datetime(turn.user_input_datetime) or parse_datetime(
+            turn.agent_response_datetime
+        )
         if when is None:
             return None
         try:
@@ -253,7 +257,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 

@@ -75,9 +75,7 @@ def clean(value: object, *, newlines: bool = True) -> str:
         text = text.replace("\n", " ")
     if not _UNSAFE.search(text):
         return text
-    return "".join(
-        _translate_char(ch, newlines) if _UNSAFE.match(ch) else ch for ch in text
-    )
+    return "".join(_translate_char(ch, newlines) if _UNSAFE.match(ch) else ch for ch in text)
 
 
 def clean_line(value: object) -> str:

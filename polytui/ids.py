@@ -1,0 +1,80 @@
+"""Conversation IDs and Studio links: checked without importing anything heavy.
+
+IDs are not over-validated (Twilio call SIDs look like ``CA`` + 32 hex, chat IDs differ), but an
+ID that could escape the URL path or is plainly not an ID is refused with a message. Whatever is
+accepted is percent-encoded into a single path segment by the client.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from .errors import UsageError
+
+MAX_ID_LENGTH = 512
+
+_STUDIO_HOST = re.compile(r"^studio\.(?P<region>[a-z0-9-]+)\.poly\.ai$", re.IGNORECASE)
+
+
+def _preview(value: str) -> str:
+    shown = "".join("?" if _unsafe(ch) else ch for ch in value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _unsafe(ch: str) -> bool:
+    """Control characters, lone surrogates (``quote`` cannot encode them) and line separators."""
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029"
+
+
+def check_id_segment(value: str, what: str = "conversation ID") -> str:
+    """Return the stripped ID (conversation or agent), or raise UsageError (exit 2) saying what
+    is wrong with it. Whatever passes is percent-encoded into one URL path segment."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise UsageError(f"The {what} is empty.")
+    if text in (".", ".."):
+        raise UsageError(f"{text!r} is not a valid {what}.")
+    if len(text) > MAX_ID_LENGTH:
+        raise UsageError(
+            f"The {what} is {len(text):,} characters long; IDs are at most {MAX_ID_LENGTH} characters."
+        )
+    if any(_unsafe(ch) for ch in text):
+        raise UsageError(f"The {what} {_preview(text)!r} contains control characters.")
+    return text
+
+
+def validate_conversation_id(value: str) -> str:
+    return check_id_segment(value, "conversation ID")
+
+
+@dataclass(frozen=True)
+class StudioLink:
+    region: str
+    account: str
+    project: str
+    conversation_id: str
+
+
+def parse_studio_url(value: str) -> StudioLink | None:
+    """Understand a pasted Studio URL
+    ``https://studio.{region}.poly.ai/{account}/{project}/conversations/{id}``; None otherwise."""
+    text = value.strip()
+    if "://" not in text:
+        return None
+    parts = urlsplit(text)
+    match = _STUDIO_HOST.match(parts.hostname or "")
+    if parts.scheme not in ("http", "https") or not match:
+        return None
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segments) < 4 or segments[2] != "conversations":
+        return None
+    account, project, _, conversation_id = segments[:4]
+    return StudioLink(
+        region=match.group("region").lower(),
+        account=account,
+        project=project,
+        conversation_id=validate_conversation_id(conversation_id),
+    )
