@@ -1,0 +1,25 @@
+"""The on-disk store: conversations as fetched, reviewer notes, full-text search (SQLite).
+
+All of polytui's SQL lives in this package, behind ``Store``; a shared server-side store can
+replace it by implementing the same methods."""
+
+from .records import (
+    SNIPPET_CLOSE,
+    SNIPPET_OPEN,
+    ConversationRow,
+    SearchHit,
+    StoredConversation,
+)
+from .schema import SCHEMA_VERSION
+from .store import ORDER_COLUMNS, Store
+
+__all__ = [
+    "ORDER_COLUMNS",
+    "SCHEMA_VERSION",
+    "SNIPPET_CLOSE",
+    "SNIPPET_OPEN",
+    "ConversationRow",
+    "SearchHit",
+    "Store",
+    "StoredConversation",
+]

@@ -1,0 +1,89 @@
+"""Reviewer notes: checks and SQL (run inside the Store's transactions)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ..errors import NotFoundError, UsageError
+from ..models import NOTE_LABELS, Note
+from .index import drop_documents, index_note
+from .records import from_db_time, to_db_time, utc_now
+
+SELECT = "SELECT id, agent, conversation_id, turn, text, label, created_at, updated_at FROM notes"
+
+
+def check(turn: int | None, text: str, label: str | None) -> str:
+    """The note's text as stored (stripped); UsageError for a bad turn, label or empty note."""
+    if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int) or turn < 1):
+        raise UsageError(f"A note's turn must be a turn number from 1 up, not {turn!r}.")
+    if label is not None and label not in NOTE_LABELS:
+        choices = ", ".join(NOTE_LABELS)
+        raise UsageError(f"Unknown note label {label!r}: use one of {choices}.")
+    text = text.strip()
+    if not text and label is None:
+        raise UsageError("A note needs some text or a label.")
+    return text
+
+
+def from_row(row: tuple[Any, ...]) -> Note:
+    note_id, agent, conversation_id, turn, text, label, created, updated = row
+    return Note(
+        id=note_id,
+        agent=agent,
+        conversation_id=conversation_id,
+        turn=turn,
+        text=text,
+        label=label,
+        created_at=from_db_time(created),
+        updated_at=from_db_time(updated),
+    )
+
+
+def get(conn: sqlite3.Connection, note_id: int | None) -> Note:
+    row = conn.execute(f"{SELECT} WHERE id = ?", (note_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"There is no note with the id {note_id}.")
+    return from_row(row)
+
+
+def add(
+    conn: sqlite3.Connection,
+    agent: str,
+    conversation_id: str,
+    turn: int | None,
+    text: str,
+    label: str | None,
+) -> Note:
+    now = to_db_time(utc_now())
+    cursor = conn.execute(
+        "INSERT INTO notes (agent, conversation_id, turn, text, label, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (agent, conversation_id, turn, check(turn, text, label), label, now, now),
+    )
+    note = get(conn, cursor.lastrowid)
+    index_note(conn, note)
+    return note
+
+
+def update(conn: sqlite3.Connection, note_id: int, text: str, label: str | None) -> Note:
+    old = get(conn, note_id)
+    conn.execute(
+        "UPDATE notes SET text = ?, label = ?, updated_at = ? WHERE id = ?",
+        (check(old.turn, text, label), label, to_db_time(utc_now()), note_id),
+    )
+    note = get(conn, note_id)
+    index_note(conn, note)
+    return note
+
+
+def delete(conn: sqlite3.Connection, note_id: int) -> None:
+    get(conn, note_id)
+    drop_documents(conn, "note_id = ?", (note_id,))
+    conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+
+
+def prune(conn: sqlite3.Connection, cutoff: str) -> int:
+    """Delete the notes last changed before ``cutoff`` (a stored time); returns how many."""
+    drop_documents(conn, "note_id IN (SELECT id FROM notes WHERE updated_at < ?)", (cutoff,))
+    return conn.execute("DELETE FROM notes WHERE updated_at < ?", (cutoff,)).rowcount

@@ -1,0 +1,135 @@
+"""What the store hands out (StoredConversation, ConversationRow, SearchHit) and what it
+derives from a Conversation when storing it (listing columns, searchable documents)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..models import Conversation
+from ..text import clean_line
+
+SNIPPET_OPEN = "\x02"  # wraps matched words in SearchHit.snippet; callers turn them into highlights
+SNIPPET_CLOSE = "\x03"
+
+FIELDS = ("caller", "agent", "translation", "summary", "note")
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    agent: str
+    conversation_id: str
+    host: str
+    raw: str  # the exact JSON text received
+    fetched_at: datetime  # aware, UTC
+    in_progress: bool
+
+    def conversation(self) -> Conversation:
+        return Conversation.from_json_bytes(self.raw)
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One line of the cached-call browser and of ``polytui cache list``.
+
+    Text columns (channel, tags, summary) are already single-line and sanitised."""
+
+    agent: str
+    conversation_id: str
+    started_at: str | None
+    channel: str | None
+    duration: float | None
+    turn_count: int
+    handoff: bool | None
+    poly_score: float | None
+    tags: tuple[str, ...]
+    summary: str
+    fetched_at: datetime
+    host: str
+    in_progress: bool
+    max_latency: float | None
+    note_count: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    agent: str
+    conversation_id: str
+    turn: int | None  # 1-based turn number; None = the summary or a note on the whole call
+    field: str  # one of FIELDS
+    snippet: str  # sanitised single-line excerpt, matches wrapped in SNIPPET_OPEN/SNIPPET_CLOSE
+    rank: float  # bm25 as SQLite reports it: the smaller (more negative), the better the match
+    started_at: str | None
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db_time(value: datetime) -> str:
+    """Fixed-width ISO 8601 in UTC, so that text order is time order (naive means UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+# -- derived from a conversation --------------------------------------------------------------
+
+
+def listing_values(conv: Conversation) -> dict[str, Any]:
+    """The listing columns of the conversations table for ``conv``."""
+    start = conv.start
+    summary = conv.summary
+    latencies = conv.latencies()
+    return {
+        "started_at": clean_line(conv.started_at or conv.created_at) or None,
+        "start_key": to_db_time(start) if start else None,
+        "channel": clean_line(conv.channel) or None,
+        "duration": conv.call_seconds,
+        "turn_count": len(conv.turn_list),
+        "handoff": None if conv.handoff is None else int(conv.handoff),
+        "poly_score": None if conv.poly_score is None else float(conv.poly_score),
+        "tags": json.dumps([clean_line(tag) for tag in conv.tag_list], ensure_ascii=False),
+        "summary": clean_line(summary.one_line) if summary else "",
+        "max_latency": max(latencies) if latencies else None,
+        "in_progress": int(conv.live),
+    }
+
+
+def _join(*parts: str | None) -> str:
+    return " ".join(clean_line(part) for part in parts if part)
+
+
+# A searchable unit: (turn, kind, caller, agent, translation, summary, note); the last five
+# are the columns of the full-text index, named as SearchHit.field.
+Document = tuple[int | None, str, str, str, str, str, str]
+
+
+def search_documents(conv: Conversation) -> list[Document]:
+    """Searchable units of ``conv``: one per turn with any text (caller words and DTMF, agent
+    words, translations of either), one for the summary and one for the API's note.
+
+    Text is sanitised to one line, so the snippet markers (control characters) can never come
+    from the conversation itself."""
+    docs: list[Document] = []
+    for number, turn in enumerate(conv.turn_list, start=1):
+        caller = _join(turn.user_input, turn.user_input_dtmf)
+        agent = _join(turn.agent_response)
+        translation = _join(turn.translated_user_input, turn.english_agent_response)
+        if caller or agent or translation:
+            docs.append((number, "turn", caller, agent, translation, "", ""))
+    summary = conv.summary
+    if summary and summary.one_line.strip():
+        docs.append((None, "summary", "", "", "", _join(summary.heading, summary.content), ""))
+    if conv.note and conv.note.strip():
+        docs.append((None, "api_note", "", "", "", "", _join(conv.note)))
+    return docs

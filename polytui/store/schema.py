@@ -1,0 +1,121 @@
+"""The store's schema as an ordered list of migrations.
+
+``PRAGMA user_version`` holds how many migrations a database has had. To change the schema,
+append a new tuple of statements to ``MIGRATIONS`` (never edit one that has shipped): a store
+at version N gets migrations N+1.. applied in one transaction the next time it is opened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Migration 1: conversations with their listing columns, reviewer notes, full-text search.
+#
+# search_docs holds the text of every searchable unit (a turn, a summary, the API's note, a
+# reviewer note) of the conversation (agent_id, conversation_id); search_index is an FTS5 index
+# over it ("external content"), kept in step by the code in store.py. Rows of reviewer notes
+# carry note_id; all other rows belong to a stored conversation and go when it goes. Notes do
+# not reference conversations: they outlive the stored copy.
+_V1 = (
+    """
+    CREATE TABLE conversations (
+        agent           TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        host            TEXT NOT NULL,
+        fetched_at      TEXT NOT NULL,          -- ISO 8601 UTC, fixed width (sorts as text)
+        started_at      TEXT,                   -- as the API sent it (startedAt, else createdAt)
+        start_key       TEXT,                   -- started_at normalised to UTC, for sorting
+        channel         TEXT,
+        duration        REAL,
+        turn_count      INTEGER NOT NULL,
+        handoff         INTEGER,
+        poly_score      REAL,
+        tags            TEXT NOT NULL,          -- JSON array of strings
+        summary         TEXT NOT NULL,
+        max_latency     REAL,
+        in_progress     INTEGER NOT NULL,
+        raw             TEXT NOT NULL,          -- the JSON text exactly as received; kept last
+        PRIMARY KEY (agent, conversation_id)
+    )
+    """,
+    "CREATE INDEX conversations_fetched ON conversations (fetched_at)",
+    "CREATE INDEX conversations_id ON conversations (conversation_id, fetched_at)",
+    """
+    CREATE TABLE notes (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent           TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        turn            INTEGER CHECK (turn IS NULL OR turn >= 1),
+        text            TEXT NOT NULL,
+        label           TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX notes_conversation ON notes (conversation_id, agent, turn)",
+    """
+    CREATE TABLE search_docs (
+        id              INTEGER PRIMARY KEY,
+        agent_id        TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        turn            INTEGER,
+        kind            TEXT NOT NULL CHECK (kind IN ('turn', 'summary', 'api_note', 'note')),
+        note_id         INTEGER REFERENCES notes (id),
+        caller          TEXT NOT NULL DEFAULT '',
+        agent           TEXT NOT NULL DEFAULT '',
+        translation     TEXT NOT NULL DEFAULT '',
+        summary         TEXT NOT NULL DEFAULT '',
+        note            TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX search_docs_conversation ON search_docs (conversation_id, agent_id)",
+    "CREATE INDEX search_docs_note ON search_docs (note_id) WHERE note_id IS NOT NULL",
+    # The column names are the SearchHit fields, so "agent: refund" searches agent turns only.
+    """
+    CREATE VIRTUAL TABLE search_index USING fts5 (
+        caller, agent, translation, summary, note,
+        content = 'search_docs', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class NewerSchemaError(Exception):
+    """The database was written by a newer polytui (its user_version is beyond ours)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to ``SCHEMA_VERSION``; a no-op (one PRAGMA) when it already is.
+
+    Runs in one IMMEDIATE transaction and re-reads the version inside it, so two processes
+    opening a new store at once apply each migration exactly once.
+    """
+    if user_version(conn) == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = user_version(conn)
+        if current > SCHEMA_VERSION:
+            raise NewerSchemaError(current)
+        for statements in MIGRATIONS[current:]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,360 @@
+"""The Store: every conversation fetched, the reviewers' notes, and a full-text index over both,
+in one SQLite file. All SQL of polytui lives in this package, behind this one class."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import StoreError, UsageError
+from ..models import Conversation, Note
+from ..text import clean_line
+from . import notes
+from .connection import is_corrupt, move_aside, open_database, retry_busy, store_error
+from .index import (
+    drop_all_conversation_documents,
+    drop_conversations,
+    index_conversation,
+)
+from .records import (
+    ConversationRow,
+    SearchHit,
+    StoredConversation,
+    from_db_time,
+    listing_values,
+    search_documents,
+    to_db_time,
+    utc_now,
+)
+from .search import run_search
+
+T = TypeVar("T")
+
+ORDER_COLUMNS = {
+    "started_at": "c.start_key",
+    "conversation_id": "c.conversation_id COLLATE NOCASE",
+    "channel": "c.channel COLLATE NOCASE",
+    "duration": "c.duration",
+    "turn_count": "c.turn_count",
+    "handoff": "c.handoff",
+    "poly_score": "c.poly_score",
+    "max_latency": "c.max_latency",
+    "tags": "nullif(c.tags, '[]') COLLATE NOCASE",
+    "fetched_at": "c.fetched_at",
+    "note_count": "note_count",
+}
+
+_ROW_SQL = """
+SELECT c.agent, c.conversation_id, c.started_at, c.channel, c.duration, c.turn_count, c.handoff,
+       c.poly_score, c.tags, c.summary, c.fetched_at, c.host, c.in_progress, c.max_latency,
+       (SELECT count(*) FROM notes AS n
+        WHERE n.conversation_id = c.conversation_id AND n.agent = c.agent) AS note_count
+FROM conversations AS c
+"""
+_FILTER_COLUMNS = (
+    "c.conversation_id",
+    "c.summary",
+    "c.tags",
+    "c.channel",
+    "c.started_at",
+    "c.agent",
+)
+
+
+def _default_warn(message: str) -> None:
+    print(f"polytui: {message}", file=sys.stderr)
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _raw_text(raw: str | bytes, conversation: Conversation) -> str:
+    """``raw`` as text, checked to be the JSON of ``conversation``."""
+    name = clean_line(conversation.conversation_id)
+    try:
+        if isinstance(raw, (bytes, bytearray, memoryview)):
+            data = bytes(raw)
+            raw = data.decode(json.detect_encoding(data))
+        parsed = json.loads(raw)
+        raw.encode("utf-8")  # lone surrogates cannot be stored
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+        message = f"Cannot store the conversation {name}: its text is not valid JSON."
+        raise StoreError(message) from None
+    if not isinstance(parsed, dict) or parsed.get("conversationId") != conversation.conversation_id:
+        message = f"Cannot store the conversation {name}: the JSON text given is of another one."
+        raise StoreError(message)
+    return raw
+
+
+class Store:
+    """The local store at ``path`` (normally ``Settings.db_path``).
+
+    Safe to share between threads (one connection, serialised) and between processes (WAL,
+    a busy timeout, IMMEDIATE transactions, retries). A damaged file is moved aside, ``warn``
+    is told, and a new store starts; other failures raise StoreError with one sentence.
+    """
+
+    def __init__(self, path: Path, *, warn: Callable[[str], None] | None = None) -> None:
+        self.path = Path(path)
+        self._warn = warn or _default_warn
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = open_database(self.path, self._warn)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _run(self, operation: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        """Run ``operation`` (in an IMMEDIATE transaction when ``write``), retrying while
+        another process holds the lock and starting afresh once if the file turns out damaged."""
+        with self._lock:
+            for attempt in (1, 2):
+                conn = self._conn
+                if conn is None:
+                    raise StoreError(f"The store at {self.path} is closed.")
+                try:
+                    if write:
+                        return retry_busy(lambda: self._transaction(conn, operation))  # noqa: B023
+                    return retry_busy(lambda: operation(conn))  # noqa: B023
+                except sqlite3.DatabaseError as exc:
+                    if attempt == 1 and is_corrupt(exc):
+                        self._start_afresh(conn)
+                        continue
+                    raise store_error(self.path, "write to" if write else "read", exc) from None
+                except UnicodeEncodeError as exc:
+                    raise store_error(self.path, "write to" if write else "read", exc) from None
+            raise AssertionError("unreachable: the second attempt returns or raises")
+
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, operation: Callable[[sqlite3.Connection], T]) -> T:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = operation(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                # If ROLLBACK itself fails, SQLite rolls the journal back on the next open;
+                # the error worth reporting is the one that got us here.
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def _start_afresh(self, conn: sqlite3.Connection) -> None:
+        self._conn = None
+        move_aside(self.path, self._warn)  # before close(), which would delete the -wal
+        conn.close()
+        self._conn = open_database(self.path, self._warn)
+
+    # -- conversations ----------------------------------------------------------------------
+
+    def get(self, conversation_id: str, agent: str | None = None) -> StoredConversation | None:
+        """The stored copy of a conversation; with ``agent`` None, the newest fetched of any."""
+        sql = (
+            "SELECT agent, conversation_id, host, raw, fetched_at, in_progress "
+            "FROM conversations WHERE conversation_id = ? AND (? IS NULL OR agent = ?) "
+            "ORDER BY fetched_at DESC LIMIT 1"
+        )
+        row = self._run(
+            lambda c: c.execute(sql, (conversation_id, agent, agent)).fetchone(), write=False
+        )
+        if row is None:
+            return None
+        return StoredConversation(
+            agent=row[0],
+            conversation_id=row[1],
+            host=row[2],
+            raw=row[3],
+            fetched_at=from_db_time(row[4]),
+            in_progress=bool(row[5]),
+        )
+
+    def put(
+        self,
+        agent: str,
+        host: str,
+        raw: str | bytes,
+        conversation: Conversation,
+        fetched_at: datetime | None = None,
+    ) -> None:
+        """Store ``raw`` (the API's JSON text, kept exactly) as the copy of ``conversation``,
+        replacing any older copy and its search entries in one transaction."""
+        text = _raw_text(raw, conversation)
+        key = (agent, conversation.conversation_id)
+        values = {
+            **listing_values(conversation),
+            "agent": agent,
+            "conversation_id": conversation.conversation_id,
+            "host": host,
+            "fetched_at": to_db_time(fetched_at or utc_now()),
+            "raw": text,
+        }
+        names = ", ".join(values)
+        docs = search_documents(conversation)
+
+        def operation(conn: sqlite3.Connection) -> None:
+            drop_conversations(conn, "conversation_id = ? AND agent = ?", key[::-1])
+            conn.execute(
+                f"INSERT INTO conversations ({names}) "
+                f"VALUES ({', '.join(':' + name for name in values)})",
+                values,
+            )
+            index_conversation(conn, *key, docs)
+
+        self._run(operation, write=True)
+
+    def list(
+        self,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        limit: int | None = None,
+        offset: int = 0,
+        text_filter: str | None = None,
+    ) -> list[ConversationRow]:
+        """Listing rows. Empty values sort last either way; ``text_filter``'s words must each
+        appear (case-insensitively) in the ID, summary, tags, channel, start time or agent."""
+        if order_by not in ORDER_COLUMNS:
+            choices = ", ".join(ORDER_COLUMNS)
+            raise UsageError(f"Cannot sort conversations by {order_by!r}: use one of {choices}.")
+        if (limit is not None and limit < 0) or offset < 0:
+            raise UsageError("The limit and offset of a listing must not be negative.")
+        where, params = ["(? IS NULL OR c.agent = ?)"], [agent, agent]
+        for word in (text_filter or "").split():
+            matches = (f"{col} LIKE ? ESCAPE '\\'" for col in _FILTER_COLUMNS)
+            where.append(f"({' OR '.join(matches)})")
+            params.extend([_like(word)] * len(_FILTER_COLUMNS))
+        column, way = ORDER_COLUMNS[order_by], "DESC" if descending else "ASC"
+        sql = (
+            f"{_ROW_SQL} WHERE {' AND '.join(where)} "
+            f"ORDER BY ({column}) IS NULL, {column} {way}, c.conversation_id {way}, c.agent {way} "
+            "LIMIT ? OFFSET ?"
+        )
+        params.extend([-1 if limit is None else limit, offset])
+        rows = self._run(lambda c: c.execute(sql, params).fetchall(), write=False)
+        return [
+            ConversationRow(
+                agent=r[0],
+                conversation_id=r[1],
+                started_at=r[2],
+                channel=r[3],
+                duration=r[4],
+                turn_count=r[5],
+                handoff=None if r[6] is None else bool(r[6]),
+                poly_score=r[7],
+                tags=tuple(json.loads(r[8])),
+                summary=r[9],
+                fetched_at=from_db_time(r[10]),
+                host=r[11],
+                in_progress=bool(r[12]),
+                max_latency=r[13],
+                note_count=r[14],
+            )
+            for r in rows
+        ]
+
+    def count(self) -> int:
+        sql = "SELECT count(*) FROM conversations"
+        return self._run(lambda c: c.execute(sql).fetchone()[0], write=False)
+
+    def search(self, query: str, *, limit: int = 50, agent: str | None = None) -> list[SearchHit]:
+        """Best hits first (bm25) over turns, summaries, the API's notes and reviewer notes.
+        FTS5 syntax: words, "phrases", prefix*, AND/OR/NOT; anything SQLite refuses is retried
+        with each word taken literally."""
+        return self._run(lambda c: run_search(c, query, limit=limit, agent=agent), write=False)
+
+    def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int:
+        """Remove stored conversations (of every agent when ``agent`` is None); notes stay.
+        Returns how many stored copies were removed."""
+        ids = list(dict.fromkeys(conversation_ids))
+
+        def operation(conn: sqlite3.Connection) -> int:
+            where = "conversation_id = ? AND (? IS NULL OR agent = ?)"
+            return sum(drop_conversations(conn, where, (cid, agent, agent)) for cid in ids)
+
+        return self._run(operation, write=True)
+
+    def clear(self) -> int:
+        """Remove every stored conversation (notes stay); returns how many were removed."""
+
+        def operation(conn: sqlite3.Connection) -> int:
+            removed = conn.execute("DELETE FROM conversations").rowcount
+            drop_all_conversation_documents(conn)
+            return removed
+
+        return self._run(operation, write=True)
+
+    def prune(self, older_than: datetime, *, include_notes: bool = False) -> int:
+        """Remove conversations fetched before ``older_than`` and, with ``include_notes``, notes
+        last changed before it. Returns how many conversations and notes were removed."""
+        cutoff = (to_db_time(older_than),)
+
+        def operation(conn: sqlite3.Connection) -> int:
+            removed = drop_conversations(conn, "fetched_at < ?", cutoff)
+            if include_notes:
+                removed += notes.prune(conn, cutoff[0])
+            return removed
+
+        return self._run(operation, write=True)
+
+    # -- reviewer notes ---------------------------------------------------------------------
+
+    def add_note(
+        self,
+        agent: str,
+        conversation_id: str,
+        turn: int | None,
+        text: str,
+        label: str | None = None,
+    ) -> Note:
+        """Add a note on turn ``turn`` (1-based) or, with None, on the whole call. The label
+        must be one of ``models.NOTE_LABELS`` or None; a note needs text or a label."""
+        notes.check(turn, text, label)
+        return self._run(
+            lambda c: notes.add(c, agent, conversation_id, turn, text, label), write=True
+        )
+
+    def update_note(self, note_id: int, *, text: str, label: str | None) -> Note:
+        """Change a note's text and label (NotFoundError when there is no such note)."""
+        return self._run(lambda c: notes.update(c, note_id, text, label), write=True)
+
+    def delete_note(self, note_id: int) -> None:
+        """Delete a note (NotFoundError when there is no such note)."""
+        self._run(lambda c: notes.delete(c, note_id), write=True)
+
+    def notes_for(self, conversation_id: str, agent: str | None = None) -> list[Note]:
+        """Notes on one conversation: whole-call notes first, then by turn, then oldest first."""
+        sql = (
+            f"{notes.SELECT} WHERE conversation_id = ? AND (? IS NULL OR agent = ?) "
+            "ORDER BY turn, created_at, id"
+        )
+        return self._notes(sql, (conversation_id, agent, agent))
+
+    def all_notes(self) -> list[Note]:
+        """Every note, by agent, conversation, turn, then oldest first."""
+        order = "ORDER BY agent, conversation_id, turn, created_at, id"
+        return self._notes(f"{notes.SELECT} {order}", ())
+
+    def _notes(self, sql: str, params: tuple[Any, ...]) -> list[Note]:
+        rows = self._run(lambda c: c.execute(sql, params).fetchall(), write=False)
+        return [notes.from_row(row) for row in rows]
