@@ -1,0 +1,427 @@
+"""The one HTTP client: hosts, auth, timeouts, retries, redirects and error mapping.
+
+Everything polytui sends over the network goes through ``ApiClient`` (httpx, async).
+
+Policy, in one place:
+- The ``x-api-key`` header goes only to the configured origin (scheme, host, port). httpx's own
+  redirect following is off; up to ``MAX_REDIRECTS`` same-origin redirects are followed here, a
+  redirect to another origin is refused before anything is sent there, and a loop is an error.
+- Timeouts: httpx ``connect=min(10, t)``, ``read=write=pool=t`` with ``t = settings.timeout``, and
+  a total deadline of ``DEADLINE_FACTOR * t`` per attempt (every redirect hop and the whole body),
+  so a server that drips bytes just fast enough to dodge the read timeout still fails.
+- Retries: at most ``max_tries`` attempts, on connection errors, timeouts, broken or truncated
+  bodies and HTTP 429/500/502/503/504. The wait is ``Retry-After`` (seconds or HTTP-date, capped
+  at ``retry_after_cap``; honoured on 429 and 503) when sent, else full jitter:
+  ``uniform(0, min(backoff_cap, backoff_base * 2**(attempt - 1)))``. 400/401/403/404 never retry.
+  Each retry is announced: ``announce("HTTP 503 from <host>; retrying in 1.2 s (attempt 2 of 4)")``
+  (the default announcer prints it to stderr as ``polytui: ...``).
+- The body is streamed and its decoded bytes are capped at ``max_bytes`` (a gzip bomb stops
+  there); it must be UTF-8 JSON at most ``MAX_JSON_DEPTH`` levels deep holding a conversation.
+- Failures become ``polytui.errors`` classes with one sentence, the HTTP status and the
+  correlation id (``X-PolyAI-Correlation-Id``, else the envelope's ``error_id``). Text the API
+  sent is cleaned and shortened; HTML and the API key never reach a message.
+- With ``settings.debug`` each request is announced as ``GET <url> -> 200 in 34 ms (corr <id>)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import ssl
+import sys
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from . import __version__
+from .client_wire import (
+    Inflater,
+    error_envelope,
+    exception_chain,
+    retry_after_seconds,
+    short_text,
+    size_text,
+    status_phrase,
+    too_deep,
+)
+from .config import Settings, config_path
+from .errors import ApiError, AuthError, BadPayloadError, NotFoundError, PolytuiError, UsageError
+from .ids import check_id_segment as _check_segment
+from .ids import validate_conversation_id
+from .models import Conversation
+
+MAX_REDIRECTS = 5
+MAX_JSON_DEPTH = 200  # pydantic cannot serialise values nested deeper than ~255 levels
+DEADLINE_FACTOR = 2.0
+CONNECT_TIMEOUT_CAP = 10.0
+INFLATE_STEP = 1 << 20  # decoded bytes per zlib call: bounds the inflater's own buffers
+ERROR_BODY_CAP = 256 * 1024  # error bodies are read this far, then cut (no error)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CORRELATION_HEADER = "x-polyai-correlation-id"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A conversation as fetched, with the body exactly as received (decoded UTF-8)."""
+
+    conversation: Conversation
+    raw: str
+    correlation_id: str | None
+    host: str
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    correlation_id: str | None
+
+
+class _Retry(Exception):
+    """A failure worth another attempt; ``message`` (no full stop) is reported once they run out."""
+
+    def __init__(
+        self, label: str, message: str, reply: _Reply | None = None, wait: float | None = None
+    ) -> None:
+        super().__init__(label)
+        self.label, self.message, self.reply, self.wait = label, message, reply, wait
+
+
+def conversation_url(base_url: str, agent: str, conversation_id: str) -> str:
+    """``{base}/v1/agents/{agent}/conversations/{id}``, each ID one percent-encoded segment."""
+    return (
+        f"{base_url.rstrip('/')}/v1/agents/{quote(agent, safe='')}"
+        f"/conversations/{quote(conversation_id, safe='')}"
+    )
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    scheme = url.scheme.lower()
+    return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _print_announce(line: str) -> None:
+    print(f"polytui: {line}", file=sys.stderr, flush=True)
+
+
+class ApiClient:
+    """Fetches conversations from the PolyAI Conversations API (policy: the module docstring).
+
+    ``sleep`` is the coroutine used to wait between attempts (tests pass a recorder).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        announce: Callable[[str], None] | None = None,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_tries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        retry_after_cap: float = 30.0,
+        max_connections: int = 16,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self._announce = announce or _print_announce
+        self._max_bytes = max_bytes
+        self._max_tries = max(1, max_tries)
+        self._backoff = (backoff_base, backoff_cap)
+        self._retry_after_cap = retry_after_cap
+        self._sleep = sleep
+        self._random = random.Random()
+        t = settings.timeout
+        self._deadline = t * DEADLINE_FACTOR
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(connect=min(CONNECT_TIMEOUT_CAP, t), read=t, write=t, pool=t),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            headers={
+                "User-Agent": f"polytui/{__version__}",
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def host(self) -> str:
+        return self.settings.host
+
+    async def get_conversation(self, conversation_id: str, agent: str | None = None) -> Fetched:
+        """One conversation by ID (``agent`` None: ``settings.agent``), retried per the policy."""
+        cid = validate_conversation_id(conversation_id)
+        agent_id = self._agent(agent)
+        key = self._key()
+        try:
+            url = httpx.URL(conversation_url(self.settings.base_url, agent_id, cid))
+        except httpx.InvalidURL:
+            base = short_text(self.settings.base_url)
+            raise UsageError(f"The base URL {base!r} is not a valid URL.") from None
+        attempt = 1
+        while True:
+            try:
+                async with asyncio.timeout(self._deadline):
+                    return await self._attempt(url, key, cid, agent_id)
+            except TimeoutError:
+                retry = _Retry(
+                    "no complete answer in time",
+                    f"{self.host} did not send a complete answer within {self._deadline:g} s",
+                )
+            except _Retry as exc:
+                retry = exc
+            if attempt >= self._max_tries:
+                reply = retry.reply
+                raise ApiError(
+                    f"{retry.message}; gave up after {attempt} attempt{'s' * (attempt > 1)}.",
+                    status=reply.status if reply else None,
+                    correlation_id=reply.correlation_id if reply else None,
+                ) from None
+            delay = retry.wait
+            if delay is None:
+                base, cap = self._backoff
+                delay = self._random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+            attempt += 1
+            self._announce(
+                f"{retry.label} from {self.host}; retrying in {delay:.1f} s "
+                f"(attempt {attempt} of {self._max_tries})"
+            )
+            await self._sleep(delay)
+
+    def _agent(self, agent: str | None) -> str:
+        value = agent if agent is not None else self.settings.agent
+        if value is None or not value.strip():
+            raise UsageError(
+                f"No agent: pass --agent, set POLYAI_AGENT_ID or put agent in {config_path()}."
+            )
+        return _check_segment(value, "agent ID")
+
+    def _key(self) -> str:
+        key = (self.settings.api_key or "").strip()
+        if not key:
+            raise AuthError(f"No API key: set POLYAI_API_KEY or put api_key in {config_path()}.")
+        if not (key.isascii() and key.isprintable()):
+            raise AuthError(
+                "The API key holds characters no API key has; check POLYAI_API_KEY and "
+                f"{config_path()}."
+            )
+        return key
+
+    # -- one attempt: the request and its same-origin redirects ----------------------------
+
+    async def _attempt(self, url: httpx.URL, key: str, cid: str, agent: str) -> Fetched:
+        home, current, seen = _origin(url), url, {str(url)}
+        for _hop in range(MAX_REDIRECTS + 1):
+            reply = await self._send(current, key if _origin(current) == home else None)
+            if reply.status not in REDIRECT_STATUSES:
+                return self._interpret(reply, cid, agent)
+            kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
+            location = reply.headers.get("location", "").strip()
+            if not location:
+                said = status_phrase(reply.status)
+                raise ApiError(f"The API answered {said} with no Location.", **kw)
+            try:
+                target = current.join(location)
+                target_origin = _origin(target)
+            except (httpx.InvalidURL, ValueError):
+                bad = short_text(location, 100)
+                raise ApiError(f"The API redirected to an invalid address {bad!r}.", **kw) from None
+            if target_origin != home:
+                other = short_text(target.netloc.decode("ascii", "replace") or target.scheme, 100)
+                raise ApiError(
+                    f"The API redirected to {other}; polytui does not follow redirects to other "
+                    "hosts, so your key stays private.",
+                    **kw,
+                )
+            if str(target) in seen:
+                raise ApiError(f"The API at {self.host} redirected in a loop.", **kw)
+            seen.add(str(target))
+            current = target
+        raise ApiError(f"The API at {self.host} redirected more than {MAX_REDIRECTS} times.", **kw)
+
+    async def _send(self, url: httpx.URL, key: str | None) -> _Reply:
+        started = time.monotonic()
+        try:
+            headers = {"x-api-key": key} if key else {}
+            request = self._http.build_request("GET", url, headers=headers)
+            response = await self._http.send(request, stream=True)
+            try:
+                header = response.headers.get(CORRELATION_HEADER)
+                corr = (short_text(header, 100) or None) if header else None
+                body = await self._read(response, corr)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            self._debug(url, type(exc).__name__, started, None)
+            raise self._transport_failure(exc) from None
+        self._debug(url, str(response.status_code), started, corr)
+        return _Reply(response.status_code, response.headers, body, corr)
+
+    async def _read(self, response: httpx.Response, corr: str | None) -> bytes:
+        status = response.status_code
+        if status in REDIRECT_STATUSES:
+            return b""
+        success = 200 <= status < 300
+        limit = self._max_bytes if success else ERROR_BODY_CAP
+        kw: dict[str, Any] = {"status": status, "correlation_id": corr}
+        encoding = response.headers.get("content-encoding", "")
+        try:
+            inflater = Inflater(encoding)
+        except ValueError:
+            raise BadPayloadError(
+                f"The API answered in an encoding polytui cannot read "
+                f"({short_text(encoding, 40)}).",
+                **kw,
+            ) from None
+        pieces: list[bytes] = []  # joined once at the end: no bytearray regrowth copies
+        size = 0
+        try:
+            async for raw in response.aiter_raw():
+                while raw:
+                    piece, raw = inflater.step(raw, min(limit - size + 1, INFLATE_STEP))
+                    if size + len(piece) <= limit:
+                        pieces.append(piece)
+                        size += len(piece)
+                    elif not success:
+                        return b"".join(pieces)
+                    else:
+                        raise BadPayloadError(
+                            f"The API's answer is larger than {size_text(limit)};"
+                            " polytui stopped reading it.",
+                            **kw,
+                        )
+        except zlib.error:
+            raise BadPayloadError("The API's compressed answer is corrupt.", **kw) from None
+        if success and not inflater.complete:
+            raise BadPayloadError("The API's compressed answer ended early.", **kw)
+        return b"".join(pieces)
+
+    def _debug(self, url: httpx.URL, outcome: str, started: float, corr: str | None) -> None:
+        if self.settings.debug:
+            ms = (time.monotonic() - started) * 1000
+            tail = f" (corr {corr})" if corr else ""
+            self._announce(f"GET {url} -> {outcome} in {ms:.0f} ms{tail}")
+
+    def _transport_failure(self, exc: httpx.HTTPError) -> PolytuiError | _Retry:
+        host = self.host
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return UsageError(f"The base URL for {host} is not an http(s) URL.")
+        if isinstance(exc, httpx.ConnectTimeout):
+            return _Retry("connect timeout", f"Could not connect to {host} in time")
+        if isinstance(exc, httpx.TimeoutException):
+            return _Retry("timeout", f"{host} did not answer within {self.settings.timeout:g} s")
+        causes = list(exception_chain(exc))
+        if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+            return ApiError(f"The TLS certificate of {host} could not be verified.")
+        if isinstance(exc, httpx.ConnectError):
+            if any(isinstance(c, socket.gaierror) for c in causes):
+                return _Retry("host name lookup failed", f"Could not look up the host {host}")
+            if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(exc):
+                return _Retry("connection refused", f"{host} refused the connection")
+            return _Retry("connection failed", f"Could not connect to {host}")
+        if isinstance(exc, httpx.LocalProtocolError):
+            reason = short_text(exc, 100)
+            return ApiError(f"polytui could not send the request to {host} ({reason}).")
+        return _Retry(
+            "broken connection", f"The connection to {host} broke before the answer was complete"
+        )
+
+    # -- what an answer means ---------------------------------------------------------------
+
+    def _interpret(self, reply: _Reply, cid: str, agent: str) -> Fetched:
+        status = reply.status
+        if 200 <= status < 300:
+            return self._parse(reply)
+        message, error_id = error_envelope(reply.body)
+        if error_id and not reply.correlation_id:
+            reply = _Reply(status, reply.headers, reply.body, error_id)
+        kw: dict[str, Any] = {"status": status, "correlation_id": reply.correlation_id}
+        said = f"({status_phrase(status)}){': ' + message if message else ''}"
+        host, what, who = self.host, short_text(cid, 100), short_text(agent, 100)
+        if status == 400:
+            raise UsageError(
+                f"The API refused the request for conversation {what} as invalid {said}.", **kw
+            )
+        if status == 401:
+            raise AuthError(
+                f"The API at {host} refused the API key {said}; check POLYAI_API_KEY, "
+                "and note that a key from another region also gets 401.",
+                **kw,
+            )
+        if status == 403:
+            raise AuthError(
+                f"The API key may not read conversations of agent {who} on {host} {said}.", **kw
+            )
+        if status == 404:
+            raise NotFoundError(
+                f"Conversation {what} of agent {who} was not found on {host} "
+                f"{said}; check the ID, the agent and the region.",
+                **kw,
+            )
+        if status in RETRY_STATUSES:
+            wait = None
+            if status in (429, 503):
+                wait = retry_after_seconds(reply.headers.get("retry-after"), self._retry_after_cap)
+            raise _Retry(f"HTTP {status}", f"The API at {host} answered {said}", reply, wait)
+        raise ApiError(f"The API at {host} answered {said}.", **kw)
+
+    def _parse(self, reply: _Reply) -> Fetched:
+        kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
+        said = f"The API at {self.host} answered {status_phrase(reply.status)} with"
+        try:
+            text = reply.body.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            if reply.body.lstrip()[:1] in (b"{", b"["):
+                raise BadPayloadError(f"{said} JSON that is not valid UTF-8 text.", **kw) from None
+            raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
+        if not text.strip():
+            raise BadPayloadError(f"{said} an empty body instead of a conversation.", **kw)
+        if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
+            raise BadPayloadError(
+                f"{said} an HTML page instead of JSON; a proxy or login page may be in the way.",
+                **kw,
+            )
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            raise BadPayloadError(f"{said} JSON nested too deeply to read.", **kw) from None
+        except ValueError as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "unreadable"
+            raise BadPayloadError(f"{said} a body that is not JSON ({reason}).", **kw) from None
+        if too_deep(data, MAX_JSON_DEPTH):
+            raise BadPayloadError(f"{said} JSON nested over {MAX_JSON_DEPTH} levels deep.", **kw)
+        if isinstance(data, dict) and data.get("success") is False:
+            message, error_id = error_envelope(reply.body)
+            raise ApiError(
+                f"{said} an error{': ' + message if message else ''}.",
+                status=reply.status,
+                correlation_id=reply.correlation_id or error_id,
+            )
+        try:
+            conversation = Conversation.from_data(data)
+        except BadPayloadError as exc:
+            raise BadPayloadError(exc.message, **kw) from None
+        return Fetched(conversation, text, reply.correlation_id, self.host)

@@ -1,0 +1,133 @@
+"""Pieces of the HTTP client that need no connection: bounded content decoding, Retry-After,
+the PolyAI error envelope, JSON depth, and the short cleaned text used in messages.
+
+Only ``polytui.client`` uses these; they live apart to keep that module readable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any
+
+from .text import clean_line
+
+API_TEXT_LIMIT = 200
+
+
+def short_text(value: object, limit: int = API_TEXT_LIMIT) -> str:
+    text = clean_line(value).strip()
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def retry_after_seconds(value: str | None, cap: float) -> float | None:
+    """``Retry-After`` as seconds from now (delta-seconds or HTTP-date), clamped to [0, cap]."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), cap) if math.isfinite(seconds) else None
+
+
+def too_deep(data: Any, limit: int) -> bool:
+    """True when ``data`` nests containers more than ``limit`` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        item = todo.pop()
+        if id(item) not in seen:
+            seen.add(id(item))
+            yield item
+            todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
+            if isinstance(item, BaseExceptionGroup):
+                todo.extend(item.exceptions)
+
+
+def error_envelope(body: bytes) -> tuple[str | None, str | None]:
+    """(error_message, error_id) from a JSON error envelope; (None, None) for anything else."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    message = data.get("error_message")
+    if not isinstance(message, str) or not message.strip():
+        message = data.get("error") if isinstance(data.get("error"), str) else None
+    error_id = data.get("error_id")
+    text = short_text(message).rstrip(".") if message else ""
+    ident = short_text(error_id, 100) if isinstance(error_id, str | int) else ""
+    return text or None, ident or None
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return f"HTTP {status} ({HTTPStatus(status).phrase})"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def size_text(limit: int) -> str:
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if limit >= factor and limit % factor == 0:
+            return f"{limit // factor} {unit}"
+    return f"{limit} bytes"
+
+
+class Inflater:
+    """Content-Encoding decoding with bounded output per step, so a gzip bomb never inflates
+    more than the cap in memory (httpx's own decoder hands out ~1000x each 64 KiB read)."""
+
+    def __init__(self, encoding: str) -> None:
+        name = encoding.strip().lower()
+        if name not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise ValueError(name)
+        self._plain = name in ("", "identity")
+        self._deflate = name == "deflate"
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS if self._deflate else 16 + zlib.MAX_WBITS)
+        self._started = False
+
+    def step(self, data: bytes, room: int) -> tuple[bytes, bytes]:
+        """At most ``room`` (>= 1) decoded bytes from ``data``, and the input left over."""
+        if self._plain:
+            return data[:room], data[room:]
+        if self._zlib.eof:
+            return b"", b""  # bytes after the end of the stream are ignored, as httpx does
+        try:
+            out = self._zlib.decompress(data, room)
+        except zlib.error:
+            if not (self._deflate and not self._started):
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
+            out = self._zlib.decompress(data, room)
+        self._started = True
+        return out, self._zlib.unconsumed_tail
+
+    @property
+    def complete(self) -> bool:
+        return self._plain or self._zlib.eof
