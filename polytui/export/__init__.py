@@ -1,0 +1,99 @@
+"""Output formats for one conversation: text, markdown, json, csv and html.
+
+This package is on the fast ``polytui show`` path: it imports only the standard library and
+polytui's own models and sanitiser (never textual, httpx or rich). Every API string that lands
+in text, markdown, html or csv goes through ``polytui.text.clean`` first; json stays faithful
+(JSON escaping keeps it safe to print).
+
+The helpers ``format_offset``, ``format_duration``, ``format_latency``, ``latency_stats``,
+``latency_class`` and ``turn_flags`` are pure and shared with the TUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import UsageError
+from ..models import Conversation
+from ..text import clean_line
+from .common import (
+    ExportContext,
+    format_datetime,
+    format_duration,
+    format_latency,
+    format_number,
+    format_offset,
+    latency_class,
+    latency_stats,
+    metadata_rows,
+    pretty_json,
+    turn_flags,
+)
+from .data import CSV_COLUMNS, NOTES_KEY, csv_cell, render_csv, render_json
+from .htmldoc import render_html
+from .markdown import render_markdown
+from .plain import TEXT_WIDTH, render_text
+
+FORMATS = ("text", "markdown", "json", "csv", "html")
+FILE_EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html"}
+
+_RENDERERS: dict[str, Callable[[Conversation, ExportContext | None], str]] = {
+    "text": render_text,
+    "markdown": render_markdown,
+    "json": render_json,
+    "csv": render_csv,
+    "html": render_html,
+}
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FILE_EXTENSIONS",
+    "FORMATS",
+    "NOTES_KEY",
+    "TEXT_WIDTH",
+    "ExportContext",
+    "csv_cell",
+    "export_filename",
+    "format_datetime",
+    "format_duration",
+    "format_latency",
+    "format_number",
+    "format_offset",
+    "latency_class",
+    "latency_stats",
+    "metadata_rows",
+    "pretty_json",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "turn_flags",
+]
+
+
+def _format_name(fmt: str) -> str:
+    name = fmt.strip().lower() if isinstance(fmt, str) else ""
+    if name not in _RENDERERS:
+        shown = clean_line(fmt)[:40]
+        raise UsageError(f"Unknown export format '{shown}': choose one of {', '.join(FORMATS)}.")
+    return name
+
+
+def render(conversation: Conversation, fmt: str, ctx: ExportContext | None = None) -> str:
+    """``conversation`` in the format ``fmt`` (one of ``FORMATS``, case-insensitive).
+
+    Raises ``UsageError`` for an unknown format.
+    """
+    return _RENDERERS[_format_name(fmt)](conversation, ctx)
+
+
+def export_filename(conversation: Conversation, fmt: str) -> str:
+    """A safe default file name such as ``CA1234.md`` (no path separators, no dot files)."""
+    name = _format_name(fmt)
+    stem = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_"
+        for ch in conversation.conversation_id
+    ).strip("._")[:120]
+    return f"{stem or 'conversation'}.{FILE_EXTENSIONS[name]}"

@@ -1,0 +1,196 @@
+"""The data formats: JSON (faithful: the payload as the API sent it, unknown fields kept) and
+CSV (one row per turn, for spreadsheets: cleaned cells, guarded against formula injection)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from typing import Any
+
+from ..models import Conversation, Note
+from ..text import clean
+from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json
+
+NOTES_KEY = "polytuiNotes"
+
+CSV_COLUMNS = (
+    "conversation_id",
+    "turn",
+    "offset",
+    "user_input",
+    "user_input_dtmf",
+    "is_silence",
+    "agent_response",
+    "latency",
+    "translated_user_input",
+    "english_agent_response",
+    "intents",
+    "entities",
+    "is_ood",
+    "user_input_datetime",
+    "agent_response_datetime",
+    "notes",
+)
+
+# Characters JSON leaves raw that a terminal could act on or that disguise text (DEL, C1
+# controls, bidi and other invisible format characters, line separators, lone surrogates,
+# tag characters). Escaping them as \uXXXX keeps the JSON value identical and the output safe.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff\U000e0000-\U000e007f]"
+)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _without_non_finite(value: Any) -> Any:
+    """A copy of ``value`` with NaN and infinities as null (they are not JSON), any depth."""
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        item = container[key]
+        if isinstance(item, float) and not math.isfinite(item):
+            container[key] = None
+        elif isinstance(item, dict):
+            copy = dict(item)
+            container[key] = copy
+            stack.extend((copy, k) for k in copy)
+        elif isinstance(item, list):
+            copy_list = list(item)
+            container[key] = copy_list
+            stack.extend((copy_list, i) for i in range(len(copy_list)))
+    return root[0]
+
+
+def _payload(conversation: Conversation) -> dict[str, Any]:
+    try:
+        return conversation.to_json_dict()
+    except ValueError:
+        # pydantic's JSON-mode serialiser stops at a fixed depth; the values are JSON already.
+        return conversation.model_dump(by_alias=True, exclude_unset=True)
+
+
+def render_json(conversation: Conversation, ctx: ExportContext | None = None) -> str:
+    """The conversation as the API spelled it (plus reviewer notes under ``NOTES_KEY``)."""
+    ctx = ctx or DEFAULT_CONTEXT
+    data = _payload(conversation)
+    if ctx.notes:
+        data[NOTES_KEY] = [note.to_json_dict() for note in ctx.notes]
+    return _JSON_UNSAFE.sub(_json_escape, _dumps(data)) + "\n"
+
+
+def _dumps(data: Any) -> str:
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN / Infinity (Python's json reads them) are not JSON: write null
+        data = _without_non_finite(data)
+    except RecursionError:  # nested deeper than Python's recursion limit
+        return pretty_json(_without_non_finite(data))
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        return pretty_json(data)
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+_FORMULA_START = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_cell(value: object) -> str:
+    """A text cell: cleaned (newlines kept) and, when a spreadsheet would read it as a formula,
+    prefixed with ``'``. Plain numbers such as ``-5`` are left alone."""
+    text = clean(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def _number(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return str(value)
+
+
+def _offset(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    text = f"{seconds:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _entities(value: list[Any] | None) -> str:
+    if not value:
+        return ""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return pretty_json(value)
+
+
+def _notes_cell(notes: list[Note]) -> str:
+    return " | ".join(f"[{n.label}] {n.text}" if n.label else n.text for n in notes)
+
+
+def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> str:
+    """One row per turn under a header row (``CSV_COLUMNS``); ``offset`` is seconds from the
+    start of the call. Notes on the whole call (or on turns this copy lacks) go in one last row
+    whose ``turn`` is empty."""
+    ctx = ctx or DEFAULT_CONTEXT
+    c = conversation
+    turns = c.turn_list
+    call_notes, by_turn = group_notes(ctx.notes, len(turns))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    conversation_id = csv_cell(c.conversation_id)
+    for number, turn in enumerate(turns, start=1):
+        writer.writerow(
+            (
+                conversation_id,
+                number,
+                _offset(c.turn_offset(turn)),
+                csv_cell(turn.user_input),
+                csv_cell(turn.user_input_dtmf),
+                _flag(turn.is_silence),
+                csv_cell(turn.agent_response),
+                _number(turn.latency),
+                csv_cell(turn.translated_user_input),
+                csv_cell(turn.english_agent_response),
+                csv_cell("; ".join(turn.intent_list)),
+                csv_cell(_entities(turn.entities)),
+                _flag(turn.is_ood),
+                csv_cell(turn.user_input_datetime),
+                csv_cell(turn.agent_response_datetime),
+                csv_cell(_notes_cell(by_turn.get(number, []))),
+            )
+        )
+    if call_notes:
+        texts = []
+        for item in call_notes:
+            text = _notes_cell([item.note])
+            if item.missing_turn is not None:
+                text = f"(turn {item.missing_turn}, not in this copy) {text}"
+            texts.append(text)
+        row = [""] * len(CSV_COLUMNS)
+        row[0] = conversation_id
+        row[-1] = csv_cell(" | ".join(texts))
+        writer.writerow(row)
+    return buffer.getvalue()
