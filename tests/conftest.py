@@ -24,3 +24,54 @@ def hermetic_env(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYTUI_CONFIG_DIR", str(conf))
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     return {"data": data, "config": conf}
+
+
+@pytest.fixture
+def samples():
+    from polytui.demo.samples import sample_conversations
+
+    return sample_conversations()
+
+
+@pytest.fixture
+def server(samples):
+    """The loopback API server with the sample calls, keyed with tests.helpers.SECRET_KEY."""
+    from polytui.demo.server import DemoServer
+
+    from .helpers import SECRET_KEY
+
+    with DemoServer(samples, api_key=SECRET_KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def api_env(server, monkeypatch):
+    """Environment pointing polytui at the loopback server with a valid key and agent."""
+    from polytui.demo.samples import DEMO_AGENT
+
+    from .helpers import SECRET_KEY
+
+    values = {
+        "POLYAI_BASE_URL": server.url,
+        "POLYAI_API_KEY": SECRET_KEY,
+        "POLYAI_AGENT_ID": DEMO_AGENT,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """Keep retry back-off short so fault tests stay fast (the policy itself is unchanged)."""
+    import polytui.client as client
+
+    original = client.ApiClient.__init__
+
+    def patched(self, settings, **kwargs):
+        kwargs.setdefault("backoff_base", 0.01)
+        kwargs.setdefault("backoff_cap", 0.05)
+        kwargs.setdefault("retry_after_cap", 0.05)
+        original(self, settings, **kwargs)
+
+    monkeypatch.setattr(client.ApiClient, "__init__", patched)

@@ -1,0 +1,209 @@
+"""Command line: parse, pick a subcommand, call the core. Imports the TUI (and so Textual) only
+for the commands that open it, and the HTTP client only when a command needs the network."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import EXIT_UNEXPECTED, EXIT_USAGE, PolytuiError, UsageError
+
+SUBCOMMANDS = ("show", "fetch", "cache", "notes", "export", "import", "config", "demo")
+# Shared options that take a value (needed to find the subcommand among the arguments).
+_VALUE_OPTIONS = {"-a", "--agent", "--region", "--base-url", "--timeout", "--profile"}
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_shared(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("shared options")
+    group.add_argument(
+        "-a",
+        "--agent",
+        default=default,
+        metavar="ID",
+        help="agent (project) ID; env POLYAI_AGENT_ID",
+    )
+    group.add_argument(
+        "--region",
+        default=default,
+        metavar="REGION",
+        help="us, eu, uk or studio (also us-1, euw-1, uk-1); env POLYAI_REGION; default us",
+    )
+    group.add_argument(
+        "--base-url",
+        default=default,
+        metavar="URL",
+        help="replace the region's API host (proxies, tests); env POLYAI_BASE_URL",
+    )
+    group.add_argument(
+        "--offline",
+        action="store_true",
+        default=default,
+        help="never touch the network; use stored copies only",
+    )
+    group.add_argument(
+        "--refresh",
+        action="store_true",
+        default=default,
+        help="skip the stored copy and fetch from the API",
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=default,
+        metavar="SECONDS",
+        help="per-request timeout (default 30)",
+    )
+    group.add_argument(
+        "--profile",
+        default=default,
+        metavar="NAME",
+        help="named profile from the config file; env POLYTUI_PROFILE",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="log requests (key redacted) and show tracebacks",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .commands import register
+
+    parser = _Parser(
+        prog="polytui",
+        description="Review PolyAI conversations in the terminal. Run without a command to open "
+        "the app, or with a conversation ID to open that call.",
+    )
+    parser.add_argument("--version", action="version", version=f"polytui {__version__}")
+    _add_shared(parser, suppress=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        _add_shared(sub, suppress=True)
+        return sub
+
+    register(add)
+    return parser
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="polytui", description="Open the review app (optionally on one call).")
+    parser.add_argument("--version", action="version", version=f"polytui {__version__}")
+    _add_shared(parser, suppress=False)
+    parser.add_argument(
+        "conversation_id",
+        nargs="?",
+        metavar="ID",
+        help="conversation ID or Studio URL to open at once",
+    )
+    return parser
+
+
+def _first_positional(argv: Sequence[str]) -> str | None:
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token == "--":
+            return None
+        if token in _VALUE_OPTIONS:
+            skip = True
+            continue
+        if token.startswith("-"):
+            continue
+        return token
+    return None
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    first = _first_positional(argv)
+    wants_help = any(a in ("-h", "--help") for a in argv)
+    if first in SUBCOMMANDS or (first is None and wants_help):
+        args = build_parser().parse_args(argv)
+    else:
+        args = build_app_parser().parse_args(argv)
+        args.command = None
+    return args
+
+
+def shared_flags(args: argparse.Namespace) -> dict[str, object]:
+    names = ("agent", "region", "base_url", "offline", "refresh", "timeout", "profile", "debug")
+    return {name: getattr(args, name, None) for name in names}
+
+
+def redact(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        return text.replace(secret, "***")
+    return text
+
+
+def _say(message: str, secret: str | None) -> None:
+    print(f"polytui: {redact(message, secret)}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    debug = "--debug" in argv
+    secret: str | None = None
+    try:
+        args = parse_args(argv)
+        from ..config import resolve_settings
+
+        settings = resolve_settings(shared_flags(args))
+        secret = settings.api_key
+        from .commands import run
+
+        return run(args, settings)
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    except PolytuiError as exc:
+        if debug:
+            traceback_text = "".join(traceback.format_exception(exc))
+            print(redact(traceback_text, secret), file=sys.stderr, end="")
+        _say(str(exc), secret)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted.", secret)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except Exception as exc:  # the last resort: one line, never a traceback unless --debug
+        if debug:
+            print(redact("".join(traceback.format_exception(exc)), secret), file=sys.stderr, end="")
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        message = f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''}"
+        if not debug:
+            message += " (run with --debug for details)"
+        _say(message, secret)
+        return EXIT_UNEXPECTED
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``polytui show X | head``), keep Python from complaining at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        return

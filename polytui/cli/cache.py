@@ -1,0 +1,269 @@
+"""`polytui cache list | search | path | rm | clear | prune`: the store from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from ..config import Settings
+from ..errors import NotFoundError, UsageError
+from ..text import clean_line
+
+
+def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    cache = add("cache", "the stored conversations: list, search, path, rm, clear, prune")
+    sub = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    listing = sub.add_parser("list", help="stored conversations, newest first")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    search = sub.add_parser("search", help='full-text search: words, "phrases", prefix*')
+    search.add_argument("query", nargs="+", metavar="QUERY")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument("-n", "--limit", type=int, default=50, help="most results (default 50)")
+    sub.add_parser("path", help="print the store's path")
+    remove = sub.add_parser("rm", help="remove stored conversations (their notes are kept)")
+    remove.add_argument("conversation_ids", nargs="+", metavar="ID")
+    clear = sub.add_parser("clear", help="remove every stored conversation (notes are kept)")
+    clear.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    prune = sub.add_parser(
+        "prune", help="remove conversations fetched (or imported) before a cutoff; notes are kept"
+    )
+    prune.add_argument(
+        "--older-than",
+        required=True,
+        metavar="AGE",
+        help="how old: a whole number of hours, days or weeks (12h, 30d, 2w)",
+    )
+    prune.add_argument(
+        "--notes", action="store_true", help="also remove notes last changed before the cutoff"
+    )
+    prune.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run_cache(args: argparse.Namespace, settings: Settings) -> int:
+    action = args.cache_command
+    if action == "path":
+        print(settings.db_path)
+        return 0
+    from ..store import Store
+
+    with Store(settings.db_path) as store:
+        if action == "list":
+            return _list(store, settings, as_json=args.json)
+        if action == "search":
+            if args.limit < 1:
+                raise UsageError("--limit must be at least 1.")
+            return _search(store, " ".join(args.query), args.limit, settings, as_json=args.json)
+        if action == "rm":
+            return _remove(store, args.conversation_ids, settings)
+        if action == "prune":
+            cutoff = cutoff_before(args.older_than)
+            return _prune(store, cutoff, include_notes=args.notes, assume_yes=args.yes)
+        return _clear(store, assume_yes=args.yes)
+
+
+def _list(store, settings: Settings, *, as_json: bool) -> int:
+    rows = store.list(agent=None)
+    if as_json:
+        _print_json([_row_dict(row) for row in rows])
+        return 0
+    if not rows:
+        print(f"No conversations stored yet ({settings.db_path}).", file=sys.stderr)
+        return 0
+    header = (
+        "STARTED",
+        "ID",
+        "CHANNEL",
+        "DURATION",
+        "TURNS",
+        "HANDOFF",
+        "SCORE",
+        "TAGS",
+        "FETCHED",
+    )
+    table = [header]
+    for row in rows:
+        table.append(
+            (
+                _short_time(row.started_at),
+                clean_line(row.conversation_id) + (" (live)" if row.in_progress else ""),
+                clean_line(row.channel or "-"),
+                _duration(row.duration),
+                str(row.turn_count),
+                "yes" if row.handoff else "-",
+                "-" if row.poly_score is None else f"{row.poly_score:g}",
+                clean_line(", ".join(row.tags)) or "-",
+                f"{row.fetched_at:%Y-%m-%d %H:%M}",
+            )
+        )
+    _print_table(table)
+    return 0
+
+
+def _search(store, query: str, limit: int, settings: Settings, *, as_json: bool) -> int:
+    from ..store import SNIPPET_CLOSE, SNIPPET_OPEN
+
+    hits = store.search(query, limit=limit)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "agent": h.agent,
+                    "conversationId": h.conversation_id,
+                    "turn": h.turn,
+                    "field": h.field,
+                    "snippet": h.snippet.replace(SNIPPET_OPEN, "").replace(SNIPPET_CLOSE, ""),
+                    "rank": h.rank,
+                    "startedAt": h.started_at,
+                }
+                for h in hits
+            ]
+        )
+        return 0 if hits else 3
+    if not hits:
+        print(f"polytui: nothing stored matches {clean_line(query)!r}.", file=sys.stderr)
+        return NotFoundError.exit_code
+    bold = sys.stdout.isatty()
+    for hit in hits:
+        where = f"turn {hit.turn}" if hit.turn else hit.field
+        snippet = highlight(hit.snippet, SNIPPET_OPEN, SNIPPET_CLOSE, bold=bold)
+        print(
+            f"{clean_line(hit.conversation_id)}  {where:<9} {_short_time(hit.started_at)}  {snippet}"
+        )
+    return 0
+
+
+def highlight(snippet: str, open_mark: str, close_mark: str, *, bold: bool) -> str:
+    """Clean each piece of API text and show the matches: bold on a terminal, **x** otherwise."""
+    start, end = ("\x1b[1;33m", "\x1b[0m") if bold else ("**", "**")
+    pieces: list[str] = []
+    for index, part in enumerate(snippet.split(open_mark)):
+        if index == 0:
+            pieces.append(clean_line(part))
+            continue
+        matched, _, rest = part.partition(close_mark)
+        pieces.append(start + clean_line(matched) + end + clean_line(rest))
+    return "".join(pieces)
+
+
+def _remove(store, ids: Sequence[str], settings: Settings) -> int:
+    removed = store.delete(ids, agent=settings.agent)
+    if removed == 0:
+        raise NotFoundError("None of those conversations is stored.")
+    print(f"Removed {removed} conversation(s); their notes are kept.")
+    return 0
+
+
+def _clear(store, *, assume_yes: bool) -> int:
+    count = store.count()
+    if count == 0:
+        print("The store holds no conversations.")
+        return 0
+    if not assume_yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"Refusing to remove {count} conversation(s) without --yes.")
+        answer = input(f"Remove all {count} stored conversation(s)? Notes are kept. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing removed.")
+            return 0
+    removed = store.clear()
+    print(f"Removed {removed} conversation(s); notes are kept.")
+    return 0
+
+
+_AGE = re.compile(r"(\d{1,6})\s*([hdw])")
+_AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_age(value: str) -> timedelta:
+    """``12h``, ``30d`` or ``2w`` as a timedelta; UsageError for anything else (or zero)."""
+    match = _AGE.fullmatch(value.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise UsageError(
+            f"Cannot read the age '{clean_line(value)[:40]}': use a whole number of hours, "
+            "days or weeks, such as 12h, 30d or 2w."
+        )
+    return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def cutoff_before(age: str, now: datetime | None = None) -> datetime:
+    """The moment ``age`` (see ``parse_age``) before ``now``; UsageError when out of range."""
+    try:
+        return (now or datetime.now(UTC)) - parse_age(age)
+    except OverflowError:
+        raise UsageError(f"The age '{clean_line(age)[:40]}' reaches back too far.") from None
+
+
+def _prune(store, cutoff: datetime, *, include_notes: bool, assume_yes: bool) -> int:
+    when = f"{cutoff:%Y-%m-%d %H:%M} UTC"
+    calls = sum(1 for row in store.list() if row.fetched_at < cutoff)
+    notes = sum(1 for n in store.all_notes() if n.updated_at < cutoff) if include_notes else 0
+    if calls == 0 and notes == 0:
+        print(f"Nothing to remove: nothing stored before {when}.")
+        return 0
+    what = f"{calls} conversation(s) fetched before {when}"
+    if include_notes:
+        what += f" and {notes} note(s) last changed before it"
+    if not assume_yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"Refusing to remove {what} without --yes.")
+        kept = "" if include_notes else " Notes are kept."
+        answer = input(f"Remove {what}?{kept} [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing removed.")
+            return 0
+    removed_calls = store.prune(cutoff)
+    message = f"Removed {removed_calls} conversation(s) fetched before {when}"
+    if include_notes:
+        removed_notes = store.prune(cutoff, include_notes=True)
+        print(f"{message} and {removed_notes} note(s) last changed before it.")
+    else:
+        print(f"{message}; notes are kept.")
+    return 0
+
+
+def _row_dict(row) -> dict[str, object]:
+    return {
+        "agent": row.agent,
+        "conversationId": row.conversation_id,
+        "startedAt": row.started_at,
+        "channel": row.channel,
+        "duration": row.duration,
+        "turns": row.turn_count,
+        "handoff": row.handoff,
+        "polyScore": row.poly_score,
+        "maxLatency": row.max_latency,
+        "tags": list(row.tags),
+        "summary": row.summary,
+        "inProgress": row.in_progress,
+        "notes": row.note_count,
+        "host": row.host,
+        "fetchedAt": row.fetched_at.isoformat(),
+    }
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+
+
+def _short_time(value: str | None) -> str:
+    from ..models import parse_datetime
+
+    parsed = parse_datetime(value)
+    return f"{parsed:%Y-%m-%d %H:%M}" if parsed else "-"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"

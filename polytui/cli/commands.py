@@ -1,0 +1,163 @@
+"""The subcommands: `show`, `config`, the app and `demo`; `fetch` and `cache` live beside."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Settings
+
+AddParser = Callable[[str, str], argparse.ArgumentParser]
+FORMAT_CHOICES = ("text", "markdown", "json", "csv", "html")
+
+
+def register(add: AddParser) -> None:
+    from . import cache, fetch, notes, transfer
+
+    show = add("show", "print one conversation (from the store when finished, else the API)")
+    show.add_argument("conversation_id", metavar="ID", help="conversation ID")
+    show.add_argument(
+        "-f",
+        "--format",
+        default="text",
+        choices=FORMAT_CHOICES,
+        help="output format (default text)",
+    )
+    show.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write to FILE (mode 0600) instead of standard output",
+    )
+
+    fetch.register(add)
+    cache.register(add)
+    notes.register(add)
+    transfer.register(add)
+
+    config = add("config", "where the config file is, and the settings in force")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub.add_parser("path", help="print the config file's path")
+    config_sub.add_parser("show", help="print the resolved settings (the key redacted)")
+
+    demo = add("demo", "open the app on built-in sample calls (no key, no network)")
+    demo.add_argument("conversation_id", nargs="?", metavar="ID", help="sample call to open")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command
+    if command == "show":
+        return show(args, settings)
+    if command == "fetch":
+        from .fetch import run_fetch
+
+        return run_fetch(args, settings)
+    if command == "cache":
+        from .cache import run_cache
+
+        return run_cache(args, settings)
+    if command == "notes":
+        from .notes import run_notes
+
+        return run_notes(args, settings)
+    if command == "export":
+        from .transfer import run_export
+
+        return run_export(args, settings)
+    if command == "import":
+        from .transfer import run_import
+
+        return run_import(args, settings)
+    if command == "config":
+        return config(args, settings)
+    if command == "demo":
+        from ..tui.launch import run_demo
+
+        return run_demo(settings, getattr(args, "conversation_id", None))
+    from ..tui.launch import run_app
+
+    return run_app(settings, getattr(args, "conversation_id", None))
+
+
+def show(args: argparse.Namespace, settings: Settings) -> int:
+    from ..export import ExportContext, render
+    from ..loader import Loader
+
+    loader = Loader(settings)
+    try:
+        # A stored, finished call needs neither the network nor an event loop.
+        loaded = loader.load_local(args.conversation_id)
+        if loaded is None:
+            loaded = _run_async(_load_remote(loader, args.conversation_id, not settings.refresh))
+        notes = loader.store.notes_for(loaded.conversation_id, loaded.agent)
+    finally:
+        loader.close_store()
+    if loaded.warning:
+        print(f"polytui: {loaded.warning}", file=sys.stderr)
+    ctx = ExportContext(
+        notes=notes,
+        fetched_at=loaded.fetched_at,
+        source={"store": "stored copy", "api": "API", "stale": "offline copy"}[loaded.source],
+        latency_good=settings.latency_good,
+        latency_warn=settings.latency_warn,
+        studio_url=settings.studio_url(
+            loaded.conversation_id,
+            account=loaded.conversation.account_id,
+            project=loaded.conversation.project_id,
+        ),
+    )
+    text = render(loaded.conversation, args.format, ctx)
+    emit(text, args.output)
+    return 0
+
+
+async def _load_remote(loader, conversation_id: str, allow_stale: bool):
+    async with loader:
+        return await loader.load(conversation_id, allow_stale=allow_stale)
+
+
+def _run_async(coroutine):
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print to stdout, or write a private file and say where on stderr."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return
+    from ..files import write_private
+
+    where = write_private(output, text)
+    print(f"polytui: wrote {where}", file=sys.stderr)
+
+
+def config(args: argparse.Namespace, settings: Settings) -> int:
+    from ..config import config_path
+
+    if args.config_command == "path":
+        print(config_path())
+        return 0
+    rows = [
+        ("config file", str(config_path())),
+        ("profile", settings.profile or "(none)"),
+        ("agent", settings.agent or "(not set)"),
+        ("region", settings.region),
+        ("API host", settings.base_url),
+        ("API key", "set (hidden)" if settings.api_key else "not set"),
+        ("timeout", f"{settings.timeout:g} s"),
+        (
+            "latency thresholds",
+            f"good < {settings.latency_good:g} s, slow >= {settings.latency_warn:g} s",
+        ),
+        ("data directory", str(settings.data_root)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0

@@ -1,0 +1,396 @@
+"""`polytui export` (many calls to files, notes included) and `polytui import` (conversations and
+their notes from JSON files: polytui's json export or the API's own JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..errors import AuthError, BadPayloadError, PolytuiError, StoreError, UsageError
+from ..export import FORMATS, NOTES_KEY
+from ..models import NOTE_LABELS, Conversation
+from ..text import clean_line
+from .fetch import DEFAULT_CONCURRENCY, FetchReport, read_ids
+
+IMPORT_HOST = "import"  # stored as the host of imported conversations
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+_SOURCES = {"store": "stored copy", "api": "API", "stale": "offline copy"}
+
+
+def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    export = add("export", "write conversations to files in a folder, one per call, notes included")
+    export.add_argument("conversation_ids", nargs="*", metavar="ID", help="conversation IDs")
+    export.add_argument("--all", action="store_true", help="every stored conversation")
+    export.add_argument(
+        "--from-file", metavar="FILE", help="read IDs from FILE, one per line ('-' for stdin)"
+    )
+    export.add_argument(
+        "-f", "--format", default="markdown", choices=FORMATS, help="file format (default markdown)"
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder for the files (created, private, when missing); files are mode 0600",
+    )
+    export.add_argument(
+        "-j",
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"calls fetched at once when not stored (default {DEFAULT_CONCURRENCY})",
+    )
+    export.epilog = (
+        "Exit code: 0 when every call was written, else that of the most telling failure "
+        "(4 key refused, 5 API, 3 not found, 2 bad ID, 1 local)."
+    )
+    imp = add("import", "store conversations (and their notes) from JSON files")
+    imp.epilog = (
+        "The agent is --agent (or POLYAI_AGENT_ID / the config), else the payload's projectId. "
+        "Notes already stored with the same turn, label and text are not added again. "
+        "Exit code: 0 when every file was imported, 2 when any was bad (each is listed), "
+        "1 when the store could not be written."
+    )
+    imp.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="'show --format json' output or the API's JSON: one conversation or a list ('-': stdin)",
+    )
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportReport(FetchReport):
+    """``fetched`` holds the IDs written; the exit code is fetch's (the most telling failure)."""
+
+    def summary(self, total: int) -> str:
+        parts = [f"exported {len(self.fetched)}"]
+        if self.failed:
+            parts.append(f"failed {len(self.failed)}")
+        skipped = total - len(self.fetched) - len(self.failed)
+        if skipped > 0:
+            parts.append(f"not tried {skipped}")
+        return ", ".join(parts).capitalize() + f" (of {total})"
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.concurrency < 1 or args.concurrency > 64:
+        raise UsageError("--concurrency must be between 1 and 64.")
+    if args.all and (args.conversation_ids or args.from_file):
+        raise UsageError("Give conversation IDs or --all, not both.")
+    ids = None if args.all else read_ids(args)
+    return asyncio.run(_export(ids, args.format, args.output, args.concurrency, settings))
+
+
+def prepare_directory(path: Path) -> Path:
+    """``path`` as an existing folder: created with mode 0700 when missing (an existing one
+    keeps its mode). UsageError when it is something else, StoreError when it cannot be made."""
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"Cannot export into {path}: it is not a folder.")
+    if not path.is_dir():
+        try:
+            path.mkdir(mode=0o700, parents=True)
+            os.chmod(path, 0o700)  # mkdir's mode is narrowed by the umask, never widened
+        except FileExistsError:
+            if not path.is_dir():
+                raise UsageError(f"Cannot export into {path}: it is not a folder.") from None
+        except OSError as exc:
+            raise StoreError(f"Cannot create the folder {path}: {exc.strerror or exc}.") from None
+    return path.resolve()
+
+
+class FileNames:
+    """File names from conversation IDs (``export_filename``), unique within one export even
+    on case-insensitive file systems: a clash gets ``-2``, ``-3``... before the extension."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self._taken: set[str] = set()
+
+    def name_for(self, conversation_id: str) -> str:
+        from ..export import export_filename
+
+        name = export_filename(
+            Conversation.model_construct(conversation_id=conversation_id), self.fmt
+        )
+        stem, dot, ext = name.rpartition(".")
+        candidate, number = name, 1
+        while candidate.lower() in self._taken:
+            number += 1
+            candidate = f"{stem}-{number}{dot}{ext}"
+        self._taken.add(candidate.lower())
+        return candidate
+
+
+def _progress(
+    total: int, settings: Settings
+) -> tuple[AbstractContextManager[Any], Callable[[], None]]:
+    """A Rich progress bar on stderr when it is a terminal, else nothing (Rich not imported)."""
+    if not sys.stderr.isatty() or settings.debug:
+        return nullcontext(), lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, highlight=False)
+    bar = Progress(
+        TextColumn("exporting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("export", total=total)
+    return bar, lambda: bar.advance(task)
+
+
+async def _export(
+    ids: list[str] | None, fmt: str, output: Path, concurrency: int, settings: Settings
+) -> int:
+    from ..export import ExportContext, render
+    from ..files import write_private
+    from ..loader import Loader
+
+    report = ExportReport()
+    async with Loader(settings) as loader:
+        if ids is None:  # --all: every stored copy, never the network
+            targets = [(row.conversation_id, row.agent) for row in loader.store.list()]
+            if not targets:
+                print(f"The store holds no conversations ({settings.db_path}).", file=sys.stderr)
+                return 0
+        else:
+            targets = [(cid, None) for cid in ids]
+        folder = prepare_directory(output)
+        names = FileNames(fmt)
+        jobs = [(cid, agent, names.name_for(cid.strip())) for cid, agent in targets]
+        queue: asyncio.Queue[tuple[str, str | None, str]] = asyncio.Queue()
+        for job in jobs:
+            queue.put_nowait(job)
+        stop = asyncio.Event()
+        bar, advance = _progress(len(jobs), settings)
+
+        async def export_one(cid: str, agent: str | None, name: str) -> None:
+            loaded = await loader.load(cid, agent=agent, offline=True if agent else None)
+            notes = loader.store.notes_for(loaded.conversation_id, loaded.agent)
+            ctx = ExportContext(
+                notes=notes,
+                fetched_at=loaded.fetched_at,
+                source=_SOURCES[loaded.source],
+                latency_good=settings.latency_good,
+                latency_warn=settings.latency_warn,
+                studio_url=settings.studio_url(
+                    loaded.conversation_id,
+                    account=loaded.conversation.account_id,
+                    project=loaded.conversation.project_id,
+                ),
+            )
+            write_private(folder / name, render(loaded.conversation, fmt, ctx))
+            if loaded.warning:
+                report.warnings.append(f"{clean_line(cid)}: {loaded.warning}")
+
+        async def worker() -> None:
+            while not stop.is_set():
+                try:
+                    cid, agent, name = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                try:
+                    await export_one(cid, agent, name)
+                except AuthError as exc:
+                    report.failed.append((cid, exc))
+                    if not stop.is_set():
+                        stop.set()
+                        report.stopped = str(exc)
+                except PolytuiError as exc:
+                    report.failed.append((cid, exc))
+                else:
+                    report.fetched.append(cid)
+                advance()
+
+        with bar:
+            tasks = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+            await asyncio.gather(*tasks)
+    for cid, error in report.failed:
+        print(f"polytui: {clean_line(cid)}: {error}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"polytui: {warning}", file=sys.stderr)
+    if report.stopped:
+        print("polytui: stopped early: the API refused the key.", file=sys.stderr)
+    print(f"{report.summary(len(jobs))} to {folder}.")
+    return report.exit_code
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    conversations: int = 0
+    notes_added: int = 0
+    notes_already: int = 0
+    failed: list[tuple[str, PolytuiError]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return FetchReport(failed=self.failed).exit_code
+
+    def summary(self) -> str:
+        parts = [
+            f"Imported {self.conversations} conversation(s)",
+            f"{self.notes_added} new note(s)",
+        ]
+        if self.notes_already:
+            parts.append(f"{self.notes_already} note(s) already stored")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return ", ".join(parts) + "."
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from ..store import Store
+
+    if list(args.files).count("-") > 1:
+        raise UsageError("Standard input ('-') can be imported only once.")
+    report = ImportReport()
+    with Store(settings.db_path) as store:
+        for name in args.files:
+            shown = "standard input" if name == "-" else clean_line(name)
+            try:
+                items = read_items(name)
+            except PolytuiError as exc:
+                report.failed.append((shown, exc))
+                continue
+            for index, item in enumerate(items, start=1):
+                where = shown if len(items) == 1 else f"{shown} (item {index})"
+                try:
+                    added, already = import_item(store, item, settings.agent)
+                except PolytuiError as exc:
+                    report.failed.append((where, exc))
+                    continue
+                report.conversations += 1
+                report.notes_added += added
+                report.notes_already += already
+    for where, error in report.failed:
+        print(f"polytui: {where}: {error}", file=sys.stderr)
+    print(report.summary())
+    return report.exit_code
+
+
+def read_items(name: str) -> list[Any]:
+    """The conversation objects a file holds (one object, or a list of them), unchecked;
+    UsageError with the reason when the file cannot be read or is not such JSON."""
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
+        else:
+            with open(name, "rb") as handle:
+                data = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read it ({exc.strerror or exc}).") from None
+    if len(data) > MAX_IMPORT_BYTES:
+        raise UsageError(f"it is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+    if not data.strip():
+        raise UsageError("it is empty.")
+    try:
+        parsed = json.loads(data)
+    except RecursionError:
+        raise UsageError("its JSON is nested too deeply to read.") from None
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise UsageError(f"it is not JSON ({_short(exc)}).") from None
+    if isinstance(parsed, dict):
+        return [parsed]
+    if isinstance(parsed, list) and parsed:
+        return parsed
+    raise UsageError("it holds no conversation (expected a JSON object or a list of them).")
+
+
+def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
+    """Store one conversation (host ``import``) and the notes it carries under NOTES_KEY, leaving
+    out notes already stored with the same turn, label and text. Returns (added, already)."""
+    from ..ids import check_id_segment
+
+    if not isinstance(item, dict):
+        raise UsageError("it is not a conversation object.")
+    payload = {key: value for key, value in item.items() if key != NOTES_KEY}
+    notes = parse_notes(item.get(NOTES_KEY))
+    try:
+        conversation = Conversation.from_data(payload)
+    except BadPayloadError as exc:
+        detail = exc.message.partition(": ")[2].rstrip(".") or exc.message.rstrip(".")
+        raise UsageError(f"not a conversation: {detail}.") from None
+    cid = conversation.conversation_id
+    if check_id_segment(cid) != cid:
+        raise UsageError(f"the conversationId {clean_line(cid)!r} has spaces around it.")
+    owner = agent or check_id_segment(conversation.project_id, "agent ID (projectId)")
+    store.put(owner, IMPORT_HOST, _dumps(payload), conversation)
+    existing = {(n.turn, n.label, n.text) for n in store.notes_for(cid, owner)}
+    added = already = 0
+    for turn, label, text in notes:
+        if (turn, label, text) in existing:
+            already += 1
+            continue
+        store.add_note(owner, cid, turn, text, label)
+        existing.add((turn, label, text))
+        added += 1
+    return added, already
+
+
+def parse_notes(value: Any) -> list[tuple[int | None, str | None, str]]:
+    """(turn, label, text) of each note in an export's NOTES_KEY list; UsageError naming the
+    first bad one."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise UsageError(f"{NOTES_KEY} is not a list of notes.")
+    notes: list[tuple[int | None, str | None, str]] = []
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict):
+            raise UsageError(f"note {number} under {NOTES_KEY} is not an object.")
+        turn, label, text = entry.get("turn"), entry.get("label"), entry.get("text")
+        if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int) or turn < 1):
+            raise UsageError(f"note {number} under {NOTES_KEY} has a bad turn number.")
+        if label is not None and label not in NOTE_LABELS:
+            raise UsageError(
+                f"note {number} under {NOTES_KEY} has an unknown label {clean_line(label)[:40]!r}."
+            )
+        if text is not None and not isinstance(text, str):
+            raise UsageError(f"note {number} under {NOTES_KEY} has text that is not a string.")
+        text = (text or "").strip()
+        if not text and label is None:
+            raise UsageError(f"note {number} under {NOTES_KEY} has neither text nor a label.")
+        notes.append((turn, label, text))
+    return notes
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    """The conversation's JSON text as stored: compact, non-ASCII kept unless it cannot be
+    encoded (lone surrogates), then escaped."""
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"))
+    except RecursionError:
+        raise UsageError("its JSON is nested too deeply to store.") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = clean_line(exc)
+    return text if len(text) <= 80 else text[:77] + "..."

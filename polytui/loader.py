@@ -1,0 +1,237 @@
+"""The one loading policy, shared by the CLI and the app.
+
+- A finished conversation is read from the store when present.
+- An in-progress or missing one is fetched (and stored on success).
+- ``refresh`` forces the network; on failure the stored copy is left untouched.
+- ``offline`` never touches the network: a call that is not stored is "not found" (exit 3).
+- When the network fails and a stored copy exists, the stored copy is returned marked stale
+  (with the reason) unless the caller asked for ``allow_stale=False``.
+
+The HTTP client (and so httpx) is imported only when the network is actually needed, so
+``polytui show`` of a stored call stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+from .errors import (
+    AuthError,
+    NotFoundError,
+    PolytuiError,
+    StoreError,
+    UsageError,
+)
+from .ids import validate_conversation_id
+from .models import Conversation
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .client import ApiClient
+    from .config import Settings
+    from .store import Store, StoredConversation
+
+Source = Literal["store", "api", "stale"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    conversation: Conversation
+    raw: str
+    agent: str
+    host: str
+    source: Source
+    fetched_at: datetime
+    warning: str | None = None
+
+    @property
+    def conversation_id(self) -> str:
+        return self.conversation.conversation_id
+
+
+def describe_age(when: datetime, now: datetime | None = None) -> str:
+    """'fetched 2026-11-25 14:03 UTC (3 h ago)' style wording for offline copies."""
+    now = now or datetime.now(UTC)
+    seconds = max(0, int((now - when).total_seconds()))
+    if seconds < 90:
+        ago = "just now"
+    elif seconds < 90 * 60:
+        ago = f"{seconds // 60} min ago"
+    elif seconds < 36 * 3600:
+        ago = f"{seconds // 3600} h ago"
+    else:
+        ago = f"{seconds // 86400} days ago"
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago})"
+
+
+class Loader:
+    """Decides cache or network for each load. Use as an async context manager so the HTTP
+    client (created on first need) is closed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        client_factory: Callable[[Settings], ApiClient] | None = None,
+        announce: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._warn = warn
+        self._store = store
+        self._client_factory = client_factory
+        self._announce = announce
+        self._client: ApiClient | None = None
+        self._client_lock: asyncio.Lock | None = None
+
+    # -- resources ----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from .store import Store
+
+            self._store = Store(self.settings.db_path, warn=self._warn)
+        return self._store
+
+    async def client(self) -> ApiClient:
+        import asyncio
+
+        if self._client_lock is None:
+            self._client_lock = asyncio.Lock()
+        async with self._client_lock:
+            if self._client is None:
+                if self._client_factory is not None:
+                    self._client = self._client_factory(self.settings)
+                else:
+                    from .client import ApiClient
+
+                    self._client = ApiClient(self.settings, announce=self._announce)
+            return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    def close_store(self) -> None:
+        if self._store is not None:
+            store, self._store = self._store, None
+            store.close()
+
+    async def __aenter__(self) -> Loader:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- policy -------------------------------------------------------------------------------
+
+    def stored(self, conversation_id: str, agent: str | None = None) -> StoredConversation | None:
+        return self.store.get(conversation_id, agent)
+
+    def load_local(
+        self,
+        conversation_id: str,
+        *,
+        agent: str | None = None,
+        refresh: bool | None = None,
+        offline: bool | None = None,
+    ) -> Loaded | None:
+        """The policy's answer when the store suffices (no network, no asyncio): the stored copy,
+        or NotFoundError under --offline; None when the network is needed."""
+        conversation_id = validate_conversation_id(conversation_id)
+        agent = agent or self.settings.agent
+        refresh = self.settings.refresh if refresh is None else refresh
+        offline = self.settings.offline if offline is None else offline
+        stored = self.stored(conversation_id, agent)
+        if offline:
+            if stored is None:
+                raise NotFoundError(
+                    f"Conversation {conversation_id} is not stored, and --offline keeps "
+                    "polytui off the network."
+                )
+            return _from_stored(stored, "store")
+        if stored is not None and not refresh and not stored.in_progress:
+            return _from_stored(stored, "store")
+        return None
+
+    async def load(
+        self,
+        conversation_id: str,
+        *,
+        agent: str | None = None,
+        refresh: bool | None = None,
+        offline: bool | None = None,
+        allow_stale: bool = True,
+    ) -> Loaded:
+        local = self.load_local(conversation_id, agent=agent, refresh=refresh, offline=offline)
+        if local is not None:
+            return local
+        conversation_id = validate_conversation_id(conversation_id)
+        agent = agent or self.settings.agent
+        stored = self.stored(conversation_id, agent)
+        fetch_agent = agent or (stored.agent if stored is not None else None)
+        if not fetch_agent:
+            raise UsageError(
+                f"Conversation {conversation_id} is not stored; to fetch it, say which agent it "
+                "belongs to with --agent or POLYAI_AGENT_ID."
+            )
+        try:
+            return await self._fetch_and_store(conversation_id, fetch_agent)
+        except (AuthError, NotFoundError, UsageError):
+            raise
+        except PolytuiError as exc:
+            if stored is None or not allow_stale or isinstance(exc, StoreError):
+                raise
+            warning = (
+                f"Could not reach the API ({exc.message.rstrip('.')}); showing the offline copy "
+                f"fetched {describe_age(stored.fetched_at)}."
+            )
+            return _from_stored(stored, "stale", warning=warning)
+
+    async def _fetch_and_store(self, conversation_id: str, agent: str) -> Loaded:
+        client = await self.client()
+        fetched = await client.get_conversation(conversation_id, agent)
+        now = datetime.now(UTC)
+        warning = None
+        try:
+            self.store.put(agent, fetched.host, fetched.raw, fetched.conversation, fetched_at=now)
+        except StoreError as exc:
+            warning = f"Fetched, but could not keep it for offline review: {exc}"
+        return Loaded(
+            conversation=fetched.conversation,
+            raw=fetched.raw,
+            agent=agent,
+            host=fetched.host,
+            source="api",
+            fetched_at=now,
+            warning=warning,
+        )
+
+
+def _from_stored(stored: StoredConversation, source: Source, warning: str | None = None) -> Loaded:
+    return Loaded(
+        conversation=stored.conversation(),
+        raw=stored.raw,
+        agent=stored.agent,
+        host=stored.host,
+        source=source,
+        fetched_at=stored.fetched_at,
+        warning=warning,
+    )
+
+
+def unique_ids(values: Iterable[str]) -> list[str]:
+    """IDs in first-seen order, blanks and comment lines (# ...) dropped, duplicates removed."""
+    seen: dict[str, None] = {}
+    for value in values:
+        text = value.strip()
+        if text and not text.startswith("#"):
+            seen.setdefault(text, None)
+    return list(seen)

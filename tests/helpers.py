@@ -1,0 +1,43 @@
+"""Test helpers shared by several test files (not fixtures: plain functions)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from polytui.cli import main
+
+SECRET_KEY = "test-key-3f9a1c77"
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``polytui`` in-process; return (exit code, stdout, stderr)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def polytui_command() -> list[str]:
+    """The installed ``polytui`` console script (falls back to ``python -m polytui``)."""
+    script = Path(sys.executable).with_name("polytui")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("polytui")
+    return [found] if found else [sys.executable, "-m", "polytui"]
+
+
+def run_process(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [*polytui_command(), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=timeout,
+    )
