@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BadPayloadError
 
@@ -153,13 +153,6 @@ class Conversation(_ApiModel):
     turns: list[Turn | None] | None = None
     metrics: Any = None
     function_events: Any = Field(default=None, alias="functionEvents")
-
-    @field_validator("conversation_id", "account_id", "project_id")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
 
     # -- construction -------------------------------------------------------------------------
 
