@@ -97,7 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     register(add)
+    _share_with_actions(parser)
     return parser
+
+
+def _share_with_actions(parser: argparse.ArgumentParser) -> None:
+    """Give every nested action (`cache list`, `notes add`, `config show`...) the shared options,
+    so they work after the action too: `polytui cache list --agent X`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if "--agent" not in sub._option_string_actions:
+                    _add_shared(sub, suppress=True)
+                _share_with_actions(sub)
 
 
 def build_app_parser() -> argparse.ArgumentParser:

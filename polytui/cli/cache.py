@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -51,12 +50,13 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     from ..store import Store
 
     with Store(settings.db_path) as store:
+        agent = getattr(args, "agent", None)  # only an --agent typed here filters
         if action == "list":
-            return _list(store, settings, as_json=args.json)
+            return _list(store, settings, agent, as_json=args.json)
         if action == "search":
             if args.limit < 1:
                 raise UsageError("--limit must be at least 1.")
-            return _search(store, " ".join(args.query), args.limit, settings, as_json=args.json)
+            return _search(store, " ".join(args.query), args.limit, agent, as_json=args.json)
         if action == "rm":
             return _remove(store, args.conversation_ids, settings)
         if action == "prune":
@@ -65,8 +65,8 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         return _clear(store, assume_yes=args.yes)
 
 
-def _list(store, settings: Settings, *, as_json: bool) -> int:
-    rows = store.list(agent=None)
+def _list(store, settings: Settings, agent: str | None, *, as_json: bool) -> int:
+    rows = store.list(agent=agent)
     if as_json:
         _print_json([_row_dict(row) for row in rows])
         return 0
@@ -103,10 +103,10 @@ def _list(store, settings: Settings, *, as_json: bool) -> int:
     return 0
 
 
-def _search(store, query: str, limit: int, settings: Settings, *, as_json: bool) -> int:
+def _search(store, query: str, limit: int, agent: str | None, *, as_json: bool) -> int:
     from ..store import SNIPPET_CLOSE, SNIPPET_OPEN
 
-    hits = store.search(query, limit=limit)
+    hits = store.search(query, limit=limit, agent=agent)
     if as_json:
         _print_json(
             [
@@ -246,7 +246,9 @@ def _row_dict(row) -> dict[str, object]:
 
 
 def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from ..export.data import json_text
+
+    sys.stdout.write(json_text(data))
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:

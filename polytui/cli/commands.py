@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show(args: argparse.Namespace, settings: Settings) -> int:
-    from ..export import ExportContext, render
+    from ..export import context_for, render
     from ..loader import Loader
 
     loader = Loader(settings)
@@ -97,19 +97,7 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
         loader.close_store()
     if loaded.warning:
         print(f"polytui: {loaded.warning}", file=sys.stderr)
-    ctx = ExportContext(
-        notes=notes,
-        fetched_at=loaded.fetched_at,
-        source={"store": "stored copy", "api": "API", "stale": "offline copy"}[loaded.source],
-        latency_good=settings.latency_good,
-        latency_warn=settings.latency_warn,
-        studio_url=settings.studio_url(
-            loaded.conversation_id,
-            account=loaded.conversation.account_id,
-            project=loaded.conversation.project_id,
-        ),
-    )
-    text = render(loaded.conversation, args.format, ctx)
+    text = render(loaded.conversation, args.format, context_for(loaded, settings, notes))
     emit(text, args.output)
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,8 +14,6 @@ from ..text import clean_line
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    from . import _add_shared
-
     labels = ", ".join(NOTE_LABELS)
     notes = add("notes", "reviewer notes: list, add, rm (kept on this machine only)")
     sub = notes.add_subparsers(dest="notes_command", metavar="ACTION", required=True)
@@ -41,8 +38,6 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     remove = sub.add_parser("rm", help="delete notes by their number (see 'notes list')")
     remove.add_argument("note_ids", nargs="+", type=int, metavar="NOTE_ID")
-    for action in (listing, adding, remove):  # so that `notes list --agent X` works too
-        _add_shared(action, suppress=True)
 
 
 def run_notes(args: argparse.Namespace, settings: Settings) -> int:
@@ -188,7 +183,6 @@ def remove_notes(store, note_ids: Sequence[int]) -> int:
 def print_json(data: object) -> None:
     """JSON on stdout, with characters a terminal could act on (C1 controls, bidi overrides)
     escaped: the values are unchanged for any JSON reader."""
-    from ..export.data import _JSON_UNSAFE, _json_escape
+    from ..export.data import json_text
 
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    sys.stdout.write(_JSON_UNSAFE.sub(_json_escape, text) + "\n")
+    sys.stdout.write(json_text(data))

@@ -4,26 +4,24 @@ their notes from JSON files: polytui's json export or the API's own JSON)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..errors import AuthError, BadPayloadError, PolytuiError, StoreError, UsageError
+from ..errors import BadPayloadError, PolytuiError, StoreError, UsageError
 from ..export import FORMATS, NOTES_KEY
 from ..models import NOTE_LABELS, Conversation
 from ..text import clean_line
-from .fetch import DEFAULT_CONCURRENCY, FetchReport, read_ids
+from .batch import Batch, BatchReport, progress_bar
+from .fetch import DEFAULT_CONCURRENCY, check_concurrency, read_ids
 
 IMPORT_HOST = "import"  # stored as the host of imported conversations
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
-_SOURCES = {"store": "stored copy", "api": "API", "stale": "offline copy"}
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -74,26 +72,13 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 # -- export -----------------------------------------------------------------------------------
 
 
-@dataclass
-class ExportReport(FetchReport):
-    """``fetched`` holds the IDs written; the exit code is fetch's (the most telling failure)."""
-
-    def summary(self, total: int) -> str:
-        parts = [f"exported {len(self.fetched)}"]
-        if self.failed:
-            parts.append(f"failed {len(self.failed)}")
-        skipped = total - len(self.fetched) - len(self.failed)
-        if skipped > 0:
-            parts.append(f"not tried {skipped}")
-        return ", ".join(parts).capitalize() + f" (of {total})"
-
-
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    if args.concurrency < 1 or args.concurrency > 64:
-        raise UsageError("--concurrency must be between 1 and 64.")
+    check_concurrency(args.concurrency)
     if args.all and (args.conversation_ids or args.from_file):
         raise UsageError("Give conversation IDs or --all, not both.")
     ids = None if args.all else read_ids(args)
+    import asyncio
+
     return asyncio.run(_export(ids, args.format, args.output, args.concurrency, settings))
 
 
@@ -138,36 +123,14 @@ class FileNames:
         return candidate
 
 
-def _progress(
-    total: int, settings: Settings
-) -> tuple[AbstractContextManager[Any], Callable[[], None]]:
-    """A Rich progress bar on stderr when it is a terminal, else nothing (Rich not imported)."""
-    if not sys.stderr.isatty() or settings.debug:
-        return nullcontext(), lambda: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True, highlight=False)
-    bar = Progress(
-        TextColumn("exporting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    task = bar.add_task("export", total=total)
-    return bar, lambda: bar.advance(task)
-
-
 async def _export(
     ids: list[str] | None, fmt: str, output: Path, concurrency: int, settings: Settings
 ) -> int:
-    from ..export import ExportContext, render
+    from ..export import context_for, render
     from ..files import write_private
     from ..loader import Loader
 
-    report = ExportReport()
+    report = BatchReport(verb="exported")
     async with Loader(settings) as loader:
         if ids is None:  # --all: every stored copy, never the network
             targets = [(row.conversation_id, row.agent) for row in loader.store.list()]
@@ -179,59 +142,25 @@ async def _export(
         folder = prepare_directory(output)
         names = FileNames(fmt)
         jobs = [(cid, agent, names.name_for(cid.strip())) for cid, agent in targets]
-        queue: asyncio.Queue[tuple[str, str | None, str]] = asyncio.Queue()
-        for job in jobs:
-            queue.put_nowait(job)
-        stop = asyncio.Event()
-        bar, advance = _progress(len(jobs), settings)
+        bar, advance, _ = progress_bar("exporting", len(jobs), settings)
 
-        async def export_one(cid: str, agent: str | None, name: str) -> None:
+        async def export_one(job: tuple[str, str | None, str]) -> None:
+            cid, agent, name = job
             loaded = await loader.load(cid, agent=agent, offline=True if agent else None)
             notes = loader.store.notes_for(loaded.conversation_id, loaded.agent)
-            ctx = ExportContext(
-                notes=notes,
-                fetched_at=loaded.fetched_at,
-                source=_SOURCES[loaded.source],
-                latency_good=settings.latency_good,
-                latency_warn=settings.latency_warn,
-                studio_url=settings.studio_url(
-                    loaded.conversation_id,
-                    account=loaded.conversation.account_id,
-                    project=loaded.conversation.project_id,
-                ),
+            write_private(
+                folder / name,
+                render(loaded.conversation, fmt, context_for(loaded, settings, notes)),
             )
-            write_private(folder / name, render(loaded.conversation, fmt, ctx))
+            report.done.append(cid)
             if loaded.warning:
                 report.warnings.append(f"{clean_line(cid)}: {loaded.warning}")
 
-        async def worker() -> None:
-            while not stop.is_set():
-                try:
-                    cid, agent, name = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                try:
-                    await export_one(cid, agent, name)
-                except AuthError as exc:
-                    report.failed.append((cid, exc))
-                    if not stop.is_set():
-                        stop.set()
-                        report.stopped = str(exc)
-                except PolytuiError as exc:
-                    report.failed.append((cid, exc))
-                else:
-                    report.fetched.append(cid)
-                advance()
-
         with bar:
-            tasks = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
-            await asyncio.gather(*tasks)
-    for cid, error in report.failed:
-        print(f"polytui: {clean_line(cid)}: {error}", file=sys.stderr)
-    for warning in report.warnings:
-        print(f"polytui: {warning}", file=sys.stderr)
-    if report.stopped:
-        print("polytui: stopped early: the API refused the key.", file=sys.stderr)
+            await Batch(
+                report, export_one, lambda job: job[0], concurrency=concurrency, advance=advance
+            ).run(jobs)
+    report.print_problems()
     print(f"{report.summary(len(jobs))} to {folder}.")
     return report.exit_code
 
@@ -248,7 +177,7 @@ class ImportReport:
 
     @property
     def exit_code(self) -> int:
-        return FetchReport(failed=self.failed).exit_code
+        return BatchReport(failed=self.failed).exit_code
 
     def summary(self) -> str:
         parts = [

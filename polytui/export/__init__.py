@@ -11,7 +11,8 @@ The helpers ``format_offset``, ``format_duration``, ``format_latency``, ``latenc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..models import Conversation
@@ -34,6 +35,11 @@ from .htmldoc import render_html
 from .markdown import render_markdown
 from .plain import TEXT_WIDTH, render_text
 
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..loader import Loaded
+    from ..models import Note
+
 FORMATS = ("text", "markdown", "json", "csv", "html")
 FILE_EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html"}
 
@@ -46,6 +52,8 @@ _RENDERERS: dict[str, Callable[[Conversation, ExportContext | None], str]] = {
 }
 
 __all__ = [
+    "SOURCE_LABELS",
+    "context_for",
     "CSV_COLUMNS",
     "FILE_EXTENSIONS",
     "FORMATS",
@@ -79,6 +87,27 @@ def _format_name(fmt: str) -> str:
         shown = clean_line(fmt)[:40]
         raise UsageError(f"Unknown export format '{shown}': choose one of {', '.join(FORMATS)}.")
     return name
+
+
+SOURCE_LABELS = {"store": "stored copy", "api": "API", "stale": "offline copy"}
+
+
+def context_for(loaded: Loaded, settings: Settings, notes: Sequence[Note] = ()) -> ExportContext:
+    """The export context for a loaded call: its notes, where and when it came from, the
+    configured latency thresholds and the Studio link (one place for the CLI and the app)."""
+    conversation = loaded.conversation
+    return ExportContext(
+        notes=tuple(notes),
+        fetched_at=loaded.fetched_at,
+        source=SOURCE_LABELS.get(loaded.source, loaded.source),
+        latency_good=settings.latency_good,
+        latency_warn=settings.latency_warn,
+        studio_url=settings.studio_url(
+            conversation.conversation_id,
+            account=conversation.account_id,
+            project=conversation.project_id,
+        ),
+    )
 
 
 def render(conversation: Conversation, fmt: str, ctx: ExportContext | None = None) -> str:

@@ -86,6 +86,13 @@ def render_json(conversation: Conversation, ctx: ExportContext | None = None) ->
     data = _payload(conversation)
     if ctx.notes:
         data[NOTES_KEY] = [note.to_json_dict() for note in ctx.notes]
+    return json_text(data)
+
+
+def json_text(data: Any) -> str:
+    """Pretty JSON that is safe to print: JSON escapes C0 controls itself; C1 controls, bidi
+    overrides and other invisible characters are escaped too (``\\u202e``), so the values are
+    unchanged for any JSON reader but nothing in them can act on a terminal. Ends in a newline."""
     return _JSON_UNSAFE.sub(_json_escape, _dumps(data)) + "\n"
 
 
