@@ -1,0 +1,2 @@
+"""Everything Textual: the app, its screens and widgets. Nothing outside this package imports
+textual."""

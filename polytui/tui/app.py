@@ -1,0 +1,118 @@
+"""The review app: thin. Screens do the work; the app owns settings, the loader and the keys
+that work everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..config import Settings
+from ..loader import Loader
+from ..text import clean_line
+from .screens.conversation import ConversationScreen
+from .screens.help import HelpScreen, reviewer_bindings
+from .screens.start import StartScreen
+
+
+class PolyTUI(App[int]):
+    """``PolyTUI(settings, loader=...)``: everything it needs is injected (tests pass their own)."""
+
+    CSS_PATH = "polytui.tcss"
+    TITLE = "polytui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        initial_id: str | None = None,
+        initial_turn: int | None = None,
+        loader: Loader | None = None,
+        samples: Iterable[dict[str, Any]] | None = None,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.loader = loader or Loader(settings, announce=self._announce, warn=self._warn)
+        self.samples = list(samples or [])
+        self.demo = demo
+        self._initial_id = initial_id
+        self._initial_turn = initial_turn
+        if demo:
+            self.sub_title = "demo: sample calls from a built-in server"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(StartScreen())
+        if self._initial_id:
+            self.open_conversation(self._initial_id, turn=self._initial_turn)
+
+    async def on_unmount(self) -> None:
+        await self.loader.aclose()
+        self.loader.close_store()
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def open_conversation(
+        self, conversation_id: str, *, agent: str | None = None, turn: int | None = None
+    ) -> None:
+        """Show a conversation; a screen already loading another one is replaced (its load is
+        cancelled with it)."""
+        while isinstance(self.screen, ConversationScreen):
+            self.pop_screen()
+        self.push_screen(ConversationScreen(conversation_id, agent=agent, turn=turn))
+
+    def update_settings(self, **changes: Any) -> None:
+        """The start screen can set agent and region; the loader follows."""
+        self.settings = self.settings.with_(**changes)
+        self.loader.settings = self.settings
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers every key of the current screen (keys are data), then Textual's."""
+        for keys, binding, node in reviewer_bindings(screen):
+            if binding.action in ("help", "quit"):
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} ({' / '.join(keys)})",
+                _runner(node, binding.action),
+            )
+        yield from super().get_system_commands(screen)
+
+    # -- feedback from the core -----------------------------------------------------------------
+
+    def _announce(self, message: str) -> None:
+        self.notify(
+            clean_line(message), title="Network", severity="warning", timeout=4, markup=False
+        )
+
+    def _warn(self, message: str) -> None:
+        self.notify(
+            clean_line(message), title="Store", severity="warning", timeout=10, markup=False
+        )
+
+
+def _runner(node: object, action: str):
+    async def run() -> None:
+        await node.run_action(action)  # type: ignore[attr-defined]
+
+    return run

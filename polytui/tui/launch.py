@@ -1,0 +1,59 @@
+"""Start the app from the command line: `polytui [ID]` and `polytui demo [ID]`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..config import Settings, normalise_region
+from ..errors import UsageError
+from ..ids import parse_studio_url
+
+
+def settings_for_target(settings: Settings, target: str | None) -> tuple[Settings, str | None]:
+    """A pasted Studio URL sets the agent, account and region; a bare ID is taken as it is."""
+    if not target:
+        return settings, None
+    link = parse_studio_url(target)
+    if link is None:
+        return settings, target.strip()
+    changes: dict[str, object] = {"agent": link.project, "account": link.account}
+    try:
+        changes["region"] = normalise_region(link.region)
+    except UsageError:  # an unknown Studio region keeps the configured one
+        changes["region"] = settings.region
+    return settings.with_(**changes), link.conversation_id
+
+
+def run_app(settings: Settings, target: str | None = None) -> int:
+    from .app import PolyTUI
+
+    settings, conversation_id = settings_for_target(settings, target)
+    app = PolyTUI(settings, initial_id=conversation_id)
+    app.run()
+    return app.return_code or 0
+
+
+def run_demo(settings: Settings, target: str | None = None) -> int:
+    """The app on bundled sample calls, served by the loopback server, in a throwaway data dir."""
+    from ..demo.samples import DEMO_ACCOUNT, DEMO_AGENT, DEMO_API_KEY, sample_conversations
+    from ..demo.server import DemoServer
+    from .app import PolyTUI
+
+    samples = sample_conversations()
+    with (
+        tempfile.TemporaryDirectory(prefix="polytui-demo-") as data,
+        DemoServer(samples, api_key=DEMO_API_KEY) as server,
+    ):
+        demo_settings = settings.with_(
+            api_key=DEMO_API_KEY,
+            agent=DEMO_AGENT,
+            account=DEMO_ACCOUNT,
+            region="us",
+            base_url_override=server.url,
+            offline=False,
+            data_path=Path(data),
+        )
+        app = PolyTUI(demo_settings, initial_id=target, samples=samples, demo=True)
+        app.run()
+        return app.return_code or 0

@@ -1,0 +1,25 @@
+"""Typed messages that workers post to the screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..errors import PolytuiError
+from ..loader import Loaded
+
+
+class ConversationLoaded(Message):
+    def __init__(self, loaded: Loaded, *, refreshed: bool = False) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.refreshed = refreshed
+
+
+class LoadFailed(Message):
+    def __init__(
+        self, conversation_id: str, error: PolytuiError, *, refreshing: bool = False
+    ) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.error = error
+        self.refreshing = refreshing

@@ -1,0 +1,396 @@
+"""One conversation: header, virtual transcript, metrics and function-event panels, and the
+reviewer's keys. Loading runs in an exclusive worker: leaving the screen or opening another ID
+cancels it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
+
+from ...errors import PolytuiError
+from ...loader import Loaded, describe_age
+from ...opener import open_url
+from ...text import clean_line
+from ..messages import ConversationLoaded, LoadFailed
+from ..widgets.call_header import CallHeader
+from ..widgets.json_tree import JsonTree
+from ..widgets.transcript import TranscriptView
+
+if TYPE_CHECKING:
+    from ..app import PolyTUI
+
+WIDE = 120  # columns from which the side panels show by default
+NEEDS_CALL = frozenset(
+    {
+        "cursor", "first", "last", "page", "search", "match", "flag", "translations",
+        "panels", "copy_turn", "open_link", "export",
+    }
+)  # fmt: skip
+
+
+class SearchBar(Horizontal):
+    """The `/` search line at the bottom: Enter jumps to the first match, Escape closes."""
+
+    DEFAULT_CSS = """
+    SearchBar { height: 1; display: none; background: $panel; }
+    SearchBar.-open { display: block; }
+    SearchBar > Label { width: auto; padding: 0 1; color: $accent; }
+    SearchBar > Input { border: none; height: 1; width: 1fr; padding: 0; background: $panel; }
+    SearchBar > #search-count { width: auto; min-width: 12; color: $text-muted; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("/")
+        yield Input(placeholder="search this call", id="search-input")
+        yield Label("", id="search-count")
+
+
+class ConversationScreen(Screen[None]):
+    HELP_TITLE = "Reviewing a conversation"
+    BINDINGS = [
+        Binding("j,down", "cursor(1)", "Next turn", key_display="j", id="next_turn"),
+        Binding("k,up", "cursor(-1)", "Previous turn", key_display="k", id="prev_turn"),
+        Binding("g,home", "first", "First turn", key_display="g", show=False, id="first_turn"),
+        Binding("G,end", "last", "Last turn", key_display="G", show=False, id="last_turn"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
+        Binding("slash", "search", "Search", key_display="/", id="search"),
+        Binding("n", "match(1)", "Next match", show=False, id="next_match"),
+        Binding("N", "match(-1)", "Previous match", show=False, id="prev_match"),
+        Binding("right_square_bracket", "flag(1)", "Next flagged", key_display="]", id="next_flag"),
+        Binding(
+            "left_square_bracket",
+            "flag(-1)",
+            "Previous flagged",
+            key_display="[",
+            show=False,
+            id="prev_flag",
+        ),
+        Binding("t", "translations", "Translations", id="translations"),
+        Binding("p", "panels", "Panels", id="panels"),
+        Binding("y", "copy_turn", "Copy turn", show=False, id="copy_turn"),
+        Binding("Y", "copy_id", "Copy ID", show=False, id="copy_id"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("o", "open_link", "Open audio/Studio", show=False, id="open"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    panels_open: reactive[bool | None] = reactive(None)  # None: decided by the width
+
+    def __init__(
+        self, conversation_id: str, *, agent: str | None = None, turn: int | None = None
+    ) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.agent = agent
+        self.initial_turn = turn
+        self.loaded: Loaded | None = None
+
+    @property
+    def polytui(self) -> PolyTUI:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        settings = self.polytui.settings
+        yield CallHeader(
+            latency_good=settings.latency_good, latency_warn=settings.latency_warn, id="header"
+        )
+        with Horizontal(id="body"):
+            yield LoadingIndicator(id="loading")
+            yield Static("", id="error")
+            yield TranscriptView(
+                latency_good=settings.latency_good,
+                latency_warn=settings.latency_warn,
+                id="transcript",
+            )
+            with Vertical(id="side"):
+                yield Label("Metrics", classes="panel-title")
+                yield JsonTree("metrics", id="metrics")
+                yield Label("Function events", classes="panel-title")
+                yield JsonTree("function events", id="functions")
+        yield SearchBar(id="search-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(True, "-loading")
+        self.query_one("#header", CallHeader).display = False
+        self.load()
+
+    def on_resize(self) -> None:
+        self._apply_panels()
+        if self._ready():
+            # The transcript re-lays out for the new size after this event; bring the cursor
+            # turn back on screen then (a shorter view could leave it below the bottom edge).
+            self.call_after_refresh(self.transcript.move_cursor, 0)
+
+    def watch_panels_open(self) -> None:
+        self._apply_panels()
+
+    def _apply_panels(self) -> None:
+        wide = self.size.width >= WIDE
+        show = wide if self.panels_open is None else self.panels_open
+        self.set_class(show, "-panels")
+        self.set_class(not wide, "-narrow")
+        # Never leave the focus on a pane that was just hidden: keys would act unseen.
+        focused = self.focused
+        if not show and focused is not None and focused in self.query("#side JsonTree"):
+            self.transcript.focus()
+        elif show and not wide and focused is self.transcript:
+            self.query_one("#metrics", JsonTree).focus()
+
+    @property
+    def transcript(self) -> TranscriptView:
+        return self.query_one("#transcript", TranscriptView)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="fetch", exit_on_error=False)
+    async def load(self, *, refresh: bool = False) -> None:
+        try:
+            # A failed refresh must fail (the copy on screen stays), not return the stored copy.
+            loaded = await self.polytui.loader.load(
+                self.conversation_id,
+                agent=self.agent,
+                refresh=refresh or None,
+                allow_stale=not refresh,
+            )
+        except PolytuiError as exc:
+            self.post_message(LoadFailed(self.conversation_id, exc, refreshing=refresh))
+            return
+        self.post_message(ConversationLoaded(loaded, refreshed=refresh))
+
+    @on(ConversationLoaded)
+    def _loaded(self, message: ConversationLoaded) -> None:
+        loaded = message.loaded
+        self.loaded = loaded
+        self.agent = loaded.agent
+        self.set_class(False, "-loading")
+        self.set_class(False, "-failed")
+        self.refresh_bindings()
+        conversation = loaded.conversation
+        note = None
+        if loaded.source == "stale":
+            note = f"offline copy, fetched {describe_age(loaded.fetched_at)}"
+        header = self.query_one("#header", CallHeader)
+        header.display = True
+        header.set_conversation(conversation, source_note=note)
+        cursor = self.transcript.cursor
+        if not message.refreshed:
+            cursor = max(0, (self.initial_turn or 1) - 1)
+        self.transcript.set_conversation(conversation, cursor=cursor)
+        self.transcript.set_notes(
+            self.polytui.loader.store.notes_for(conversation.conversation_id, loaded.agent)
+        )
+        self.query_one("#metrics", JsonTree).set_data(conversation.metrics)
+        self.query_one("#functions", JsonTree).set_data(conversation.function_events)
+        if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
+            narrow_panels = self.has_class("-narrow") and self.has_class("-panels")
+            (self.query_one("#metrics", JsonTree) if narrow_panels else self.transcript).focus()
+        if loaded.warning:
+            self.notify(clean_line(loaded.warning), severity="warning", timeout=8, markup=False)
+        elif message.refreshed:
+            self.notify("Refreshed from the API.", timeout=3)
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        error = message.error
+        if message.refreshing and self.loaded is not None:
+            # Keep what is on screen: a failed refresh never replaces a good copy.
+            self.notify(
+                clean_line(str(error)),
+                title="Refresh failed",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return
+        self.set_class(False, "-loading")
+        self.set_class(True, "-failed")
+        lines = [
+            Content.styled("Could not open this conversation", "bold $error"),
+            Content(""),
+            Content(clean_line(error.message)),
+        ]
+        if error.correlation_id:
+            lines.append(
+                Content.styled(f"Correlation id: {clean_line(error.correlation_id)}", "$text-muted")
+            )
+        lines += [
+            Content(""),
+            Content.styled("r  try again    Esc  back to the start screen", "$text-muted"),
+        ]
+        self.query_one("#error", Static).update(Content("\n").join(lines))
+
+    @on(JsonTree.CopyRequested)
+    def _copy_value(self, message: JsonTree.CopyRequested) -> None:
+        message.stop()
+        self.app.copy_to_clipboard(message.text)
+        self.notify(f"Copied {clean_line(message.text)[:60]}", timeout=2, markup=False)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        return self.loaded is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that act on a loaded call are hidden (and inert) while loading or after an
+        error, so the footer offers only what works: refresh, copy ID, back."""
+        return self._ready() or action not in NEEDS_CALL
+
+    def action_cursor(self, delta: int) -> None:
+        if self._ready():
+            self.transcript.move_cursor(delta)
+
+    def action_first(self) -> None:
+        if self._ready():
+            self.transcript.cursor_first()
+
+    def action_last(self) -> None:
+        if self._ready():
+            self.transcript.cursor_last()
+
+    def action_page(self, direction: int) -> None:
+        if self._ready():
+            self.transcript.page(direction)
+
+    def action_search(self) -> None:
+        if not self._ready():
+            return
+        bar = self.query_one(SearchBar)
+        bar.add_class("-open")
+        self.query_one("#search-input", Input).focus()
+
+    @on(Input.Submitted, "#search-input")
+    def _run_search(self, event: Input.Submitted) -> None:
+        count = self.transcript.search(event.value)
+        self._show_count(event.value, count)
+        self._focus_transcript()
+
+    def _show_count(self, query: str, count: int) -> None:
+        label = self.query_one("#search-count", Label)
+        if not query:
+            label.update("")
+            self.query_one(SearchBar).remove_class("-open")
+            return
+        if count == 0:
+            label.update(Content.styled("no match", "$error"))
+            return
+        label.update(f"{self.transcript.match_index}/{count}")
+
+    def action_match(self, direction: int) -> None:
+        if not self._ready():
+            return
+        if not self.transcript.search_query:
+            self.notify("No search yet: press / to search this call.", timeout=3)
+            return
+        self.transcript.next_match(direction)
+        self._show_count(self.transcript.search_query, self.transcript.match_count)
+
+    def action_flag(self, direction: int) -> None:
+        if self._ready() and not self.transcript.next_flagged(direction):
+            self.notify("No more flagged turns that way.", timeout=3)
+
+    def action_translations(self) -> None:
+        if not self._ready():
+            return
+        view = self.transcript
+        view.show_translations = not view.show_translations
+        self.notify(f"Translations {'shown' if view.show_translations else 'hidden'}.", timeout=2)
+
+    def action_panels(self) -> None:
+        self.panels_open = not self.has_class("-panels")
+
+    def action_copy_turn(self) -> None:
+        if not self._ready():
+            return
+        view = self.transcript
+        text = view.turn_plain_text(view.cursor)
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied turn {view.cursor + 1}.", timeout=2)
+
+    def action_copy_id(self) -> None:
+        self.app.copy_to_clipboard(self.conversation_id)
+        self.notify(f"Copied {clean_line(self.conversation_id)}.", timeout=2, markup=False)
+
+    def action_refresh(self) -> None:
+        if self.polytui.settings.offline:
+            self.notify(
+                "Offline: polytui does not touch the network.", severity="warning", timeout=4
+            )
+            return
+        if self.loaded is None:
+            self.set_class(True, "-loading")
+            self.set_class(False, "-failed")
+            self.load()
+            return
+        self.notify("Refreshing from the API…", timeout=2)
+        self.load(refresh=True)
+
+    def action_open_link(self) -> None:
+        if not self._ready():
+            return
+        assert self.loaded is not None
+        conversation = self.loaded.conversation
+        url = conversation.audio_url or self.polytui.settings.studio_url(
+            conversation.conversation_id,
+            account=conversation.account_id,
+            project=conversation.project_id,
+        )
+        if not url:
+            self.notify("This call has no audio URL or Studio link.", severity="warning", timeout=4)
+            return
+        try:
+            open_url(url)
+        except PolytuiError as exc:
+            self.app.copy_to_clipboard(url)
+            self.notify(
+                f"{clean_line(str(exc))} The link was copied instead.",
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
+            return
+        self.notify(f"Opening {clean_line(url)[:80]}", timeout=3, markup=False)
+
+    def action_export(self) -> None:
+        if not self._ready():
+            return
+        from .export import ExportScreen
+
+        assert self.loaded is not None
+        self.app.push_screen(ExportScreen(self.loaded, self.polytui.settings))
+
+    def action_back(self) -> None:
+        bar = self.query_one(SearchBar)
+        if bar.has_class("-open") and self.focused is self.query_one("#search-input", Input):
+            self._focus_transcript()
+            if not self.transcript.search_query:
+                bar.remove_class("-open")
+            return
+        if self.transcript.search_query:
+            self.transcript.search("")
+            self.query_one("#search-input", Input).value = ""
+            self._show_count("", 0)
+            return
+        if self.focused is not self.transcript and self._ready():
+            self._focus_transcript()
+            return
+        self.app.pop_screen()
+
+    def _focus_transcript(self) -> None:
+        """Focus the transcript, closing the panels first where they cover it (narrow)."""
+        if self.has_class("-narrow") and self.has_class("-panels"):
+            self.panels_open = False
+        self.transcript.focus()

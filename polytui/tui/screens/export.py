@@ -1,0 +1,125 @@
+"""`e`: export the call to a file (markdown, json, csv, html or text) and say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+
+from ...config import Settings
+from ...errors import PolytuiError
+from ...loader import Loaded
+from ...text import clean_line
+
+EXTENSIONS = {"markdown": "md", "json": "json", "csv": "csv", "html": "html", "text": "txt"}
+
+
+def default_path(conversation_id: str, fmt: str, directory: Path | None = None) -> Path:
+    """A file name from the ID that cannot leave the directory ("/" and ".." are replaced)."""
+    safe = (
+        "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in conversation_id)[:100]
+        or "conversation"
+    )
+    return (directory or Path.cwd()) / f"{safe}.{EXTENSIONS[fmt]}"
+
+
+def write_export(loaded: Loaded, settings: Settings, fmt: str, path: Path, notes=()) -> Path:
+    from ...export import ExportContext, render
+    from ...files import write_private
+
+    ctx = ExportContext(
+        notes=tuple(notes),
+        fetched_at=loaded.fetched_at,
+        source={"store": "stored copy", "api": "API", "stale": "offline copy"}[loaded.source],
+        latency_good=settings.latency_good,
+        latency_warn=settings.latency_warn,
+        studio_url=settings.studio_url(
+            loaded.conversation_id,
+            account=loaded.conversation.account_id,
+            project=loaded.conversation.project_id,
+        ),
+    )
+    return write_private(path, render(loaded.conversation, fmt, ctx))
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    ExportScreen #export-title { text-style: bold; color: $accent; }
+    ExportScreen RadioSet { width: 100%; layout: horizontal; }
+    ExportScreen #export-error { color: $error; height: auto; }
+    ExportScreen .hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, loaded: Loaded, settings: Settings) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.settings = settings
+        self.fmt = "markdown"
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Export this conversation", id="export-title")
+            with RadioSet(id="export-format"):
+                for index, fmt in enumerate(EXTENSIONS):
+                    yield RadioButton(fmt, value=index == 0, name=fmt)
+            yield Input(
+                value=str(default_path(self.loaded.conversation_id, self.fmt)),
+                id="export-path",
+            )
+            yield Static("", id="export-error")
+            yield Static(
+                Content("Enter writes the file (private to you, 0600) · Esc cancels"),
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    @on(RadioSet.Changed, "#export-format")
+    def _format_changed(self, event: RadioSet.Changed) -> None:
+        fmt = event.pressed.name or "markdown"
+        box = self.query_one("#export-path", Input)
+        current = Path(box.value)
+        if current.suffix.lstrip(".") == EXTENSIONS[self.fmt]:
+            box.value = str(current.with_suffix("." + EXTENSIONS[fmt]))
+        self.fmt = fmt
+        box.focus()
+
+    @on(Input.Submitted, "#export-path")
+    def _write(self, event: Input.Submitted) -> None:
+        raw = event.value.strip()
+        if not raw:
+            self.query_one("#export-error", Static).update("Give a file name.")
+            return
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            path = default_path(self.loaded.conversation_id, self.fmt, path)
+        loader = self.app.loader  # type: ignore[attr-defined]
+        notes = loader.store.notes_for(self.loaded.conversation_id, self.loaded.agent)
+        try:
+            written = write_export(self.loaded, self.settings, self.fmt, path, notes)
+        except PolytuiError as exc:
+            self.query_one("#export-error", Static).update(Content(clean_line(str(exc))))
+            return
+        self.app.notify(
+            f"Exported {self.fmt} to {clean_line(str(written))}",
+            title="Export",
+            timeout=8,
+            markup=False,
+        )
+        self.dismiss(written)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

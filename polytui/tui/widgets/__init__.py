@@ -1,0 +1,5 @@
+"""Widgets of the polytui app."""
+
+from .transcript import TranscriptView
+
+__all__ = ["TranscriptView"]

@@ -1,0 +1,364 @@
+"""The transcript pane: a virtual, keyboard-driven view of a conversation's turns.
+
+Each turn shows a header ("#12  03:41", badges, latency coloured by thresholds), the caller
+side (text, "DTMF 1 2 3 4" or a dim "(silence)"), the agent side, English translations when
+present and shown, intents/entities and reviewer notes, then a blank separator row. The cursor
+turn has a tinted background and a bar in the gutter; search matches are highlighted.
+
+Virtualisation lives in ``VirtualTurnsView`` (transcript_virtual.py): 5,000 turns open about as
+fast as 50 because only the turns on or near the screen are ever wrapped.
+
+Navigation never animates. ``next_flagged`` does not wrap around (returns False at the end);
+``search`` and ``next_match`` wrap around like vim's wrapscan.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+
+from polytui.models import Conversation, Note
+
+from .transcript_model import TranscriptModel
+from .transcript_render import (
+    COMPONENT_CLASSES,
+    Palette,
+    RenderOptions,
+    message_strip,
+    render_turn,
+)
+from .transcript_virtual import VirtualTurnsView
+
+NO_CONVERSATION = "No conversation"
+NO_TRANSCRIPT = (
+    "This conversation has no transcript (transcripts may be switched off for the project)."
+)
+
+
+class TranscriptView(VirtualTurnsView, can_focus=True):
+    """Turns of one conversation: header, caller, agent, translations, intents, notes."""
+
+    COMPONENT_CLASSES = COMPONENT_CLASSES
+    DEFAULT_CSS = """
+    TranscriptView {
+        background: $surface;
+        color: $text;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        &:focus { background-tint: $foreground 4%; }
+        & > .transcript--cursor { background: $accent 18%; }
+        & > .transcript--cursor-bar { color: $accent; }
+        & > .transcript--number { color: $text; text-style: bold; }
+        & > .transcript--time { color: $text-muted; }
+        & > .transcript--caller-label { color: $text-primary; text-style: bold; }
+        & > .transcript--agent-label { color: $text-secondary; text-style: bold; }
+        & > .transcript--caller { color: $text; }
+        & > .transcript--agent { color: $text; }
+        & > .transcript--translation { color: $text-muted; }
+        & > .transcript--meta { color: $text-muted; }
+        & > .transcript--note { color: $text-warning; }
+        & > .transcript--silence { color: $text-muted; text-style: italic; }
+        & > .transcript--match { background: $warning; color: auto 90%; }
+        & > .transcript--latency-good { color: $success; }
+        & > .transcript--latency-warn { color: $warning; }
+        & > .transcript--latency-bad { color: $error; }
+        & > .transcript--empty { color: $text-muted; text-style: italic; }
+        & > .transcript--badge-ood {
+            background: $warning-muted; color: $text-warning; text-style: bold;
+        }
+        & > .transcript--badge-silence { background: $boost; color: $text-muted; }
+        & > .transcript--badge-dtmf {
+            background: $accent-muted; color: $text-accent; text-style: bold;
+        }
+        & > .transcript--badge-slow {
+            background: $error-muted; color: $text-error; text-style: bold;
+        }
+        & > .transcript--badge-handoff {
+            background: $secondary-muted; color: $text-secondary; text-style: bold;
+        }
+        & > .transcript--badge-note {
+            background: $primary-muted; color: $text-primary; text-style: bold;
+        }
+    }
+    """
+    # Replace ScrollableContainer's scrolling keys so they move the cursor (no animation).
+    BINDINGS = [
+        Binding("up", "cursor_up", "Previous turn", show=False),
+        Binding("down", "cursor_down", "Next turn", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "cursor_first", "First turn", show=False),
+        Binding("end", "cursor_last", "Last turn", show=False),
+    ]
+
+    show_translations: reactive[bool] = reactive(True, init=False)
+    cursor: reactive[int] = reactive(0, init=False, repaint=False)
+    search_query: reactive[str] = reactive("", init=False)
+    notes: reactive[dict[int, list[Note]]] = reactive(dict, init=False, always_update=True)
+
+    class CursorMoved(Message):
+        """The cursor turn changed (``index`` is 0-based)."""
+
+        def __init__(self, transcript: TranscriptView, index: int) -> None:
+            super().__init__()
+            self.transcript = transcript
+            self.index = index
+
+        @property
+        def control(self) -> TranscriptView:
+            return self.transcript
+
+    def __init__(
+        self,
+        conversation: Conversation | None = None,
+        *,
+        latency_good: float = 1.5,
+        latency_warn: float = 3.0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        self._palette: Palette | None = None
+        super().__init__(name=name, id=id, classes=classes)
+        self.latency_good = latency_good
+        self.latency_warn = latency_warn
+        self._model = TranscriptModel(conversation)
+        self._notes_version = 0
+        self._matches: list[int] | None = None
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._model.conversation
+
+    @property
+    def turn_count(self) -> int:
+        return len(self._model)
+
+    def set_conversation(self, conversation: Conversation | None, *, cursor: int = 0) -> None:
+        """Show ``conversation`` (None for a blank pane) with the cursor on turn ``cursor``."""
+        self._model = TranscriptModel(conversation)
+        self._matches = None
+        self._discard_layout()
+        if self.is_mounted:
+            self.scroll_to(y=0, animate=False)
+        self.set_reactive(TranscriptView.cursor, self.validate_cursor(cursor))
+        self._reveal_pending = True
+        self._reveal(self.cursor)
+        self.post_message(self.CursorMoved(self, self.cursor))
+        self.refresh()
+
+    def set_notes(self, notes: Sequence[Note]) -> None:
+        """Show reviewer notes under their turns (call-level notes, turn None, are ignored)."""
+        by_turn: dict[int, list[Note]] = {}
+        for note in notes:
+            if note.turn is not None:
+                by_turn.setdefault(note.turn, []).append(note)
+        self.notes = by_turn
+
+    def move_cursor(self, delta: int) -> None:
+        self._set_cursor(self.cursor + delta)
+
+    def cursor_first(self) -> None:
+        self._set_cursor(0)
+
+    def cursor_last(self) -> None:
+        self._set_cursor(len(self._model) - 1)
+
+    def page(self, direction: int) -> None:
+        """Scroll a screen up (direction < 0) or down; the cursor follows to the first turn
+        starting on the new screen (or stays on a turn taller than the screen)."""
+        if not len(self._model) or not direction:
+            return
+        if not self._ensure_layout():
+            self.move_cursor(1 if direction > 0 else -1)
+            return
+        target = self._page_target(direction)
+        if target is None:
+            (self.cursor_last if direction > 0 else self.cursor_first)()
+            return
+        target = max(target, self.cursor) if direction > 0 else min(target, self.cursor)
+        self._set_cursor(target, keep_visible=True)
+
+    def next_flagged(self, direction: int = 1) -> bool:
+        """Move to the next (direction >= 0) or previous flagged turn: OOD, silence, DTMF, slow,
+        handoff or with notes. No wrap-around: False (cursor unchanged) when there is none."""
+        entries = self._model.entries
+        notes = self.notes
+        step = 1 if direction >= 0 else -1
+        index = self.cursor + step
+        while 0 <= index < len(entries):
+            if entries[index].flagged(self.latency_warn, bool(notes.get(index + 1))):
+                self._set_cursor(index)
+                return True
+            index += step
+        return False
+
+    def search(self, query: str) -> int:
+        """Highlight ``query`` (case-insensitive literal); jump to the first matching turn at or
+        after the cursor, wrapping to the first match. Returns the number of matching turns."""
+        self.search_query = query
+        matches = self._match_list()
+        if matches:
+            position = bisect_left(matches, self.cursor)
+            self._set_cursor(matches[position] if position < len(matches) else matches[0])
+        return len(matches)
+
+    def next_match(self, direction: int = 1) -> bool:
+        """Jump to the next/previous matching turn, wrapping around; False when nothing matches."""
+        matches = self._match_list()
+        if not matches:
+            return False
+        if direction >= 0:
+            target = matches[bisect_right(matches, self.cursor) % len(matches)]
+        else:
+            target = matches[bisect_left(matches, self.cursor) - 1]
+        self._set_cursor(target)
+        return True
+
+    @property
+    def match_count(self) -> int:
+        return len(self._match_list())
+
+    @property
+    def match_index(self) -> int:
+        """1-based position of the cursor turn among the matches, 0 when it is not a match."""
+        matches = self._match_list()
+        position = bisect_left(matches, self.cursor)
+        return position + 1 if position < len(matches) and matches[position] == self.cursor else 0
+
+    def turn_plain_text(self, index: int) -> str:
+        """Turn ``index`` as cleaned plain text for copying; "" when there is no such turn."""
+        entries = self._model.entries
+        if not 0 <= index < len(entries):
+            return ""
+        return entries[index].plain_text(
+            self._model.conversation,
+            show_translations=self.show_translations,
+            notes=self.notes.get(index + 1, ()),
+            warn=self.latency_warn,
+        )
+
+    # -- actions (the widget's own keys; the screen binds the same methods) -------------------
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(-1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(1)
+
+    def action_page_up(self) -> None:
+        self.page(-1)
+
+    def action_page_down(self) -> None:
+        self.page(1)
+
+    def action_cursor_first(self) -> None:
+        self.cursor_first()
+
+    def action_cursor_last(self) -> None:
+        self.cursor_last()
+
+    # -- reactives and events -----------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        count = len(self._model)
+        return min(max(int(value), 0), count - 1) if count else 0
+
+    def watch_cursor(self) -> None:
+        self._after_cursor_change(keep_visible=False)
+
+    def watch_show_translations(self) -> None:
+        self._matches = None
+        self._discard_layout(keep_anchor=True)
+        self.refresh()
+
+    def watch_search_query(self) -> None:
+        self._matches = None
+        self._clear_strips()
+        self.refresh()
+
+    def watch_notes(self) -> None:
+        self._notes_version += 1
+        self._matches = None
+        self._discard_layout(keep_anchor=True)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._palette = None
+        super().notify_style_update()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        index = None if offset is None else self._row_item(offset.y)
+        if index is not None:
+            self._set_cursor(index, keep_visible=True)
+
+    # -- VirtualTurnsView hooks ---------------------------------------------------------------
+
+    def _item_count(self) -> int:
+        return len(self._model)
+
+    def _layout_state(self) -> tuple[object, ...]:
+        return (self.show_translations, self._notes_version)
+
+    def _estimate_heights(self, width: int) -> list[int]:
+        return self._model.estimate_heights(width, self.show_translations, self.notes)
+
+    def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
+        options = RenderOptions(
+            width=width,
+            palette=self._get_palette(),
+            query=self.search_query.lower(),
+            show_translations=self.show_translations,
+            latency_good=self.latency_good,
+            latency_warn=self.latency_warn,
+        )
+        return render_turn(
+            self._model.entries[index],
+            self._model.conversation,
+            self.notes.get(index + 1, ()),
+            cursor=is_cursor,
+            options=options,
+        )
+
+    def _render_empty(self, row: int, width: int) -> Strip:
+        palette = self._get_palette()
+        if row == 0 and not len(self._model):
+            message = NO_CONVERSATION if self._model.conversation is None else NO_TRANSCRIPT
+            return message_strip(message, width, palette)
+        return Strip.blank(width, palette.resolve("base"))
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _get_palette(self) -> Palette:
+        if self._palette is None:
+            self._palette = Palette(self)
+        return self._palette
+
+    def _match_list(self) -> list[int]:
+        if self._matches is None:
+            self._matches = self._model.find(self.search_query, self.show_translations, self.notes)
+        return self._matches
+
+    def _set_cursor(self, index: int, *, keep_visible: bool = False) -> None:
+        """Move the cursor without going through the watcher (so paging can ask to keep a
+        visible turn where it is); still scrolls it into view and posts CursorMoved."""
+        new = self.validate_cursor(index)
+        changed = new != self.cursor
+        if changed:
+            self.set_reactive(TranscriptView.cursor, new)
+        self._after_cursor_change(keep_visible=keep_visible, changed=changed)
+
+    def _after_cursor_change(self, *, keep_visible: bool, changed: bool = True) -> None:
+        self._reveal(self.cursor, keep_visible=keep_visible)
+        if changed:
+            self.post_message(self.CursorMoved(self, self.cursor))
+        self.refresh()

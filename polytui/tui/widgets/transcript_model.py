@@ -1,0 +1,319 @@
+"""Per-turn data behind the transcript view: flags, cheap height estimates, cleaned text (built
+lazily, once), search text and the plain-text form used for copying.
+
+Every string that came from the API passes through ``polytui.text.clean`` before it leaves this
+module. Nothing here imports Textual, so it can be tested and timed on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from polytui.models import Conversation, Note, Turn
+from polytui.text import clean, clean_line
+
+SILENCE_TEXT = "(silence)"
+NO_RESPONSE_TEXT = "(no response)"
+TRANSLATION_PREFIX = "→ en  "
+NOTE_PREFIX = "✎ "
+BADGES = ("OOD", "SILENCE", "DTMF", "SLOW", "HANDOFF", "NOTE")
+
+#: Columns before the text: the cursor bar, a space, then the side label ("caller"/"agent").
+BAR_WIDTH = 2
+LABEL_WIDTH = 8
+MIN_TEXT_WIDTH = 4
+
+
+def label_width(width: int) -> int:
+    """Width of the side-label column; dropped on very narrow panes."""
+    return LABEL_WIDTH if width >= 24 else 0
+
+
+def text_width(width: int) -> int:
+    """Cells available for wrapped text in a pane ``width`` cells wide."""
+    return max(MIN_TEXT_WIDTH, width - BAR_WIDTH - label_width(width))
+
+
+def format_offset(seconds: float | None) -> str:
+    """mm:ss (h:mm:ss past an hour) since the call started; "--:--" when unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "--:--"
+    sign = "-" if seconds < 0 else ""
+    total = int(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+    return f"{sign}{minutes:02d}:{secs:02d}"
+
+
+def format_latency(latency: float) -> str:
+    return f"{latency:.2f} s"
+
+
+def note_text(note: Note) -> str:
+    """A note as one display string: "✎ [bad response] too long" (cleaned)."""
+    label = f"[{clean_line(note.label)}] " if note.label else ""
+    return f"{NOTE_PREFIX}{label}{clean(note.text).strip()}"
+
+
+def _rows(text_len: int, newlines: int, width: int) -> int:
+    """Estimated wrapped rows of a text: one per line plus the overflow, with ~10% slack for
+    word wrapping. Cheap on purpose: no wrapping, no cleaning."""
+    return newlines + 1 + (text_len + text_len // 10) // width
+
+
+def _differs(translation: str | None, original: str | None) -> bool:
+    """A translation worth showing: present and not the original again."""
+    if not translation:
+        return False
+    stripped = translation.strip()
+    return bool(stripped) and stripped != (original or "").strip()
+
+
+def _finite(value: float | None) -> float | None:
+    """A latency worth showing: a finite number (an absurd integer counts as unknown)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _dtmf_display(digits: str | None) -> str:
+    """ "DTMF 1 2 3 4" from "1234" (cleaned); "" when no digits were pressed."""
+    keys = clean_line(digits).replace(" ", "")
+    return ("DTMF " + " ".join(keys)) if keys else ""
+
+
+class TurnEntry:
+    """One turn of the transcript with everything the view needs, computed as late as possible."""
+
+    __slots__ = (
+        "index",
+        "turn",
+        "latency",
+        "ood",
+        "silence",
+        "has_dtmf",
+        "handoff",
+        "_has_tr_user",
+        "_has_tr_agent",
+        "_meta_len",
+        "_text",
+        "_haystack",
+        "_haystack_tr",
+        "_offset",
+    )
+
+    def __init__(self, index: int, turn: Turn, *, handoff: bool) -> None:
+        self.index = index
+        self.turn = turn
+        self.latency = _finite(turn.latency)
+        self.ood = turn.ood
+        self.silence = turn.silent
+        self.has_dtmf = bool(turn.dtmf.strip())
+        self.handoff = handoff
+        self._has_tr_user = _differs(turn.translated_user_input, turn.user_input)
+        self._has_tr_agent = _differs(turn.english_agent_response, turn.agent_response)
+        # A length estimate of the intents/entities line, without building it.
+        intents = turn.intents or ()
+        entities = turn.entities or ()
+        self._meta_len = sum(len(i) + 2 for i in intents if i) + 24 * len(entities)
+        self._text: dict[str, str] | None = None
+        self._haystack: str | None = None
+        self._haystack_tr: str | None = None
+        self._offset: tuple[float | None] | None = None
+
+    @property
+    def number(self) -> int:
+        """1-based turn number as shown ("#12") and as notes refer to it."""
+        return self.index + 1
+
+    def slow(self, warn: float) -> bool:
+        return self.latency is not None and self.latency >= warn
+
+    def flagged(self, warn: float, has_notes: bool) -> bool:
+        if has_notes or self.ood or self.silence or self.has_dtmf or self.handoff:
+            return True
+        return self.slow(warn)
+
+    def badges(self, warn: float, has_notes: bool) -> list[str]:
+        flags = (self.ood, self.silence, self.has_dtmf, self.slow(warn), self.handoff, has_notes)
+        return [name for name, on in zip(BADGES, flags, strict=True) if on]
+
+    def offset(self, conversation: Conversation | None) -> float | None:
+        if self._offset is None:
+            self._offset = (conversation.turn_offset(self.turn) if conversation else None,)
+        return self._offset[0]
+
+    # -- cleaned text (built once, on first use) ------------------------------------------------
+
+    @property
+    def text(self) -> dict[str, str]:
+        """Cleaned display strings: user, dtmf, agent, tr_user, tr_agent, meta ("" when absent)."""
+        if self._text is None:
+            turn = self.turn
+            tr_user = turn.translated_user_input if self._has_tr_user else ""
+            tr_agent = turn.english_agent_response if self._has_tr_agent else ""
+            self._text = {
+                "user": clean(turn.user_text).strip(),
+                "dtmf": _dtmf_display(turn.user_input_dtmf),
+                "agent": clean(turn.agent_text).strip(),
+                "tr_user": clean(tr_user).strip(),
+                "tr_agent": clean(tr_agent).strip(),
+                "meta": self._meta() if self._meta_len else "",
+            }
+        return self._text
+
+    def _meta(self) -> str:
+        """ "intents: a, b  ·  entities: name=value, ..." on one cleaned line."""
+        turn = self.turn
+        parts = []
+        intents = turn.intent_list
+        if intents:
+            parts.append("intents: " + ", ".join(intents))
+        pairs = turn.entity_pairs()
+        if pairs:
+            shown = (f"{name}={value}" if name else value for name, value in pairs)
+            parts.append("entities: " + ", ".join(shown))
+        return clean_line("  ·  ".join(parts))
+
+    def haystack(self, show_translations: bool) -> tuple[str, str]:
+        """Lower-cased searchable text: (originals + DTMF + intents/entities, translations).
+        Built once per turn; the same strings the rows show, so counts and highlights agree."""
+        if self._haystack is None:
+            if self._text is not None:
+                text = self._text
+                base = "\n".join((text["user"], text["dtmf"], text["agent"], text["meta"]))
+                translated = "\n".join((text["tr_user"], text["tr_agent"]))
+            else:  # one clean() per side over the joined raw fields: cheap for a first search
+                turn = self.turn
+                base = clean(
+                    "\n".join(
+                        (
+                            turn.user_input or "",
+                            _dtmf_display(turn.user_input_dtmf) if self.has_dtmf else "",
+                            turn.agent_response or "",
+                            self._meta() if self._meta_len else "",
+                        )
+                    )
+                )
+                translated = clean(
+                    "\n".join(
+                        (
+                            (turn.translated_user_input or "") if self._has_tr_user else "",
+                            (turn.english_agent_response or "") if self._has_tr_agent else "",
+                        )
+                    )
+                )
+            self._haystack = base.lower()
+            self._haystack_tr = translated.lower()
+        return self._haystack, (self._haystack_tr or "") if show_translations else ""
+
+    def matches(self, query_lower: str, show_translations: bool, notes: Sequence[Note]) -> bool:
+        base, translated = self.haystack(show_translations)
+        if query_lower in base or (translated and query_lower in translated):
+            return True
+        return any(query_lower in note_text(note).lower() for note in notes)
+
+    # -- geometry -------------------------------------------------------------------------------
+
+    def estimate_height(self, width: int, show_translations: bool, notes: Sequence[Note]) -> int:
+        """Rows this turn takes at pane ``width``, estimated from raw lengths (header, caller,
+        translations, agent, intents/entities, notes, separator). Exact rows come from wrapping."""
+        tw = text_width(width)
+        turn = self.turn
+        rows = 2  # header + separator
+        user = turn.user_input or ""
+        if user.strip():
+            rows += _rows(len(user), user.count("\n"), tw)
+        elif not self.has_dtmf:
+            rows += 1
+        if self.has_dtmf:
+            rows += _rows(2 * len(turn.dtmf) + 5, 0, tw)
+        agent = turn.agent_response or ""
+        rows += _rows(len(agent), agent.count("\n"), tw) if agent.strip() else 1
+        if show_translations:
+            for flag, value in (
+                (self._has_tr_user, turn.translated_user_input),
+                (self._has_tr_agent, turn.english_agent_response),
+            ):
+                if flag and value:
+                    rows += _rows(len(value) + len(TRANSLATION_PREFIX), value.count("\n"), tw)
+        if self._meta_len:
+            rows += _rows(self._meta_len + 20, 0, tw)
+        for note in notes:
+            rows += _rows(len(note.text) + 20, note.text.count("\n"), tw)
+        return rows
+
+    # -- copying -----------------------------------------------------------------------------
+
+    def plain_text(
+        self,
+        conversation: Conversation | None,
+        *,
+        show_translations: bool,
+        notes: Sequence[Note],
+        warn: float,
+    ) -> str:
+        """The turn as cleaned plain text, as shown (translations only when shown)."""
+        text = self.text
+        header = f"#{self.number}  {format_offset(self.offset(conversation))}"
+        if self.latency is not None:
+            header += f"  {format_latency(self.latency)}"
+        badges = self.badges(warn, bool(notes))
+        if badges:
+            header += "  [" + ", ".join(badges) + "]"
+        lines = [header]
+        caller = [part for part in (text["user"], text["dtmf"]) if part] or [SILENCE_TEXT]
+        lines.append("caller: " + "\n".join(caller))
+        if show_translations and text["tr_user"]:
+            lines.append(f"  → en: {text['tr_user']}")
+        lines.append("agent: " + (text["agent"] or NO_RESPONSE_TEXT))
+        if show_translations and text["tr_agent"]:
+            lines.append(f"  → en: {text['tr_agent']}")
+        if text["meta"]:
+            lines.append(text["meta"])
+        lines.extend(note_text(note) for note in notes)
+        return "\n".join(lines)
+
+
+class TranscriptModel:
+    """The turns of one conversation (null turns dropped) as ``TurnEntry`` objects."""
+
+    def __init__(self, conversation: Conversation | None) -> None:
+        self.conversation = conversation
+        turns = conversation.turn_list if conversation is not None else []
+        handoff = bool(conversation is not None and conversation.handoff)
+        last = len(turns) - 1
+        self.entries = [
+            TurnEntry(i, turn, handoff=handoff and i == last) for i, turn in enumerate(turns)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def estimate_heights(
+        self, width: int, show_translations: bool, notes: dict[int, list[Note]]
+    ) -> list[int]:
+        get = notes.get
+        return [
+            entry.estimate_height(width, show_translations, get(entry.index + 1, ()))
+            for entry in self.entries
+        ]
+
+    def find(self, query: str, show_translations: bool, notes: dict[int, list[Note]]) -> list[int]:
+        """Indexes of turns containing ``query`` (case-insensitive literal), in order."""
+        needle = query.lower()
+        if not needle:
+            return []
+        get = notes.get
+        return [
+            entry.index
+            for entry in self.entries
+            if entry.matches(needle, show_translations, get(entry.index + 1, ()))
+        ]

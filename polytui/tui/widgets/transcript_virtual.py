@@ -1,0 +1,296 @@
+"""The engine under the transcript view: a Line API ScrollView over items of varying height
+(turns) with a cursor item, that never wraps more than what is on (or near) the screen.
+
+- every item's height is first *estimated* (``_estimate_heights``, cheap, no wrapping);
+- ``HeightIndex`` keeps a prefix sum so a row maps to its item with one bisect;
+- only items around the viewport are rendered exactly ("settled": the viewport plus a screen
+  above and below); their real heights replace the estimates and the scroll position is
+  corrected so the anchor item (the cursor item when on screen, else the top item) stays on
+  the same screen row;
+- rendered items are cached as lists of Strips in an LRU keyed by
+  (item, width, state version, is-cursor); the cache is cleared on resize, on style/theme
+  change and whenever a subclass calls ``_clear_strips`` / ``_discard_layout``.
+
+``render_line`` is one bisect plus, on a cache miss, the rendering of one item.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from .transcript_layout import HeightIndex
+
+_SETTLE_PASSES = 4
+
+
+class VirtualTurnsView(ScrollView):
+    """Subclasses provide the items (see the hooks at the end) and a ``cursor`` reactive."""
+
+    ALLOW_SELECT = False
+    cursor: int
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        # Set before Widget.__init__: it may already call notify_style_update.
+        self._version = 0
+        self._cache: LRUCache[tuple[int, int, int, bool], list[Strip]] = LRUCache(512)
+        super().__init__(name=name, id=id, classes=classes)
+        self._layout: HeightIndex | None = None
+        self._layout_key: tuple[object, ...] | None = None
+        self._width = 0
+        self._settling = False
+        self._settle_scheduled = False
+        self._reveal_pending = True
+
+    @property
+    def wrapped_turn_count(self) -> int:
+        """Items rendered exactly in the current layout (the rest are estimates)."""
+        return self._layout.exact_count if self._layout is not None else 0
+
+    # -- hooks for subclasses -----------------------------------------------------------------
+
+    def _item_count(self) -> int:
+        raise NotImplementedError
+
+    def _layout_state(self) -> tuple[object, ...]:
+        """State besides the width that changes item heights (a new value re-estimates)."""
+        return ()
+
+    def _estimate_heights(self, width: int) -> list[int]:
+        raise NotImplementedError
+
+    def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
+        raise NotImplementedError
+
+    def _render_empty(self, row: int, width: int) -> Strip:
+        """Row ``row`` where no item is (an empty pane, below the last item, or -1 for the
+        filler of an item whose estimate was too tall)."""
+        raise NotImplementedError
+
+    # -- Textual overrides --------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._settling:
+            self._settle()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._clear_strips()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._prepare()
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._prepare()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self._width or self.scrollable_content_region.width
+        row = round(self.scroll_y) + y
+        layout = self._layout
+        if layout is None or not len(layout) or row < 0 or row >= layout.total:
+            return self._render_empty(row, width)
+        index = layout.index_at(row)
+        strips = self._item_strips(index)
+        if not layout.is_exact(index):
+            self._schedule_settle()
+        line = row - layout.start(index)
+        return strips[line] if line < len(strips) else self._render_empty(-1, width)
+
+    # -- geometry -----------------------------------------------------------------------------
+
+    def _view_height(self) -> int:
+        return self.scrollable_content_region.height
+
+    def _clear_strips(self) -> None:
+        self._version += 1
+        self._cache.clear()
+
+    def _item_strips(self, index: int) -> list[Strip]:
+        is_cursor = index == self.cursor
+        key = (index, self._width, self._version, is_cursor)
+        strips = self._cache.get(key)
+        if strips is None:
+            strips = self._cache[key] = self._render_item(index, self._width, is_cursor)
+        return strips
+
+    def _make_exact(self, index: int) -> int:
+        layout = self._layout
+        assert layout is not None
+        if not layout.is_exact(index):
+            layout.set_exact(index, len(self._item_strips(index)))
+        return layout.height(index)
+
+    def _discard_layout(self, *, keep_anchor: bool = False) -> None:
+        """Forget all heights (items changed); with ``keep_anchor`` the anchor item keeps its
+        screen row in the new layout."""
+        anchor = self._current_anchor() if keep_anchor else None
+        self._layout = None
+        self._layout_key = None
+        self._clear_strips()
+        if anchor is not None:
+            self._ensure_layout(anchor=anchor)
+
+    def _ensure_layout(self, anchor: tuple[int, int] | None = None) -> bool:
+        """A layout for the current width and state; False while the widget has no size."""
+        if not self.is_mounted:
+            return False
+        region = self.scrollable_content_region
+        if region.width <= 0 or region.height <= 0:
+            return False
+        key = (region.width, *self._layout_state())
+        if key == self._layout_key and self._layout is not None:
+            return True
+        if anchor is None and self._layout is not None:
+            anchor = self._current_anchor()
+        self._layout_key = key
+        self._width = region.width
+        self._clear_strips()
+        self._layout = HeightIndex(self._estimate_heights(region.width))
+        self._sync_virtual_size()
+        if self._reveal_pending or anchor is None:
+            self._reveal_pending = False
+            self._reveal(self.cursor)
+        else:
+            self._settle(*anchor)
+        return True
+
+    def _sync_virtual_size(self) -> None:
+        total = self._layout.total if self._layout is not None else 0
+        self.virtual_size = Size(self._width, max(total, 1))
+
+    def _current_anchor(self) -> tuple[int, int] | None:
+        """(item, its start row on screen): the cursor item when visible, else the top item."""
+        layout = self._layout
+        if layout is None or not len(layout):
+            return None
+        top = round(self.scroll_y)
+        height = self._view_height()
+        cursor = min(self.cursor, len(layout) - 1)
+        if layout.start(cursor) < top + height and layout.end(cursor) > top:
+            return cursor, layout.start(cursor) - top
+        index = layout.index_at(top)
+        return index, layout.start(index) - top
+
+    def _viewport_exact(self, top: int, height: int) -> bool:
+        layout = self._layout
+        assert layout is not None
+        index = layout.index_at(top)
+        while index < len(layout) and layout.start(index) < top + height:
+            if not layout.is_exact(index):
+                return False
+            index += 1
+        return True
+
+    def _settle(self, anchor: int | None = None, offset: int = 0) -> None:
+        """Render the items on screen (plus a screen above and below) exactly and keep the
+        anchor item on the same screen row while the heights above it change."""
+        layout = self._layout
+        if self._settling or layout is None or not len(layout) or not self._width:
+            return
+        self._settling = True
+        try:
+            height = self._view_height()
+            margin = height
+            for _ in range(_SETTLE_PASSES):
+                if anchor is None:
+                    current = self._current_anchor()
+                    if current is None:
+                        return
+                    anchor, offset = current
+                below, index = 0, anchor
+                while index < len(layout) and below < height - offset + margin:
+                    below += self._make_exact(index)
+                    index += 1
+                above, index = 0, anchor - 1
+                while index >= 0 and above < offset + margin:
+                    above += self._make_exact(index)
+                    index -= 1
+                layout.flush()
+                self._sync_virtual_size()
+                top = min(max(0, layout.start(anchor) - offset), max(0, layout.total - height))
+                if top != round(self.scroll_y):
+                    self.scroll_to(y=top, animate=False)
+                    top = round(self.scroll_y)
+                if self._viewport_exact(top, height):
+                    break
+                anchor = None
+        finally:
+            self._settling = False
+        self.refresh()
+
+    def _prepare(self) -> None:
+        """Before painting: a layout for this width, and exact heights for what is on screen."""
+        if self._settling or not self._ensure_layout() or not self._item_count():
+            return
+        if not self._viewport_exact(round(self.scroll_y), self._view_height()):
+            self._settle()
+
+    def _schedule_settle(self) -> None:
+        if not self._settle_scheduled:
+            self._settle_scheduled = True
+            self.call_after_refresh(self._run_scheduled_settle)
+
+    def _run_scheduled_settle(self) -> None:
+        self._settle_scheduled = False
+        self._prepare()
+
+    def _reveal(self, index: int, *, keep_visible: bool = False) -> None:
+        """Scroll item ``index`` into view: all of it when it fits, else its start. With
+        ``keep_visible`` an item already partly on screen does not scroll."""
+        if not self._item_count():
+            return
+        if not self._ensure_layout():
+            self._reveal_pending = True
+            return
+        layout = self._layout
+        assert layout is not None
+        self._make_exact(index)
+        top = round(self.scroll_y)
+        height = self._view_height()
+        start = layout.start(index)
+        size = layout.height(index) - 1  # the separator row may stay off screen
+        end = start + size
+        fully_visible = start >= top and end <= top + height
+        if fully_visible or (keep_visible and start < top + height and end > top):
+            new_top = top
+        elif size <= height and start >= top:
+            # Bottom-align; the last item brings its separator so "last" reaches the very end.
+            new_top = end - height + (1 if index == len(layout) - 1 else 0)
+        else:
+            new_top = start
+        self._settle(index, start - new_top)
+
+    def _page_target(self, direction: int) -> int | None:
+        """Scroll a screen up/down and return the item the cursor should follow to (the first
+        item starting on the new screen, or the one covering it); None at either end."""
+        layout = self._layout
+        assert layout is not None
+        height = self._view_height()
+        top = round(self.scroll_y)
+        max_top = max(0, layout.total - height)
+        if (direction > 0 and top >= max_top) or (direction < 0 and top <= 0):
+            return None
+        step = height if direction > 0 else -height
+        self.scroll_to(y=min(max(0, top + step), max_top), animate=False)
+        top = round(self.scroll_y)
+        candidate = layout.index_at(top)
+        starts_above = layout.start(candidate) < top
+        count = len(layout)
+        if starts_above and candidate + 1 < count and layout.start(candidate + 1) < top + height:
+            candidate += 1
+        return candidate
+
+    def _row_item(self, y: int) -> int | None:
+        """The item under widget row ``y`` (e.g. a click), None below the last one."""
+        if not self._ensure_layout() or self._layout is None or not len(self._layout):
+            return None
+        row = round(self.scroll_y) + y
+        return self._layout.index_at(row) if 0 <= row < self._layout.total else None
