@@ -1,0 +1,143 @@
+"""The installed `polytui` in a real terminal: tmux runs it, send-keys types, capture-pane reads.
+
+Everything else tests the app through Textual's pilot; this one proves the console script starts,
+draws, takes keys and exits cleanly in an actual terminal, against the loopback API server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .helpers import SECRET_KEY, polytui_command
+
+pytestmark = pytest.mark.tmux
+
+if shutil.which("tmux") is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("tmux is required on CI (.ci/run installs it)")
+    pytest.skip("tmux is not installed", allow_module_level=True)
+
+
+class Terminal:
+    def __init__(self, name: str, width: int = 120, height: int = 40) -> None:
+        self.socket = f"polytui-test-{name}-{os.getpid()}"
+        self.width, self.height = width, height
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+        )
+        return done.stdout
+
+    def start(self, command: str, env: dict[str, str]) -> None:
+        env_args = [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "app",
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            *env_args,
+            command,
+        )
+        self.tmux("set-option", "-g", "window-size", "manual")
+        self.tmux("resize-window", "-t", "app", "-x", str(self.width), "-y", str(self.height))
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", "app", key)
+            # A lone ESC followed quickly by a key reads as alt+key: give Escape time to stand alone.
+            time.sleep(0.4 if key == "Escape" else 0.05)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "app", "-l", text)
+
+    def wait_for(self, predicate, what: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen}")
+
+    def kill(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(request):
+    term = Terminal(request.node.name[:20].replace("[", "-").replace("]", ""))
+    yield term
+    term.kill()
+
+
+def _env(server, tmp_path: Path) -> dict[str, str]:
+    from polytui.demo.samples import DEMO_AGENT
+
+    return {
+        "POLYAI_BASE_URL": server.url,
+        "POLYAI_API_KEY": SECRET_KEY,
+        "POLYAI_AGENT_ID": DEMO_AGENT,
+        "POLYTUI_DATA_DIR": str(tmp_path / "data"),
+        "POLYTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+
+
+def _cursor_turn(screen: str) -> int | None:
+    """The turn number the cursor bar (▌) marks on screen."""
+    match = re.search(r"^▌ #(\d+) ", screen, re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+def test_open_move_search_quit_in_a_real_terminal(terminal, server, samples, tmp_path):
+    bank = next(s for s in samples if any(t.get("user_input_dtmf") for t in s["turns"]))
+    cid = bank["conversationId"]
+    exit_file = tmp_path / "exit-code"
+    command = " ".join(shlex.quote(part) for part in [*polytui_command(), cid])
+    terminal.start(f"{command}; echo $? > {shlex.quote(str(exit_file))}", _env(server, tmp_path))
+
+    screen = terminal.wait_for(lambda s: _cursor_turn(s) == 1, "the call to open on turn 1")
+    assert cid in screen
+    assert "DTMF" in screen
+
+    terminal.keys("j", "j")
+    terminal.wait_for(lambda s: _cursor_turn(s) == 3, "j j to move the cursor to turn 3")
+
+    terminal.keys("/")
+    terminal.type("card")
+    terminal.keys("Enter")
+    screen = terminal.wait_for(
+        lambda s: re.search(r"\b\d+/\d+\s*$", s, re.MULTILINE), "a match count"
+    )
+    count = re.search(r"\b(\d+)/(\d+)\s*$", screen, re.MULTILINE)
+    assert count and int(count.group(2)) >= 2
+    first = _cursor_turn(screen)
+    terminal.keys("n")
+    terminal.wait_for(lambda s: _cursor_turn(s) not in (None, first), "n to move to the next match")
+
+    terminal.keys("Escape", "q")
+    deadline = time.monotonic() + 15
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{terminal.screen()}"
+    assert exit_file.read_text().strip() == "0"
+    assert server.hits == 1, "opened once from the API, nothing else"
