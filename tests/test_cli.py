@@ -293,7 +293,9 @@ def test_installed_script_exit_codes_and_no_textual_import(api_env, server, samp
 
 def test_shared_options_work_after_nested_actions(api_env, samples, capsys):
     assert run_cli(capsys, "fetch", samples[0]["conversationId"])[0] == 0
-    assert run_cli(capsys, "fetch", samples[1]["conversationId"], "--agent", "PROJECT-other")[0] == 0
+    assert (
+        run_cli(capsys, "fetch", samples[1]["conversationId"], "--agent", "PROJECT-other")[0] == 0
+    )
     code, out, err = run_cli(capsys, "cache", "list", "--agent", "PROJECT-demo", "--json")
     assert code == 0, err
     assert [row["conversationId"] for row in json.loads(out)] == [samples[0]["conversationId"]]
