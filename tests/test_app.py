@@ -778,12 +778,6 @@ async def test_transcript_keeps_the_cursor_visible_when_resized(samples):
         assert "#5000 " in screen_text(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CallHeader bug: a long audio URL wraps onto a second line of the one-line "
-    "ClampedText 'extra' row and is cut away entirely, leaving 'audio…' with no link at any "
-    "width; the URL should be truncated in place.",
-)
 async def test_header_shows_the_start_of_the_audio_url(samples):
     header = CallHeader()
     app = _WidgetApp(header)

@@ -169,8 +169,11 @@ class ClampedText(Widget):
             return []
         lines = self._content.wrap(width)
         if len(lines) > self._max_lines:
-            lines = lines[: self._max_lines]
-            lines[-1] = lines[-1].rstrip().truncate(max(1, width - 1)) + Content("…")
+            # The last kept line carries on with the rest of the text, cut at the edge: a long
+            # word (a URL) that wrapped to a dropped line still shows its start.
+            keep = self._max_lines - 1
+            rest = Content(" ").join(line.rstrip() for line in lines[keep:])
+            lines = lines[:keep] + [rest.truncate(max(1, width - 1)) + Content("…")]
         return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
