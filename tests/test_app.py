@@ -757,12 +757,6 @@ class _WidgetApp(App[None]):
         yield self.widget
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TranscriptView bug: after the view gets shorter (terminal resize) the cursor turn "
-    "can end up below the bottom edge; VirtualTurnsView.on_resize keeps the old anchor row "
-    "instead of revealing the cursor. ConversationScreen.on_resize works around it.",
-)
 async def test_transcript_keeps_the_cursor_visible_when_resized(samples):
     view = TranscriptView()
     app = _WidgetApp(view)

@@ -129,10 +129,6 @@ class ConversationScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._apply_panels()
-        if self._ready():
-            # The transcript re-lays out for the new size after this event; bring the cursor
-            # turn back on screen then (a shorter view could leave it below the bottom edge).
-            self.call_after_refresh(self.transcript.move_cursor, 0)
 
     def watch_panels_open(self) -> None:
         self._apply_panels()

@@ -85,6 +85,10 @@ class VirtualTurnsView(ScrollView):
 
     def on_resize(self, event: events.Resize) -> None:
         self._prepare()
+        # A shorter or narrower view can leave the cursor item below the bottom edge: the
+        # reviewer's place is the cursor, so it stays on screen whatever the new size.
+        if self._item_count() and self._layout is not None:
+            self._reveal(min(self.cursor, self._item_count() - 1), keep_visible=True)
         self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
