@@ -78,6 +78,22 @@ def clean(value: object, *, newlines: bool = True) -> str:
     return "".join(_translate_char(ch, newlines) if _UNSAFE.match(ch) else ch for ch in text)
 
 
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def escape_json_text(json_text: str) -> str:
+    """JSON text (as ``json.dumps`` writes it) with every character ``clean`` would change
+    written as a ``\\uXXXX`` escape: the same value for any JSON reader, inert on a terminal.
+    JSON escapes C0 controls itself; this covers C1 controls, bidi overrides and the other
+    invisible characters."""
+    return _UNSAFE.sub(_json_escape, json_text)
+
+
 def clean_line(value: object) -> str:
     """``clean`` for single-line contexts (table cells, headers, CSV-free labels)."""
     return clean(value, newlines=False)

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..models import Conversation, Note
-from ..text import clean
+from ..text import clean, escape_json_text
 from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json
 
 NOTES_KEY = "polytuiNotes"
@@ -34,22 +34,6 @@ CSV_COLUMNS = (
     "agent_response_datetime",
     "notes",
 )
-
-# Characters JSON leaves raw that a terminal could act on or that disguise text (DEL, C1
-# controls, bidi and other invisible format characters, line separators, lone surrogates,
-# tag characters). Escaping them as \uXXXX keeps the JSON value identical and the output safe.
-_JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
-    "\ud800-\udfff\U000e0000-\U000e007f]"
-)
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _without_non_finite(value: Any) -> Any:
@@ -90,10 +74,9 @@ def render_json(conversation: Conversation, ctx: ExportContext | None = None) ->
 
 
 def json_text(data: Any) -> str:
-    """Pretty JSON that is safe to print: JSON escapes C0 controls itself; C1 controls, bidi
-    overrides and other invisible characters are escaped too (``\\u202e``), so the values are
-    unchanged for any JSON reader but nothing in them can act on a terminal. Ends in a newline."""
-    return _JSON_UNSAFE.sub(_json_escape, _dumps(data)) + "\n"
+    """Pretty JSON that is safe to print (``text.escape_json_text``): the values are unchanged
+    for any JSON reader but nothing in them can act on a terminal. Ends in a newline."""
+    return escape_json_text(_dumps(data)) + "\n"
 
 
 def _dumps(data: Any) -> str:
