@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -87,9 +88,13 @@ class PolyTUI(App[int]):
         self.exit(0)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette offers every key of the current screen (keys are data), then Textual's."""
+        """The palette offers every key of the current screen that works now (keys are data;
+        e.g. "Delete note" only where there is a note), then Textual's."""
         for keys, binding, node in reviewer_bindings(screen):
             if binding.action in ("help", "quit"):
+                continue
+            _, name, parameters = parse_action(binding.action)
+            if not node.check_action(name, parameters):  # type: ignore[attr-defined]
                 continue
             yield SystemCommand(
                 binding.description,

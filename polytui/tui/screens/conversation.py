@@ -23,6 +23,7 @@ from ..messages import ConversationLoaded, LoadFailed
 from ..widgets.call_header import CallHeader
 from ..widgets.json_tree import JsonTree
 from ..widgets.transcript import TranscriptView
+from .note_actions import NoteActions
 
 if TYPE_CHECKING:
     from ..app import PolyTUI
@@ -31,7 +32,7 @@ WIDE = 120  # columns from which the side panels show by default
 NEEDS_CALL = frozenset(
     {
         "cursor", "first", "last", "page", "search", "match", "flag", "translations",
-        "panels", "copy_turn", "open_link", "export",
+        "panels", "copy_turn", "open_link", "export", "add_note", "edit_note", "delete_note",
     }
 )  # fmt: skip
 
@@ -74,6 +75,9 @@ class ConversationScreen(Screen[None]):
             show=False,
             id="prev_flag",
         ),
+        Binding("a", "add_note", "Add note", id="add_note"),
+        Binding("A", "edit_note", "Edit note", id="edit_note"),
+        Binding("x", "delete_note", "Delete note", id="delete_note"),
         Binding("t", "translations", "Translations", id="translations"),
         Binding("p", "panels", "Panels", id="panels"),
         Binding("y", "copy_turn", "Copy turn", show=False, id="copy_turn"),
@@ -89,11 +93,14 @@ class ConversationScreen(Screen[None]):
     def __init__(
         self, conversation_id: str, *, agent: str | None = None, turn: int | None = None
     ) -> None:
-        super().__init__()
+        # Born loading: a class set before mount costs no restyle of the whole screen.
+        super().__init__(classes="-loading")
         self.conversation_id = conversation_id
         self.agent = agent
         self.initial_turn = turn
         self.loaded: Loaded | None = None
+        self.note_actions = NoteActions(self)
+        self._offers_note_edit = False  # A / x shown in the footer
 
     @property
     def polytui(self) -> PolyTUI:
@@ -106,6 +113,7 @@ class ConversationScreen(Screen[None]):
         yield CallHeader(
             latency_good=settings.latency_good, latency_warn=settings.latency_warn, id="header"
         )
+        yield Static("", id="call-notes")
         with Horizontal(id="body"):
             yield LoadingIndicator(id="loading")
             yield Static("", id="error")
@@ -123,7 +131,6 @@ class ConversationScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_class(True, "-loading")
         self.query_one("#header", CallHeader).display = False
         self.load()
 
@@ -136,8 +143,7 @@ class ConversationScreen(Screen[None]):
     def _apply_panels(self) -> None:
         wide = self.size.width >= WIDE
         show = wide if self.panels_open is None else self.panels_open
-        self.set_class(show, "-panels")
-        self.set_class(not wide, "-narrow")
+        self.update_classes({"-panels": show, "-narrow": not wide})  # one restyle, not two
         # Never leave the focus on a pane that was just hidden: keys would act unseen.
         focused = self.focused
         if not show and focused is not None and focused in self.query("#side JsonTree"):
@@ -171,8 +177,7 @@ class ConversationScreen(Screen[None]):
         loaded = message.loaded
         self.loaded = loaded
         self.agent = loaded.agent
-        self.set_class(False, "-loading")
-        self.set_class(False, "-failed")
+        self.update_classes({"-loading": False, "-failed": False})
         self.refresh_bindings()
         conversation = loaded.conversation
         note = None
@@ -185,9 +190,8 @@ class ConversationScreen(Screen[None]):
         if not message.refreshed:
             cursor = max(0, (self.initial_turn or 1) - 1)
         self.transcript.set_conversation(conversation, cursor=cursor)
-        self.transcript.set_notes(
-            self.polytui.loader.store.notes_for(conversation.conversation_id, loaded.agent)
-        )
+        self.note_actions.reload()
+        self.refresh_bindings()
         self.query_one("#metrics", JsonTree).set_data(conversation.metrics)
         self.query_one("#functions", JsonTree).set_data(conversation.function_events)
         if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
@@ -211,8 +215,7 @@ class ConversationScreen(Screen[None]):
                 markup=False,
             )
             return
-        self.set_class(False, "-loading")
-        self.set_class(True, "-failed")
+        self.update_classes({"-loading": False, "-failed": True})
         lines = [
             Content.styled("Could not open this conversation", "bold $error"),
             Content(""),
@@ -242,7 +245,20 @@ class ConversationScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that act on a loaded call are hidden (and inert) while loading or after an
         error, so the footer offers only what works: refresh, copy ID, back."""
+        if action in ("edit_note", "delete_note"):
+            # Shown (and active, in the footer and the palette) only where there is a note to
+            # edit: the cursor turn's or a whole-call one. Help lists them always.
+            return self._ready() and self._note_edit_offered()
         return self._ready() or action not in NEEDS_CALL
+
+    def _note_edit_offered(self) -> bool:
+        self._offers_note_edit = bool(self.note_actions.choices())
+        return self._offers_note_edit
+
+    @on(TranscriptView.CursorMoved)
+    def _cursor_moved(self, message: TranscriptView.CursorMoved) -> None:
+        if self._ready() and bool(self.note_actions.choices()) != self._offers_note_edit:
+            self.refresh_bindings()
 
     def action_cursor(self, delta: int) -> None:
         if self._ready():
@@ -297,6 +313,18 @@ class ConversationScreen(Screen[None]):
         if self._ready() and not self.transcript.next_flagged(direction):
             self.notify("No more flagged turns that way.", timeout=3)
 
+    def action_add_note(self) -> None:
+        if self._ready():
+            self.note_actions.add()
+
+    def action_edit_note(self) -> None:
+        if self._ready():
+            self.note_actions.edit()
+
+    def action_delete_note(self) -> None:
+        if self._ready():
+            self.note_actions.delete()
+
     def action_translations(self) -> None:
         if not self._ready():
             return
@@ -327,8 +355,7 @@ class ConversationScreen(Screen[None]):
             )
             return
         if self.loaded is None:
-            self.set_class(True, "-loading")
-            self.set_class(False, "-failed")
+            self.update_classes({"-loading": True, "-failed": False})
             self.load()
             return
         self.notify("Refreshing from the API…", timeout=2)

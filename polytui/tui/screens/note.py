@@ -1,0 +1,230 @@
+"""Reviewer-note modals: the editor (`a` / `A`), the picker for a turn with several notes, and
+the delete confirmation (`x`).
+
+The editor never talks to the store itself: it is given a ``save`` function (text, label) ->
+Note. A failed save (UsageError for an empty note, StoreError for a read-only database, ...)
+shows its sentence in the modal and keeps it open with everything typed still there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+
+from ...errors import PolytuiError
+from ...models import NOTE_LABELS, Note
+from ...text import clean, clean_line
+from ..widgets.transcript_model import note_text
+
+SaveNote = Callable[[str, str | None], Note]
+LABEL_CHOICES: tuple[str | None, ...] = (None, *NOTE_LABELS)
+NO_LABEL = "no label"
+
+
+def one_line(note: Note) -> str:
+    """The note as the transcript shows it, on one row (line breaks become spaces)."""
+    return " ".join(note_text(note).split("\n"))
+
+
+def where(note: Note) -> str:
+    """ "turn 5" or "the whole call"."""
+    return "the whole call" if note.turn is None else f"turn {note.turn}"
+
+
+class NoteEditor(ModalScreen[Note | None]):
+    """Text input (focused) and the annotation label; Enter saves, Escape cancels.
+
+    Up / Down in the text box change the label (so "type, Down, Enter" labels and saves); Tab
+    reaches the labels, where arrows move and Enter or Space picks one."""
+
+    DEFAULT_CSS = """
+    NoteEditor { align: center middle; }
+    NoteEditor > Vertical {
+        width: 88; max-width: 100%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    NoteEditor #note-title { text-style: bold; color: $accent; }
+    NoteEditor #note-context { color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    NoteEditor #note-text { margin-top: 1; }
+    NoteEditor .note-caption { color: $text-muted; }
+    NoteEditor #note-label { layout: grid; grid-size: 3; height: auto; padding: 0; }
+    NoteEditor #note-label > RadioButton { width: 1fr; padding: 0; }
+    NoteEditor #note-error { color: $text-error; height: auto; }
+    NoteEditor .hint { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("down", "label(1)", "Next label", show=False),
+        Binding("up", "label(-1)", "Previous label", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        save: SaveNote,
+        context: Sequence[str] = (),
+        note: Note | None = None,
+        hint: str = "",
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._save = save
+        self._context_lines = [clean_line(line) for line in context if line]
+        self._note = note
+        self._hint = hint
+        self.label: str | None = note.label if note is not None else None
+
+    def compose(self) -> ComposeResult:
+        note = self._note
+        value = clean(note.text, newlines=False) if note is not None else ""
+        with Vertical():
+            yield Label(Content(self._title), id="note-title")
+            if self._context_lines:
+                yield Static(Content("\n".join(self._context_lines)), id="note-context")
+            yield Input(value=value, placeholder="What did you notice?", id="note-text")
+            yield Label("Label (Up / Down, or Tab)", classes="note-caption")
+            with RadioSet(id="note-label"):
+                for choice in LABEL_CHOICES:
+                    yield RadioButton(choice or NO_LABEL, value=choice == self.label)
+            yield Static("", id="note-error")
+            hints = ["Enter saves · Esc cancels"]
+            if note is not None and "\n" in note.text.strip():
+                hints.append("This note's line breaks become spaces when you save it.")
+            if self._hint:
+                hints.append(self._hint)
+            yield Static(Content("\n".join(hints)), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#note-text", Input).focus()
+
+    @property
+    def text_box(self) -> Input:
+        return self.query_one("#note-text", Input)
+
+    @property
+    def error_text(self) -> str:
+        return str(self.query_one("#note-error", Static).render())
+
+    def action_label(self, step: int) -> None:
+        """Pick the next / previous label, wrapping (no label comes after the last)."""
+        current = LABEL_CHOICES.index(self.label)
+        buttons = list(self.query_one("#note-label", RadioSet).query(RadioButton))
+        buttons[(current + step) % len(buttons)].value = True
+
+    @on(RadioSet.Changed, "#note-label")
+    def _label_changed(self, event: RadioSet.Changed) -> None:
+        self.label = LABEL_CHOICES[event.index] if event.index >= 0 else None
+        self.text_box.focus()  # so the next Enter saves
+
+    @on(Input.Submitted, "#note-text")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            note = self._save(event.value, self.label)
+        except PolytuiError as exc:
+            # The modal stays open with the text and label as they were.
+            self.query_one("#note-error", Static).update(Content(clean_line(str(exc))))
+            return
+        self.dismiss(note)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NotePicker(ModalScreen[Note | None]):
+    """Choose one of several notes (the cursor turn's, then the whole call's)."""
+
+    DEFAULT_CSS = """
+    NotePicker { align: center middle; }
+    NotePicker > Vertical {
+        width: 80; max-width: 100%; height: auto; max-height: 80%; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    NotePicker #pick-title { text-style: bold; color: $accent; }
+    NotePicker OptionList { height: auto; max-height: 16; text-wrap: nowrap; text-overflow: ellipsis; }
+    NotePicker .hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, title: str, notes: Sequence[Note]) -> None:
+        super().__init__()
+        self._title = title
+        self.notes = list(notes)
+
+    def compose(self) -> ComposeResult:
+        width = max(len(where(note)) for note in self.notes) + 2
+        options = [
+            Option(
+                Content.assemble((where(note).ljust(width), "$text-muted"), one_line(note)),
+                id=str(note.id),
+            )
+            for note in self.notes
+        ]
+        with Vertical():
+            yield Label(Content(self._title), id="pick-title")
+            yield OptionList(*options, id="pick-list")
+            yield Static(Content("Up / Down choose · Enter opens · Esc cancels"), classes="hint")
+
+    def on_mount(self) -> None:
+        picker = self.query_one("#pick-list", OptionList)
+        picker.highlighted = 0
+        picker.focus()
+
+    @on(OptionList.OptionSelected, "#pick-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.notes[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDelete(ModalScreen[bool]):
+    """ "Delete this note?": y deletes; n, Escape or Enter on "Keep" (focused) keep it."""
+
+    DEFAULT_CSS = """
+    ConfirmDelete { align: center middle; }
+    ConfirmDelete > Vertical {
+        width: 72; max-width: 100%; height: auto; border: round $error;
+        background: $surface; padding: 0 1;
+    }
+    ConfirmDelete #confirm-title { text-style: bold; color: $text-error; }
+    ConfirmDelete #confirm-note { color: $text-warning; margin: 1 0; max-height: 6; }
+    ConfirmDelete Horizontal { height: auto; align-horizontal: right; }
+    ConfirmDelete Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Delete", show=False),
+        Binding("n,escape", "answer(False)", "Keep", show=False),
+    ]
+
+    def __init__(self, note: Note) -> None:
+        super().__init__()
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Content(f"Delete this note on {where(self.note)}?"), id="confirm-title")
+            yield Static(Content(note_text(self.note)), id="confirm-note")
+            with Horizontal():
+                yield Button("Delete (y)", variant="error", id="confirm-yes")
+                yield Button("Keep (n)", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, delete: bool) -> None:
+        self.dismiss(delete)

@@ -1,0 +1,189 @@
+"""The note keys of the conversation screen: `a` adds a note to the selected turn, `A` edits
+and `x` deletes one (a picker first when there are several). After every change the notes on
+screen follow at once: inline under their turns (with the NOTE badge `]` / `[` visit) and, for
+whole-call notes or notes on turns this copy lacks, in a strip above the transcript.
+
+Notes are keyed by (agent, conversation, turn) in the store, so they survive `r` refresh."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.widgets import Static
+
+from ...errors import NotFoundError, PolytuiError
+from ...export.common import CallNote, group_notes
+from ...models import Note
+from ...text import clean_line
+from .note import ConfirmDelete, NoteEditor, NotePicker, one_line, where
+
+if TYPE_CHECKING:
+    from ...store import Store
+    from .conversation import ConversationScreen
+
+CALL_NOTE_ROWS = 3  # whole-call notes shown above the transcript; the rest via A
+
+
+def call_note_line(item: CallNote) -> Content:
+    """One row of the strip above the transcript: where, then the note as the transcript shows it."""
+    place = "Call" if item.missing_turn is None else f"Turn {item.missing_turn} (not in this copy)"
+    return Content.assemble((f"{place}  ", "bold"), one_line(item.note))
+
+
+class NoteActions:
+    """Owned by a ConversationScreen with a loaded call; all store access is here."""
+
+    def __init__(self, screen: ConversationScreen) -> None:
+        self.screen = screen
+        self.call_notes: list[CallNote] = []
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _store(self) -> Store:
+        return self.screen.polytui.loader.store
+
+    def _key(self) -> tuple[str, str]:
+        loaded = self.screen.loaded
+        assert loaded is not None
+        return loaded.agent, loaded.conversation.conversation_id
+
+    def reload(self) -> bool:
+        """Read the call's notes and show them; a store failure is a notice (False)."""
+        agent, conversation_id = self._key()
+        try:
+            notes = self._store().notes_for(conversation_id, agent)
+        except PolytuiError as exc:
+            self._error(exc)
+            return False
+        view = self.screen.transcript
+        self.call_notes, by_turn = group_notes(notes, view.turn_count)
+        view.set_notes([note for turn_notes in by_turn.values() for note in turn_notes])
+        self._show_call_notes()
+        return True
+
+    def _show_call_notes(self) -> None:
+        strip = self.screen.query_one("#call-notes", Static)
+        items = self.call_notes
+        lines = [call_note_line(item) for item in items[:CALL_NOTE_ROWS]]
+        if len(items) > CALL_NOTE_ROWS:
+            more = len(items) - CALL_NOTE_ROWS
+            lines.append(Content.styled(f"… {more} more: A lists every note", "$text-muted"))
+        strip.update(Content("\n").join(lines))
+        self.screen.set_class(bool(items), "-call-notes")
+
+    def turn_number(self) -> int | None:
+        view = self.screen.transcript
+        return view.cursor + 1 if view.turn_count else None
+
+    def choices(self) -> list[Note]:
+        """Notes A and x act on: the selected turn's, then the call-level ones."""
+        turn = self.turn_number()
+        on_turn = self.screen.transcript.notes.get(turn, []) if turn is not None else []
+        return [*on_turn, *(item.note for item in self.call_notes)]
+
+    def _context(self, turn: int) -> list[str]:
+        """The turn's caller and agent lines for the editor (cleaned by the editor)."""
+        conversation = self.screen.transcript.conversation
+        if conversation is None or not 1 <= turn <= len(conversation.turn_list):
+            return []
+        item = conversation.turn_list[turn - 1]
+        dtmf = item.dtmf.strip()
+        caller = " ".join(p for p in (item.user_text.strip(), dtmf and f"DTMF {dtmf}") if p)
+        return [
+            f"caller: {caller or '(silence)'}",
+            f"agent:  {item.agent_text.strip() or '(no response)'}",
+        ]
+
+    # -- the keys -----------------------------------------------------------------------------
+
+    def add(self) -> None:
+        turn = self.turn_number()
+        if turn is None:
+            self.screen.notify("This call has no turns to put a note on.", timeout=4)
+            return
+        agent, conversation_id = self._key()
+        existing = len(self.screen.transcript.notes.get(turn, []))
+        hint = ""
+        if existing:
+            hint = f"Turn {turn} has {existing} note{'s' * (existing > 1)}: A edits, x deletes."
+
+        def save(text: str, label: str | None) -> Note:
+            return self._store().add_note(agent, conversation_id, turn, text, label)
+
+        editor = NoteEditor(
+            title=f"New note on turn {turn}", save=save, context=self._context(turn), hint=hint
+        )
+        self.screen.app.push_screen(editor, lambda note: self._changed(note, "saved on"))
+
+    def edit(self) -> None:
+        self._pick("Edit which note?", self._edit)
+
+    def delete(self) -> None:
+        self._pick("Delete which note?", self._confirm_delete)
+
+    def _pick(self, title: str, then) -> None:
+        choices = self.choices()
+        if not choices:
+            turn = self.turn_number()
+            self.screen.notify(
+                f"Turn {turn} has no notes: a adds one." if turn else "This call has no notes.",
+                timeout=4,
+            )
+            return
+        if len(choices) == 1:
+            then(choices[0])
+            return
+        self.screen.app.push_screen(
+            NotePicker(title, choices), lambda note: then(note) if note is not None else None
+        )
+
+    def _edit(self, note: Note) -> None:
+        def save(text: str, label: str | None) -> Note:
+            return self._store().update_note(note.id, text=text, label=label)
+
+        title = f"Edit the note on {where(note)}"
+        context = self._context(note.turn) if note.turn is not None else []
+        editor = NoteEditor(title=title, save=save, context=context, note=note)
+        self.screen.app.push_screen(editor, lambda saved: self._changed(saved, "updated on"))
+
+    def _confirm_delete(self, note: Note) -> None:
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self._delete(note)
+
+        self.screen.app.push_screen(ConfirmDelete(note), answered)
+
+    def _delete(self, note: Note) -> None:
+        try:
+            self._store().delete_note(note.id)
+        except NotFoundError:
+            # Deleted elsewhere (the CLI, another window) meanwhile: the outcome is the same.
+            self.reload()
+            self._refresh_screen()
+            self.screen.notify(f"That note on {where(note)} was already deleted.", timeout=4)
+            return
+        except PolytuiError as exc:
+            self._error(exc)
+            return
+        self._changed(note, "deleted from")
+
+    # -- after a change -----------------------------------------------------------------------
+
+    def _changed(self, note: Note | None, verb: str) -> None:
+        if note is None:  # cancelled
+            return
+        self.reload()
+        self._refresh_screen()
+        self.screen.notify(f"Note {verb} {where(note)}.", timeout=3)
+
+    def _refresh_screen(self) -> None:
+        # Heights changed: keep the whole cursor turn (and its notes) on screen, and let the
+        # footer offer A / x when there is now something to edit (or stop offering them).
+        self.screen.transcript.move_cursor(0)
+        self.screen.refresh_bindings()
+
+    def _error(self, exc: PolytuiError) -> None:
+        self.screen.notify(
+            clean_line(str(exc)), title="Notes", severity="error", timeout=10, markup=False
+        )
