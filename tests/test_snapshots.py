@@ -137,3 +137,30 @@ async def panels_opened(pilot: Pilot) -> None:
 def test_panels_open_narrow(snap_compare, server, tmp_path):
     app = make_app(server, tmp_path, initial_id=FUNCTIONS_ID)
     assert snap_compare(app, terminal_size=NARROW, run_before=panels_opened)
+
+
+async def note_typed(pilot: Pilot) -> None:
+    """`a` on turn 3, a few words and a label: the note editor over the call."""
+    await settled(pilot)
+    await pilot.press("j", "j", "a")
+    box = pilot.app.screen.query_one("#note-text", Input)
+    box.cursor_blink = False
+    await pilot.press(*"slow", "down", "down")
+    await pilot.pause()
+
+
+def test_note_editor_over_a_call(snap_compare, server, tmp_path):
+    app = make_app(server, tmp_path, initial_id=BANK_ID)
+    assert snap_compare(app, terminal_size=WIDE, run_before=note_typed)
+
+
+def test_call_with_labelled_notes(snap_compare, server, tmp_path):
+    """A labelled note inline under turn 3 (with its NOTE badge) and a whole-call note above
+    the transcript, written to the store before the app opens (as `polytui notes add` would)."""
+    from polytui.store import Store
+
+    app = make_app(server, tmp_path, initial_id=BANK_ID)
+    with Store(app.settings.db_path) as store:
+        store.add_note(DEMO_AGENT, BANK_ID, 3, "Read the digits back too fast.", "bad response")
+        store.add_note(DEMO_AGENT, BANK_ID, None, "Handoff to fraud was right.", "good response")
+    assert snap_compare(app, terminal_size=WIDE, run_before=settled)

@@ -141,3 +141,47 @@ def test_open_move_search_quit_in_a_real_terminal(terminal, server, samples, tmp
     assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{terminal.screen()}"
     assert exit_file.read_text().strip() == "0"
     assert server.hits == 1, "opened once from the API, nothing else"
+
+
+def test_a_note_typed_in_the_app_reaches_the_markdown_export(terminal, server, tmp_path):
+    """`a` on a stored call, a typed note, Enter, `q`; then `polytui --offline show` has the
+    note under the turn it was written on."""
+    from polytui.demo._scripts import BANK_ID
+
+    from .helpers import run_process
+
+    env = _env(server, tmp_path)
+    fetched = run_process("fetch", BANK_ID, env=env)
+    assert fetched.returncode == 0, fetched.stderr
+    assert server.hits == 1
+
+    exit_file = tmp_path / "exit-code"
+    command = " ".join(shlex.quote(part) for part in [*polytui_command(), "--offline", BANK_ID])
+    terminal.start(f"{command}; echo $? > {shlex.quote(str(exit_file))}", env)
+    terminal.wait_for(lambda s: _cursor_turn(s) == 1, "the stored call to open on turn 1")
+
+    terminal.keys("j")
+    terminal.wait_for(lambda s: _cursor_turn(s) == 2, "j to move the cursor to turn 2")
+    terminal.keys("a")
+    terminal.wait_for(lambda s: "New note on turn 2" in s, "the note editor")
+    terminal.type("agent asked for the card digits too early")
+    terminal.keys("Enter")
+    terminal.wait_for(
+        lambda s: "✎ agent asked for the card digits too early" in s and "New note" not in s,
+        "the note under turn 2",
+    )
+    terminal.wait_for(lambda s: "Note saved on turn 2." in s, "the notice that says so")
+
+    terminal.keys("q")
+    deadline = time.monotonic() + 15
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{terminal.screen()}"
+    assert exit_file.read_text().strip() == "0"
+
+    shown = run_process("--offline", "show", BANK_ID, "--format", "markdown", env=env)
+    assert shown.returncode == 0, shown.stderr
+    turn2 = shown.stdout.split("### Turn 2 ")[1].split("### Turn 3 ")[0]
+    assert "> **Note:** agent asked for the card digits too early" in turn2
+    assert "too early" not in shown.stdout.split("### Turn 2 ")[0]
+    assert server.hits == 1, "the app and show read the stored copy"
