@@ -82,6 +82,24 @@ def _hit(row: tuple[Any, ...]) -> SearchHit:
     )
 
 
+def _reason(exc: sqlite3.OperationalError) -> str:
+    return str(exc).removeprefix("fts5: ").rstrip(".")
+
+
+def query_problem(conn: sqlite3.Connection, query: str) -> str | None:
+    """Why SQLite refuses ``query`` as FTS5 syntax ("unterminated string", ...); None when it
+    takes it as written (``run_search`` takes a refused query's words literally)."""
+    if not query.strip():
+        return None
+    try:
+        conn.execute("SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT 1", (query,))
+    except sqlite3.OperationalError as exc:
+        if not _is_query_error(exc):
+            raise
+        return _reason(exc)
+    return None
+
+
 def run_search(
     conn: sqlite3.Connection, query: str, *, limit: int, agent: str | None
 ) -> list[SearchHit]:
@@ -106,6 +124,5 @@ def run_search(
         except sqlite3.OperationalError as second:
             if not _is_query_error(second):
                 raise
-            reason = str(exc).removeprefix("fts5: ").rstrip(".")
-            raise UsageError(f"The search query {query!r} is not valid: {reason}.") from None
+            raise UsageError(f"The search query {query!r} is not valid: {_reason(exc)}.") from None
     return [_hit(row) for row in rows]

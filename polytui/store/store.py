@@ -8,12 +8,12 @@ import json
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import StoreError, UsageError
+from ..errors import StoreError
 from ..models import Conversation, Note
 from ..text import clean_line
 from . import notes
@@ -23,6 +23,7 @@ from .index import (
     drop_conversations,
     index_conversation,
 )
+from .listing import ConversationKey, count_rows, list_keys, list_rows, rows_for
 from .records import (
     ConversationRow,
     SearchHit,
@@ -33,48 +34,13 @@ from .records import (
     to_db_time,
     utc_now,
 )
-from .search import run_search
+from .search import query_problem, run_search
 
 T = TypeVar("T")
-
-ORDER_COLUMNS = {
-    "started_at": "c.start_key",
-    "conversation_id": "c.conversation_id COLLATE NOCASE",
-    "channel": "c.channel COLLATE NOCASE",
-    "duration": "c.duration",
-    "turn_count": "c.turn_count",
-    "handoff": "c.handoff",
-    "poly_score": "c.poly_score",
-    "max_latency": "c.max_latency",
-    "tags": "nullif(c.tags, '[]') COLLATE NOCASE",
-    "fetched_at": "c.fetched_at",
-    "note_count": "note_count",
-}
-
-_ROW_SQL = """
-SELECT c.agent, c.conversation_id, c.started_at, c.channel, c.duration, c.turn_count, c.handoff,
-       c.poly_score, c.tags, c.summary, c.fetched_at, c.host, c.in_progress, c.max_latency,
-       (SELECT count(*) FROM notes AS n
-        WHERE n.conversation_id = c.conversation_id AND n.agent = c.agent) AS note_count
-FROM conversations AS c
-"""
-_FILTER_COLUMNS = (
-    "c.conversation_id",
-    "c.summary",
-    "c.tags",
-    "c.channel",
-    "c.started_at",
-    "c.agent",
-)
 
 
 def _default_warn(message: str) -> None:
     print(f"polytui: {message}", file=sys.stderr)
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _raw_text(raw: str | bytes, conversation: Conversation) -> str:
@@ -234,54 +200,56 @@ class Store:
     ) -> list[ConversationRow]:
         """Listing rows. Empty values sort last either way; ``text_filter``'s words must each
         appear (case-insensitively) in the ID, summary, tags, channel, start time or agent."""
-        if order_by not in ORDER_COLUMNS:
-            choices = ", ".join(ORDER_COLUMNS)
-            raise UsageError(f"Cannot sort conversations by {order_by!r}: use one of {choices}.")
-        if (limit is not None and limit < 0) or offset < 0:
-            raise UsageError("The limit and offset of a listing must not be negative.")
-        where, params = ["(? IS NULL OR c.agent = ?)"], [agent, agent]
-        for word in (text_filter or "").split():
-            matches = (f"{col} LIKE ? ESCAPE '\\'" for col in _FILTER_COLUMNS)
-            where.append(f"({' OR '.join(matches)})")
-            params.extend([_like(word)] * len(_FILTER_COLUMNS))
-        column, way = ORDER_COLUMNS[order_by], "DESC" if descending else "ASC"
-        sql = (
-            f"{_ROW_SQL} WHERE {' AND '.join(where)} "
-            f"ORDER BY ({column}) IS NULL, {column} {way}, c.conversation_id {way}, c.agent {way} "
-            "LIMIT ? OFFSET ?"
+        return self._run(
+            lambda c: list_rows(
+                c,
+                agent=agent,
+                order_by=order_by,
+                descending=descending,
+                limit=limit,
+                offset=offset,
+                text_filter=text_filter,
+            ),
+            write=False,
         )
-        params.extend([-1 if limit is None else limit, offset])
-        rows = self._run(lambda c: c.execute(sql, params).fetchall(), write=False)
-        return [
-            ConversationRow(
-                agent=r[0],
-                conversation_id=r[1],
-                started_at=r[2],
-                channel=r[3],
-                duration=r[4],
-                turn_count=r[5],
-                handoff=None if r[6] is None else bool(r[6]),
-                poly_score=r[7],
-                tags=tuple(json.loads(r[8])),
-                summary=r[9],
-                fetched_at=from_db_time(r[10]),
-                host=r[11],
-                in_progress=bool(r[12]),
-                max_latency=r[13],
-                note_count=r[14],
-            )
-            for r in rows
-        ]
 
-    def count(self) -> int:
-        sql = "SELECT count(*) FROM conversations"
-        return self._run(lambda c: c.execute(sql).fetchone()[0], write=False)
+    def keys(
+        self,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        text_filter: str | None = None,
+    ) -> list[ConversationKey]:
+        """(agent, conversation_id) of every stored conversation ``list`` would return with the
+        same arguments, in the same order: cheap enough to hold the order of 10,000 calls and
+        fetch the rows on screen with ``rows_for``."""
+        return self._run(
+            lambda c: list_keys(
+                c, agent=agent, order_by=order_by, descending=descending, text_filter=text_filter
+            ),
+            write=False,
+        )
+
+    def rows_for(self, keys: Sequence[ConversationKey]) -> list[ConversationRow]:
+        """Listing rows of the conversations ``keys`` name, in that order; keys of copies no
+        longer stored are left out."""
+        return self._run(lambda c: rows_for(c, keys), write=False)
+
+    def count(self, *, agent: str | None = None, text_filter: str | None = None) -> int:
+        """How many stored conversations ``list`` would return with the same filters."""
+        return self._run(lambda c: count_rows(c, agent=agent, text_filter=text_filter), write=False)
 
     def search(self, query: str, *, limit: int = 50, agent: str | None = None) -> list[SearchHit]:
         """Best hits first (bm25) over turns, summaries, the API's notes and reviewer notes.
         FTS5 syntax: words, "phrases", prefix*, AND/OR/NOT; anything SQLite refuses is retried
         with each word taken literally."""
         return self._run(lambda c: run_search(c, query, limit=limit, agent=agent), write=False)
+
+    def query_problem(self, query: str) -> str | None:
+        """Why ``query`` is not valid FTS5 syntax (None when it is): ``search`` then takes its
+        words literally, and a user may want to know."""
+        return self._run(lambda c: query_problem(c, query), write=False)
 
     def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int:
         """Remove stored conversations (of every agent when ``agent`` is None); notes stay.
