@@ -1,195 +1,192 @@
 """polytui benchmarks: run by hand, not in the test suite.
 
-    python benchmarks/bench.py            # full run, prints one table
-    python benchmarks/bench.py --quick    # fewer repetitions (CI proves it works)
+    python benchmarks/bench.py            # the full run (about 2-3 minutes), one table
+    python benchmarks/bench.py --quick    # small sizes, few repetitions (CI: proves it works)
 
-It builds its own data through the loopback server into a throwaway data dir, then measures
-whole processes side by side in the same run, so the ratios compare like with like.
+Every figure is a ratio of two things measured side by side in the same run, interleaved so
+that machine noise hits both alike. The data is built fresh in a throwaway directory through
+the loopback API server (see corpus.py); needs tmux, and ripgrep for the search row.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-PYTHON = sys.executable
-POLYTUI = [str(Path(sys.executable).with_name("polytui"))]
-if not Path(POLYTUI[0]).exists():
-    POLYTUI = [PYTHON, "-m", "polytui"]
-
-BARE_APP = textwrap.dedent(
-    """
-    from textual.app import App
-    from textual.widgets import Static
-
-    class Bare(App):
-        def compose(self):
-            yield Static("BARE-READY")
-
-    Bare().run()
-    """
+from corpus import SEARCH_WORD, fetch_big_calls
+from harness import (
+    PYTHON,
+    Row,
+    child_env,
+    interleaved,
+    load_average,
+    machine_line,
+    median,
+    polytui_command,
+    print_table,
 )
+from processes import fetch_row, search_row, show_row
+from terminal import BARE_MARKER, Tmux, write_bare_app
+
+HERE = Path(__file__).resolve().parent
+CALL_MARKER = "#1 "  # the first turn's number: the transcript is on screen
 
 
-def median_time(run: Callable[[], None], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+@dataclass(frozen=True)
+class Plan:
+    paint_repeat: int
+    memory_repeat: int
+    key_repeat: int
+    search_calls: int
+    search_repeat: int
+    fetch_calls: int
+    show_repeat: int
 
 
-def run_quiet(args: list[str], env: dict[str, str]) -> None:
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+FULL = Plan(5, 3, 50, 10_000, 5, 1_000, 10)
+QUICK = Plan(2, 1, 5, 1_000, 2, 100, 3)
+FETCH_DELAY = 0.05
 
 
-class Tmux:
-    """One tmux server of our own (its own socket), a window of a fixed size."""
-
-    def __init__(self, width: int = 120, height: int = 40) -> None:
-        self.socket = f"polytui-bench-{os.getpid()}"
-        self.width, self.height = width, height
-
-    def _tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
-        return done.stdout
-
-    def first_paint(
-        self, command: list[str], marker: str, env: dict[str, str], timeout: float = 30
-    ) -> float:
-        """Seconds from launching ``command`` in a fresh window until ``marker`` is on screen."""
-        env_args: list[str] = []
-        for name in ("POLYTUI_DATA_DIR", "POLYTUI_CONFIG_DIR", "TEXTUAL_ANIMATIONS"):
-            if name in env:
-                env_args += ["-e", f"{name}={env[name]}"]
-        script = " ".join(_quote(part) for part in command)
-        start = time.perf_counter()
-        self._tmux(
-            "new-session",
-            "-d",
-            "-s",
-            "bench",
-            "-x",
-            str(self.width),
-            "-y",
-            str(self.height),
-            *env_args,
-            script,
-        )
-        try:
-            while time.perf_counter() - start < timeout:
-                if marker in self._tmux("capture-pane", "-p", "-t", "bench"):
-                    return time.perf_counter() - start
-                time.sleep(0.005)
-            raise RuntimeError(f"{marker!r} did not appear within {timeout} s")
-        finally:
-            self._tmux("kill-server")
-            time.sleep(0.2)
-
-
-def _quote(part: str) -> str:
-    import shlex
-
-    return shlex.quote(part)
-
-
-def build_store(data: Path, turns: int) -> str:
-    """Fetch one big sample call through the loopback server into ``data``; return its ID."""
-    from polytui.demo.samples import DEMO_AGENT, DEMO_API_KEY, big_conversation
-    from polytui.demo.server import DemoServer
-
-    call = big_conversation(turns, conversation_id=f"CA-bench-{turns}")
-    env = {
-        **os.environ,
-        "POLYTUI_DATA_DIR": str(data),
-        "POLYAI_API_KEY": DEMO_API_KEY,
-        "POLYAI_AGENT_ID": DEMO_AGENT,
+def paint_rows(tmux: Tmux, env: dict, bare: list[str], ids: dict[int, str], repeat: int) -> list:
+    app = polytui_command()
+    commands = {
+        "bare": (bare, BARE_MARKER),
+        "big": ([*app, "--offline", ids[5000]], CALL_MARKER),
+        "small": ([*app, "--offline", ids[100]], CALL_MARKER),
     }
-    with DemoServer([call], api_key=DEMO_API_KEY) as server:
-        env["POLYAI_BASE_URL"] = server.url
-        run_quiet([*POLYTUI, "fetch", call["conversationId"]], env)
-    return call["conversationId"]
+    for command, marker in commands.values():  # warm-up: bytecode, page cache
+        tmux.first_paint(command, marker, env)
+    samples = interleaved(
+        {
+            name: (lambda c=command, m=marker: tmux.first_paint(c, m, env))
+            for name, (command, marker) in commands.items()
+        },
+        repeat,
+    )
+    bare_s = median(samples["bare"])
+    rows = []
+    for key, label, goal in (("big", "5,000", 1.5), ("small", "100", 1.2)):
+        value = median(samples[key])
+        rows.append(
+            Row(
+                f"first paint, stored {label}-turn call / bare Textual app",
+                f"{value:.3f} s / {bare_s:.3f} s",
+                value / bare_s,
+                goal,
+                note=f"tmux 120x40, launch until the text shows, median of {repeat}",
+            )
+        )
+    return rows
+
+
+def memory_row(tmux: Tmux, env: dict, bare: list[str], big_id: str, repeat: int) -> Row:
+    app = [*polytui_command(), "--offline", big_id]
+    samples = interleaved(
+        {
+            "bare": lambda: float(tmux.peak_rss(bare, BARE_MARKER, ["C-q"], env)),
+            "app": lambda: float(tmux.peak_rss(app, CALL_MARKER, ["q"], env)),
+        },
+        repeat,
+    )
+    app_mb, bare_mb = median(samples["app"]) / 2**20, median(samples["bare"]) / 2**20
+    return Row(
+        "peak memory, 5,000-turn call open / bare Textual app",
+        f"{app_mb:.0f} MB / {bare_mb:.0f} MB",
+        app_mb / bare_mb,
+        2.0,
+        note=f"peak RSS of the whole process (ru_maxrss), 1 s after first paint, median of {repeat}",
+    )
+
+
+def key_rows(env: dict, big_id: str, repeat: int) -> list[Row]:
+    done = subprocess.run(
+        [PYTHON, str(HERE / "keypress.py"), big_id, str(repeat), SEARCH_WORD],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"keypress benchmark failed: {done.stderr.strip()[-500:]}")
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    labels = {
+        "j": "j (next turn)",
+        "G": "G (last turn)",
+        "search": f"search ({SEARCH_WORD!r}, Enter)",
+        "n": "n (next match)",
+    }
+    rows = []
+    for key, label in labels.items():
+        values = results[key]
+        rows.append(
+            Row(
+                f"keypress to frame, 5,000 turns: {label}",
+                f"median {median(values):.1f} ms, max {max(values):.1f} ms",
+                median(values),
+                16,
+                unit="ms",
+                note=(
+                    f"pilot in-process, key posted until the next frame is composed (App._display "
+                    f"wrapped in the benchmark only), median of {len(values)}"
+                )
+                if key == "j"
+                else "",
+            )
+        )
+    return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
     args = parser.parse_args()
-    repeat_paint = 2 if args.quick else 5
-    repeat_show = 3 if args.quick else 10
+    plan = QUICK if args.quick else FULL
     if shutil.which("tmux") is None:
-        print("benchmarks need tmux (apt-get install tmux)", file=sys.stderr)
+        print("benchmarks need tmux (apt-get install -y tmux)", file=sys.stderr)
         return 2
-
-    rows: list[tuple[str, str, str, str]] = []
+    if shutil.which("rg") is None:
+        print(
+            "note: ripgrep (rg) is not installed (apt-get install -y ripgrep): "
+            "the cache-search row is skipped",
+            file=sys.stderr,
+        )
+    started = time.perf_counter()
+    load_before = load_average()
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="polytui-bench-") as tmp:
-        data = Path(tmp) / "data"
-        env = {
-            **os.environ,
-            "POLYTUI_DATA_DIR": str(data),
-            "POLYTUI_CONFIG_DIR": str(Path(tmp) / "conf"),
-            "TEXTUAL_ANIMATIONS": "none",
-        }
-        for name in ("POLYAI_API_KEY", "POLYAI_BASE_URL", "POLYAI_AGENT_ID"):
-            env.pop(name, None)
-        big = build_store(data, 5000)
-        small = build_store(data, 100)
-
-        # polytui show of a stored call vs python3 -c pass
-        bare_py = median_time(lambda: run_quiet([PYTHON, "-c", "pass"], env), repeat_show)
-        show = median_time(
-            lambda: run_quiet([*POLYTUI, "--offline", "show", small], env), repeat_show
-        )
-        rows.append(
-            (
-                "polytui show (stored, 100 turns) / python -c pass",
-                f"{show * 1000:.0f} ms / {bare_py * 1000:.0f} ms",
-                f"{show / bare_py:.1f}x",
-                "report",
-            )
-        )
-
-        # first paint in a real terminal, 120x40, bare Textual app vs polytui on a stored call
+        workdir = Path(tmp)
+        env = child_env(workdir)
+        print("building data through the loopback server...", file=sys.stderr)
+        ids = fetch_big_calls(env, [5000, 100])
         tmux = Tmux(120, 40)
-        bare_script = Path(tmp) / "bare.py"
-        bare_script.write_text(BARE_APP)
-        paints: dict[str, list[float]] = {"bare": [], "big": [], "small": []}
-        for _ in range(repeat_paint):  # interleaved so machine noise hits all alike
-            paints["bare"].append(tmux.first_paint([PYTHON, str(bare_script)], "BARE-READY", env))
-            paints["big"].append(tmux.first_paint([*POLYTUI, "--offline", big], "#1 ", env))
-            paints["small"].append(tmux.first_paint([*POLYTUI, "--offline", small], "#1 ", env))
-        bare = statistics.median(paints["bare"])
-        for key, label, goal in (("big", "5,000", "<= 1.5"), ("small", "100", "<= 1.2")):
-            value = statistics.median(paints[key])
-            rows.append(
-                (
-                    f"first paint, stored {label}-turn call / bare Textual app",
-                    f"{value:.3f} s / {bare:.3f} s",
-                    f"{value / bare:.2f}",
-                    goal,
-                )
-            )
-
+        bare = write_bare_app(workdir)
+        print("first paint...", file=sys.stderr)
+        rows += paint_rows(tmux, env, bare, ids, plan.paint_repeat)
+        print("keypress to frame...", file=sys.stderr)
+        rows += key_rows(env, ids[5000], plan.key_repeat)
+        print("cache search...", file=sys.stderr)
+        rows.append(search_row(workdir, env, plan.search_calls, plan.search_repeat))
+        print("fetch...", file=sys.stderr)
+        rows.append(fetch_row(env, plan.fetch_calls, FETCH_DELAY))
+        print("peak memory...", file=sys.stderr)
+        rows.append(memory_row(tmux, env, bare, ids[5000], plan.memory_repeat))
+        print("show...", file=sys.stderr)
+        rows.append(show_row(env, ids[100], plan.show_repeat))
+    print(f"machine: {machine_line()}")
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
+        f"mode: {'quick' if args.quick else 'full'}; load average before {load_before}, "
+        f"after {load_average()}; {time.perf_counter() - started:.0f} s"
     )
-    width = max(len(r[0]) for r in rows)
-    print(f"{'figure':<{width}}  {'measured':<22}  {'ratio':>7}  goal")
-    for figure, measured, ratio, goal in rows:
-        print(f"{figure:<{width}}  {measured:<22}  {ratio:>7}  {goal}")
+    print()
+    print_table(rows)
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -15,8 +16,9 @@ from ..config import Settings
 from ..loader import Loader
 from ..text import clean_line
 from .screens.conversation import ConversationScreen
-from .screens.help import HelpScreen, reviewer_bindings
-from .screens.start import StartScreen
+
+# The start, help and export screens are imported where they are first shown: a call opened
+# from the command line is painted without them.
 
 
 class PolyTUI(App[int]):
@@ -52,9 +54,15 @@ class PolyTUI(App[int]):
     # -- lifecycle ----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(StartScreen())
         if self._initial_id:
-            self.open_conversation(self._initial_id, turn=self._initial_turn)
+            # The start screen is made only when the reviewer goes back to it (pop_screen), and
+            # the call opens once Textual's start-up batch is over: both bring it on screen
+            # sooner (nothing is painted during that batch, so work done in it is repeated).
+            self.call_later(self.open_conversation, self._initial_id, turn=self._initial_turn)
+        else:
+            from .screens.start import StartScreen
+
+            self.push_screen(StartScreen())
 
     async def on_unmount(self) -> None:
         await self.loader.aclose()
@@ -71,6 +79,14 @@ class PolyTUI(App[int]):
             self.pop_screen()
         self.push_screen(ConversationScreen(conversation_id, agent=agent, turn=turn))
 
+    def pop_screen(self) -> AwaitComplete:
+        """Leaving a call opened at launch leads to the start screen, made now."""
+        if isinstance(self.screen, ConversationScreen) and len(self.screen_stack) <= 2:
+            from .screens.start import StartScreen
+
+            return self.switch_screen(StartScreen())
+        return super().pop_screen()
+
     def update_settings(self, **changes: Any) -> None:
         """The start screen can set agent and region; the loader follows."""
         self.settings = self.settings.with_(**changes)
@@ -79,6 +95,8 @@ class PolyTUI(App[int]):
     # -- actions ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
@@ -90,6 +108,8 @@ class PolyTUI(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every key of the current screen that works now (keys are data;
         e.g. "Delete note" only where there is a note), then Textual's."""
+        from .screens.help import reviewer_bindings
+
         for keys, binding, node in reviewer_bindings(screen):
             if binding.action in ("help", "quit"):
                 continue
