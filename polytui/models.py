@@ -11,13 +11,15 @@ Tolerant in, faithful out:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .dates import parse_datetime as parse_datetime  # pydantic-free, for the command line
 from .errors import BadPayloadError
+from .note import NOTE_LABELS as NOTE_LABELS  # reviewer notes live in polytui.note (no pydantic)
+from .note import Note as Note
 
 Number = int | float
 
@@ -238,22 +240,6 @@ class Conversation(_ApiModel):
             return None
 
 
-def parse_datetime(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 date-time as the API sends it; None when absent or unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
 def percentile(values: list[float], pct: float) -> float | None:
     """Nearest-rank percentile (p50, p95, ...) of ``values``; None for an empty list."""
     if not values:
@@ -290,39 +276,3 @@ def _is_type_tag(part: object) -> bool:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-# -- reviewer notes (stored locally, never sent anywhere) ----------------------------------------
-
-NOTE_LABELS = (
-    "good response",
-    "bad response",
-    "wrong information",
-    "wrong transcription",
-    "missing topic",
-)
-
-
-@dataclass(frozen=True)
-class Note:
-    """A reviewer's note on a turn (``turn`` is the 1-based turn number) or on the whole call
-    (``turn`` None), optionally carrying one of PolyAI's annotation labels."""
-
-    id: int
-    agent: str
-    conversation_id: str
-    turn: int | None
-    text: str
-    label: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "turn": self.turn,
-            "label": self.label,
-            "text": self.text,
-            "createdAt": self.created_at.isoformat(),
-            "updatedAt": self.updated_at.isoformat(),
-        }

@@ -258,7 +258,7 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 
 def _short_time(value: str | None) -> str:
-    from ..models import parse_datetime
+    from ..dates import parse_datetime
 
     parsed = parse_datetime(value)
     return f"{parsed:%Y-%m-%d %H:%M}" if parsed else "-"

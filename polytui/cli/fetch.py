@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import UsageError
-from ..loader import Loader, unique_ids
 from ..text import clean_line
 from .batch import Batch, BatchReport, progress_bar
 
@@ -45,6 +44,8 @@ def read_ids(args: argparse.Namespace) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise UsageError(f"Cannot read IDs from {source}: {reason}.") from None
+    from ..loader import unique_ids  # the loader (and pydantic) only when fetching
+
     ids = unique_ids(values)
     if not ids:
         raise UsageError(
@@ -70,6 +71,8 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
 async def _run(ids: list[str], concurrency: int, settings: Settings) -> int:
     """Load every ID through the one policy: stored finished calls are not fetched again
     unless --refresh."""
+    from ..loader import Loader
+
     bar, advance, announce = progress_bar("fetching", len(ids), settings)
     report = BatchReport(verb="fetched")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import NotFoundError, PolytuiError, UsageError
-from ..models import NOTE_LABELS, Note
+from ..note import NOTE_LABELS, Note
 from ..text import clean_line
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import BadPayloadError, PolytuiError, StoreError, UsageError
-from ..export import FORMATS, NOTES_KEY
-from ..models import NOTE_LABELS, Conversation
+from ..note import NOTE_LABELS, NOTES_KEY
 from ..text import clean_line
 from .batch import Batch, BatchReport, progress_bar
+from .commands import FORMAT_CHOICES
 from .fetch import DEFAULT_CONCURRENCY, check_concurrency, read_ids
 
 IMPORT_HOST = "import"  # stored as the host of imported conversations
@@ -32,7 +32,11 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "--from-file", metavar="FILE", help="read IDs from FILE, one per line ('-' for stdin)"
     )
     export.add_argument(
-        "-f", "--format", default="markdown", choices=FORMATS, help="file format (default markdown)"
+        "-f",
+        "--format",
+        default="markdown",
+        choices=FORMAT_CHOICES,
+        help="file format (default markdown)",
     )
     export.add_argument(
         "-o",
@@ -110,6 +114,7 @@ class FileNames:
 
     def name_for(self, conversation_id: str) -> str:
         from ..export import export_filename
+        from ..models import Conversation
 
         name = export_filename(
             Conversation.model_construct(conversation_id=conversation_id), self.fmt
@@ -253,6 +258,7 @@ def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
     """Store one conversation (host ``import``) and the notes it carries under NOTES_KEY, leaving
     out notes already stored with the same turn, label and text. Returns (added, already)."""
     from ..ids import check_id_segment
+    from ..models import Conversation
 
     if not isinstance(item, dict):
         raise UsageError("it is not a conversation object.")

@@ -11,10 +11,9 @@ import re
 from typing import Any
 
 from ..models import Conversation, Note
+from ..note import NOTES_KEY
 from ..text import clean, escape_json_text
 from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json
-
-NOTES_KEY = "polytuiNotes"
 
 CSV_COLUMNS = (
     "conversation_id",

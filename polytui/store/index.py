@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..models import Note
+from ..note import Note
 from ..text import clean_line
 from .records import Document
 

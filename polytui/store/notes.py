@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from ..errors import NotFoundError, UsageError
-from ..models import NOTE_LABELS, Note
+from ..note import NOTE_LABELS, Note
 from .index import drop_documents, index_note
 from .records import from_db_time, to_db_time, utc_now
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..models import Conversation
 from ..text import clean_line
+
+if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
+    from ..models import Conversation
 
 SNIPPET_OPEN = "\x02"  # wraps matched words in SearchHit.snippet; callers turn them into highlights
 SNIPPET_CLOSE = "\x03"
@@ -27,6 +29,8 @@ class StoredConversation:
     in_progress: bool
 
     def conversation(self) -> Conversation:
+        from ..models import Conversation  # pydantic: only for who reads a call, not a search
+
         return Conversation.from_json_bytes(self.raw)
 
 

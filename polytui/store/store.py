@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import StoreError
-from ..models import Conversation, Note
+from ..note import Note
 from ..text import clean_line
 from . import notes
 from .connection import is_corrupt, move_aside, open_database, retry_busy, store_error
@@ -35,6 +35,9 @@ from .records import (
     utc_now,
 )
 from .search import query_problem, run_search
+
+if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
+    from ..models import Conversation
 
 T = TypeVar("T")
 

@@ -1,0 +1,65 @@
+"""What each launch path loads and builds: kept small so that polytui starts fast (the speed
+itself is measured by benchmarks/bench.py, never asserted here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from polytui.cli.commands import FORMAT_CHOICES
+from polytui.demo.samples import DEMO_AGENT, sample_conversations
+from polytui.export import FORMATS, NOTES_KEY
+from polytui.models import Conversation
+from polytui.note import NOTES_KEY as NOTE_MODULE_KEY
+from polytui.store import Store
+
+
+def _probe(tmp_path: Path, steps: list[list[str]]) -> str:
+    probe = (
+        "import sys; from polytui.cli import main; "
+        f"codes = [main(a) for a in {steps!r}]; "
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'pydantic', 'textual', 'httpx', 'tomllib'}); "
+        "print('CODES', codes, 'LOADED', loaded)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POLYTUI_DATA_DIR": str(tmp_path), "POLYTUI_CONFIG_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_cache_search_and_notes_load_no_api_models(tmp_path):
+    call = sample_conversations()[0]
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store.put(DEMO_AGENT, "https://h", json.dumps(call), Conversation.from_data(call))
+        store.add_note(DEMO_AGENT, call["conversationId"], 1, "hello", None)
+    steps = [
+        ["--offline", "cache", "search", "the"],
+        ["--offline", "cache", "list"],
+        ["notes", "list"],
+    ]
+    out = _probe(tmp_path, steps)
+    # No pydantic (the API models), no Textual, no httpx, and no TOML parser without a file.
+    assert "CODES [0, 0, 0] LOADED []" in out, out
+    assert "hello" in out
+
+
+def test_show_of_a_stored_call_loads_the_models_but_no_ui_or_http(tmp_path):
+    call = sample_conversations()[0]
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store.put(DEMO_AGENT, "https://h", json.dumps(call), Conversation.from_data(call))
+    out = _probe(tmp_path, [["--offline", "show", call["conversationId"]]])
+    assert "CODES [0] LOADED ['pydantic']" in out, out
+
+
+def test_the_export_formats_and_notes_key_have_one_spelling():
+    assert FORMAT_CHOICES == FORMATS
+    assert NOTES_KEY == NOTE_MODULE_KEY == "polytuiNotes"
