@@ -1,5 +1,6 @@
 """The start screen: a conversation-ID input with the focus (bare ID or pasted Studio URL), the
-agent and region when they are not configured, and the demo's sample calls."""
+agent and region, the demo's sample calls, and every stored call in a browser that sorts,
+filters and searches them (Tab moves into it)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from textual.widgets import Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from ...config import REGION_HOSTS, normalise_region
-from ...errors import UsageError
+from ...errors import PolytuiError, UsageError
 from ...ids import parse_studio_url, validate_conversation_id
 from ...models import Conversation
+from ...store import ConversationRow
 from ...text import clean_line
+from ..widgets.call_columns import COLUMN_BY_KEY
+from ..widgets.call_table import DOWN, UP, CallTable
+from .confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from ..app import PolyTUI
@@ -42,10 +47,44 @@ def sample_label(data: dict) -> Content:
     return Content.assemble(*parts)
 
 
+EMPTY = "No stored calls yet: type an ID above, or `polytui fetch`."
+EMPTY_DEMO = "No stored calls yet: open a sample above, or type an ID."
+
+
+class FilterInput(Input):
+    """The stored calls' filter: Down (or Enter) moves into the list."""
+
+    BINDINGS = [Binding("down", "screen.focus_list", "To the list", show=False)]
+
+
 class StartScreen(Screen[None]):
     HELP_TITLE = "Start"
     BINDINGS = [
-        Binding("escape", "clear", "Clear", show=False),
+        Binding(
+            "ctrl+f,slash",
+            "search",
+            "Search calls",
+            key_display="^f",
+            tooltip="Search the words of every stored call (/ outside a text box)",
+            id="search_calls",
+        ),
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            show=False,
+            tooltip="Filter the stored calls as you type",
+            id="filter_calls",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            show=False,
+            tooltip="Back out one layer: the filter, then to the ID input, then clear it",
+            id="start_back",
+        ),
+        Binding("tab", "tab", show=False),
     ]
 
     @property
@@ -87,16 +126,41 @@ class StartScreen(Screen[None]):
                     ],
                     id="samples",
                 )
+            with Horizontal(id="calls-bar"):
+                yield Label("Stored calls", id="calls-title")
+                yield FilterInput(
+                    placeholder="filter: words of the ID, summary, tags, channel or date  (f)",
+                    id="call-filter",
+                )
+                yield Label("", id="calls-status")
+            yield CallTable(
+                lambda: self.polytui.loader.store,
+                latency_good=settings.latency_good,
+                latency_warn=settings.latency_warn,
+                empty_text=EMPTY_DEMO if self.polytui.demo else EMPTY,
+                id="calls",
+            )
+            yield Static("", id="call-detail")
         yield Footer()
+
+    @property
+    def calls(self) -> CallTable:
+        return self.query_one("#calls", CallTable)
 
     def on_mount(self) -> None:
         self.query_one("#conversation-id", Input).focus()
 
     def on_screen_resume(self) -> None:
-        self.query_one("#conversation-id", Input).focus()
+        """Shown again (back from a call or a search): the list reads the store again, so new
+        fetches and notes show; the focus stays where the reviewer left it."""
+        self.calls.reload()
+        if self.focused is None:
+            self.query_one("#conversation-id", Input).focus()
 
     def _error(self, message: str) -> None:
-        self.query_one("#start-error", Static).update(Content.styled(message, "$error"))
+        error = self.query_one("#start-error", Static)
+        error.update(Content.styled(message, "$error"))
+        error.display = bool(message)
 
     @on(Input.Submitted, "#conversation-id")
     def _submit_id(self, event: Input.Submitted) -> None:
@@ -147,8 +211,133 @@ class StartScreen(Screen[None]):
         if event.option.id:
             self.polytui.open_conversation(event.option.id)
 
-    def action_clear(self) -> None:
+    # -- the stored calls ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#call-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.calls.set_filter(event.value)
+
+    @on(Input.Submitted, "#call-filter")
+    def _filter_submitted(self) -> None:
+        self.action_focus_list()
+
+    @on(CallTable.Reloaded)
+    def _listed(self, message: CallTable.Reloaded) -> None:
+        status = self.query_one("#calls-status", Label)
+        if message.problem:
+            status.update(Content.styled("store unreadable", "$error"))
+            return
+        column = COLUMN_BY_KEY[message.order_by].label
+        arrow = DOWN if message.descending else UP
+        if self.calls.text_filter:
+            total = self._total()
+            counted = f"{message.count:,} of {total:,} match"
+        else:
+            counted = f"{message.count:,} {'call' if message.count == 1 else 'calls'}"
+        status.update(Content.assemble(counted, (f"  sorted by {column} {arrow}", "$text-muted")))
+
+    def _total(self) -> int:
+        try:
+            return self.polytui.loader.store.count()
+        except PolytuiError:
+            return self.calls.count
+
+    @on(CallTable.Highlighted)
+    def _highlighted(self, message: CallTable.Highlighted) -> None:
+        self.query_one("#call-detail", Static).update(detail_line(message.row))
+
+    @on(CallTable.Selected)
+    def _open_row(self, message: CallTable.Selected) -> None:
+        self.polytui.open_conversation(message.row.conversation_id, agent=message.row.agent)
+
+    @on(CallTable.DeleteRequested)
+    def _ask_delete(self, message: CallTable.DeleteRequested) -> None:
+        row = message.row
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self._delete(row)
+
+        self.app.push_screen(
+            ConfirmScreen(Content("Delete this stored call?"), delete_question(row)), answered
+        )
+
+    def _delete(self, row: ConversationRow) -> None:
+        name = clean_line(row.conversation_id)
+        try:
+            removed = self.polytui.loader.store.delete([row.conversation_id], agent=row.agent)
+        except PolytuiError as exc:
+            self.notify(clean_line(str(exc)), title="Not deleted", severity="error", markup=False)
+            return
+        self.calls.reload()
+        if removed:
+            self.notify(f"Deleted {name} from the store; its notes are kept.", markup=False)
+        else:
+            self.notify(f"{name} was no longer stored.", severity="warning", markup=False)
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        from .search import CallSearchScreen
+
+        self.app.push_screen(CallSearchScreen())
+
+    def action_filter(self) -> None:
+        self.query_one("#call-filter", Input).focus()
+
+    def action_focus_list(self) -> None:
+        if self.calls.count:
+            self.calls.focus()
+
+    def action_tab(self) -> None:
+        """Tab from the ID input goes straight into the list (or the samples); elsewhere it
+        moves the focus on as usual."""
+        if self.focused is self.query_one("#conversation-id", Input):
+            if self.calls.count:
+                self.calls.focus()
+                return
+            if self.polytui.samples:
+                self.query_one("#samples", OptionList).focus()
+                return
+        self.focus_next()
+
+    def action_back(self) -> None:
+        """Escape backs out one layer: a filter is cleared, then the focus goes back to the ID
+        input, then the ID input is cleared."""
         box = self.query_one("#conversation-id", Input)
+        filter_box = self.query_one("#call-filter", Input)
+        if self.focused in (filter_box, self.calls) and filter_box.value:
+            filter_box.value = ""
+            return
+        if self.focused is not box:
+            box.focus()
+            return
         box.value = ""
-        box.focus()
         self._error("")
+
+
+def detail_line(row: ConversationRow | None) -> Content:
+    """Under the list: the highlighted call's summary and agent (cleaned, one line)."""
+    if row is None:
+        return Content("")
+    parts = [Content.styled(clean_line(row.conversation_id), "bold")]
+    if row.summary:
+        parts.append(Content(clean_line(row.summary)))
+    parts.append(Content.styled(clean_line(row.agent), "$text-muted"))
+    if row.in_progress:
+        parts.append(Content.styled("in progress when fetched", "$warning"))
+    return Content.styled(" · ", "$text-muted").join(parts)
+
+
+def delete_question(row: ConversationRow) -> Content:
+    notes = row.note_count
+    if notes:
+        kept = f"Its {notes} {'note stays' if notes == 1 else 'notes stay'}"
+    else:
+        kept = "Notes are never deleted with a call: any you add later stay"
+    return Content.assemble(
+        "The stored copy of ",
+        (clean_line(row.conversation_id), "bold"),
+        f" ({clean_line(row.agent)}) is removed from this computer. ",
+        f"{kept}, and show again when the call is fetched again from the API.",
+    )

@@ -1,0 +1,121 @@
+"""The columns of the cached-call browser and how one stored call fills them.
+
+Every value that came from the API (ID, channel, tags) is passed through ``clean_line`` and
+built into ``Content`` as plain text: a tag such as ``[bold]`` shows literally. Times are
+absolute (UTC), never "3 min ago", so a screen of them can be compared and snapshotted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from textual.content import Content
+
+from ...export.common import ExportContext, format_latency, format_number, latency_class
+from ...models import parse_datetime
+from ...store import ConversationRow
+from ...text import clean_line
+from .call_header import LATENCY_STYLES, SCORE_COLOURS, score_class
+
+NOTE_MARK = "✎"
+GAP = 1  # blank cells between two columns
+MISSING = Content.styled("-", "$text-muted")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the store's ORDER_COLUMNS name: the column sorts by it
+    label: str
+    width: int  # cells; the tags column is widened to fill the screen
+    right: bool = False  # numbers line up on the right
+    descending_first: bool = True  # the first click (or `s`) sorts biggest / newest first
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("note_count", NOTE_MARK, 3),
+    Column("started_at", "Started (UTC)", 16),
+    Column("conversation_id", "ID", 36, descending_first=False),
+    Column("channel", "Channel", 9, descending_first=False),
+    Column("duration", "Length", 8, right=True),
+    Column("turn_count", "Turns", 5, right=True),
+    Column("handoff", "Handoff", 7),
+    Column("poly_score", "Score", 5, right=True),
+    Column("max_latency", "Max lat", 8, right=True),
+    Column("tags", "Tags", 12, descending_first=False),
+    Column("fetched_at", "Fetched (UTC)", 16),
+)
+FLEX = "tags"  # the column that takes the room the others leave
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+
+
+def column_widths(available: int) -> list[int]:
+    """Each column's width for a view ``available`` cells wide: the tags column grows into
+    spare room; when there is none the table is wider than the view and scrolls sideways."""
+    fixed = sum(c.width for c in COLUMNS) + GAP * (len(COLUMNS) - 1)
+    spare = max(0, available - fixed)
+    return [c.width + (spare if c.key == FLEX else 0) for c in COLUMNS]
+
+
+def fit(content: Content, width: int, *, right: bool = False) -> Content:
+    """``content`` cut (with an ellipsis) or padded to exactly ``width`` cells."""
+    if content.cell_length > width:
+        return content.truncate(width, ellipsis=True)
+    room = width - content.cell_length
+    return content.pad(room, 0) if right else content.pad_right(room)
+
+
+def short_time(value: datetime | str | None) -> str:
+    """``2025-01-06 08:03`` in UTC; "" when absent or unreadable."""
+    moment = parse_datetime(value) if isinstance(value, str) or value is None else value
+    if moment is None:
+        return ""
+    try:
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
+    except (OverflowError, ValueError):  # a date at the very edge of the calendar
+        return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def clock(seconds: float | None) -> str:
+    """A call's length as ``m:ss`` or ``h:mm:ss``; "" when unknown."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return ""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _text(value: str, style: str = "") -> Content:
+    return Content.styled(value, style) if value else MISSING
+
+
+def cells(row: ConversationRow, *, latency_good: float, latency_warn: float) -> list[Content]:
+    """One Content per column (not yet fitted to the widths)."""
+    notes = row.note_count
+    note = Content.styled(f"{NOTE_MARK}{notes}", "bold $accent") if notes else Content("")
+    score = row.poly_score
+    score_style = SCORE_COLOURS.get(score_class(score) or "", "")
+    band = latency_class(row.max_latency, ExportContext(latency_good, latency_warn))
+    if row.in_progress:
+        length = Content.styled("live", "bold $warning")
+    else:
+        length = _text(clock(row.duration))
+    if row.handoff is None:
+        handoff = MISSING
+    else:
+        handoff = Content.styled("yes", "$warning") if row.handoff else Content("no")
+    tags = ", ".join(clean_line(tag) for tag in row.tags)
+    return [
+        note,
+        _text(short_time(row.started_at)),
+        Content.styled(clean_line(row.conversation_id), "bold"),
+        _text(clean_line(row.channel or "")),
+        length,
+        Content(str(row.turn_count)),
+        handoff,
+        _text(format_number(score), f"bold {score_style}".strip()),
+        _text(format_latency(row.max_latency), LATENCY_STYLES.get(band or "", "")),
+        _text(tags, "$text-muted"),
+        _text(short_time(row.fetched_at)),
+    ]

@@ -1,0 +1,391 @@
+"""The cached-call browser: every stored call in one table that stays instant at 10,000 calls.
+
+A Line API ScrollView, not a widget per row. On (re)load it asks the store for the *order*
+only (``Store.keys``: (agent, ID) pairs, sorted and filtered in SQL); the rows themselves are
+fetched a page at a time for the lines on screen (``Store.rows_for``) and kept in a small LRU,
+and drawn lines are cached as Strips. The header line stays put while the rows scroll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Visual
+
+from ...errors import PolytuiError
+from ...store import ConversationKey, ConversationRow, Store
+from ...text import clean_line
+from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit
+
+PAGE = 100  # rows fetched from the store at once
+PAN = 8  # cells per left / right key
+UP, DOWN = "▲", "▼"
+
+
+class CallTable(ScrollView, can_focus=True):
+    """Stored calls, one per line, under a header showing the sort column and direction.
+
+    ``store`` is called whenever the table needs the store (opening it may fail: the table
+    then shows why, in one line)."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "call-table--header",
+        "call-table--cursor",
+        "call-table--message",
+    }
+    DEFAULT_CSS = """
+    CallTable { height: 1fr; scrollbar-size-vertical: 1; }
+    CallTable > .call-table--header { text-style: bold; background: $panel; }
+    CallTable > .call-table--cursor { background: $block-cursor-blurred-background; }
+    CallTable:focus > .call-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    CallTable > .call-table--message { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("enter", "open", "Open", tooltip="Open the selected call", id="open_call"),
+        Binding(
+            "d,delete",
+            "delete",
+            "Delete",
+            key_display="d",
+            tooltip="Delete the selected call from the store (its notes stay)",
+            id="delete_call",
+        ),
+        Binding("s", "sort(1)", "Sort", tooltip="Sort by the next column", id="sort_next"),
+        Binding("S", "sort(-1)", "Sort by previous column", show=False, id="sort_previous"),
+        Binding("r", "reverse", "Reverse", tooltip="Reverse the sort order", id="sort_reverse"),
+        Binding("j,down", "cursor(1)", "Next call", key_display="j", show=False, id="next_call"),
+        Binding(
+            "k,up", "cursor(-1)", "Previous call", key_display="k", show=False, id="previous_call"
+        ),
+        Binding("g,home", "first", "First call", key_display="g", show=False, id="first_call"),
+        Binding("G,end", "last", "Last call", key_display="G", show=False, id="last_call"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="calls_page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="calls_page_up"),
+        Binding("right", "pan(1)", "Scroll right", show=False, id="calls_right"),
+        Binding("left", "pan(-1)", "Scroll left", show=False, id="calls_left"),
+    ]
+
+    class Selected(Message):
+        """Enter (or a click on the selected row): open this call."""
+
+        def __init__(self, row: ConversationRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class DeleteRequested(Message):
+        def __init__(self, row: ConversationRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class Highlighted(Message):
+        """The cursor is on another call (None: no call)."""
+
+        def __init__(self, row: ConversationRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Reloaded(Message):
+        """The listing was read again: how many calls, in which order."""
+
+        def __init__(self, count: int, order_by: str, descending: bool, problem: str | None):
+            super().__init__()
+            self.count = count
+            self.order_by = order_by
+            self.descending = descending
+            self.problem = problem
+
+    def __init__(
+        self,
+        store: Callable[[], Store],
+        *,
+        latency_good: float,
+        latency_warn: float,
+        empty_text: str,
+        id: str | None = None,
+    ) -> None:
+        self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(256)
+        super().__init__(id=id)
+        self._store = store
+        self._latency = (latency_good, latency_warn)
+        self.empty_text = empty_text
+        self.order_by = "started_at"
+        self.descending = True
+        self.text_filter = ""
+        self.cursor = 0
+        self.problem: str | None = None  # why the store could not be read, shown instead
+        self._keys: list[ConversationKey] = []
+        self._pages: LRUCache[int, list[ConversationRow | None]] = LRUCache(32)
+        self._widths = column_widths(0)
+
+    # -- what is listed -----------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> ConversationRow | None:
+        return self.row_at(self.cursor)
+
+    def reload(self, *, follow: ConversationKey | None = None, top: bool = False) -> None:
+        """Read the order again from the store. The cursor stays on the call it was on (or
+        ``follow``) when that call is still listed, else on the same line; ``top`` sends it
+        to the first line."""
+        current = follow or (None if top else self._key_at(self.cursor))
+        try:
+            keys = self._store().keys(
+                order_by=self.order_by, descending=self.descending, text_filter=self.text_filter
+            )
+            self.problem = None
+        except PolytuiError as exc:
+            keys, self.problem = [], clean_line(str(exc))
+        self._keys = keys
+        self._pages.clear()
+        self._strips.clear()
+        index = 0 if top else self.cursor
+        if current is not None:
+            try:
+                index = keys.index(current)
+            except ValueError:
+                index = self.cursor
+        self.cursor = max(0, min(index, len(keys) - 1))
+        self._sync_size()
+        self._reveal()
+        self.refresh()
+        self.post_message(self.Reloaded(len(keys), self.order_by, self.descending, self.problem))
+        self.post_message(self.Highlighted(self.cursor_row))
+
+    def set_filter(self, text: str) -> None:
+        self.text_filter = text.strip()
+        self.reload(top=True)
+
+    def sort_by(self, key: str, descending: bool | None = None) -> None:
+        """Sort by column ``key``; without ``descending``, the column's own first direction
+        (again on the sort column: the other direction)."""
+        column = COLUMN_BY_KEY[key]
+        if descending is None:
+            descending = not self.descending if key == self.order_by else column.descending_first
+        self.order_by, self.descending = key, descending
+        self.reload()
+
+    def row_at(self, index: int) -> ConversationRow | None:
+        """The row on line ``index`` (0-based), fetched with its page when not cached."""
+        if not 0 <= index < len(self._keys):
+            return None
+        number, offset = divmod(index, PAGE)
+        page = self._pages.get(number)
+        if page is None:
+            keys = self._keys[number * PAGE : (number + 1) * PAGE]
+            try:
+                rows = self._store().rows_for(keys)
+            except PolytuiError as exc:
+                self.problem = clean_line(str(exc))
+                return None
+            found = {(row.agent, row.conversation_id): row for row in rows}
+            page = self._pages[number] = [found.get(key) for key in keys]
+        return page[offset]
+
+    def _key_at(self, index: int) -> ConversationKey | None:
+        return self._keys[index] if 0 <= index < len(self._keys) else None
+
+    # -- geometry -----------------------------------------------------------------------------
+
+    @property
+    def _table_width(self) -> int:
+        return sum(self._widths) + GAP * (len(self._widths) - 1)
+
+    @property
+    def _rows_visible(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # the header takes a line
+
+    def _sync_size(self) -> None:
+        self._widths = column_widths(self.scrollable_content_region.width)
+        if self._keys:
+            self.virtual_size = Size(self._table_width, len(self._keys) + 1)
+        else:  # one message line: nothing to scroll
+            self.virtual_size = Size(self.scrollable_content_region.width, 1)
+
+    def _reveal(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + self._rows_visible:
+            top = self.cursor - self._rows_visible + 1
+        self.scroll_to(y=top, animate=False, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self._sync_size()
+        self._reveal()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self._strips.clear()
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self._strips.clear()
+        self.refresh()
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        view_width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        if not self._keys:
+            if y == 0:
+                return self._line(self._empty_message(), "call-table--message", view_width)
+            return Strip.blank(view_width, self.visual_style.rich_style)
+        if y == 0:
+            strip = self._line(self._header(), "call-table--header", self._table_width)
+        else:
+            index = round(self.scroll_y) + y - 1
+            if index >= len(self._keys):
+                return Strip.blank(view_width, self.visual_style.rich_style)
+            strip = self._row_strip(index)
+        return strip.crop_extend(scroll_x, scroll_x + view_width, self.visual_style.rich_style)
+
+    def _empty_message(self) -> Content:
+        if self.problem:
+            return Content.styled(self.problem, "$error")
+        if self.text_filter:
+            words = clean_line(self.text_filter)
+            return Content(f"No stored call matches “{words}”. Escape clears the filter.")
+        return Content(self.empty_text)
+
+    def _header(self) -> Content:
+        parts = []
+        for column, width in zip(COLUMNS, self._widths, strict=True):
+            label = column.label
+            if column.key == self.order_by:
+                arrow = DOWN if self.descending else UP
+                text = Content.styled(f"{label} {arrow}", "$accent")
+            else:
+                text = Content(label)
+            parts.append(fit(text, width, right=column.right))
+        return Content(" " * GAP).join(parts)
+
+    def _row_strip(self, index: int) -> Strip:
+        is_cursor = index == self.cursor
+        cached = self._strips.get((index, is_cursor))
+        if cached is not None:
+            return cached
+        row = self.row_at(index)
+        if row is None:
+            content = Content.styled(self.problem or "(no longer stored)", "$text-muted")
+        else:
+            good, warn = self._latency
+            values = cells(row, latency_good=good, latency_warn=warn)
+            content = Content(" " * GAP).join(
+                fit(value, width, right=column.right)
+                for value, column, width in zip(values, COLUMNS, self._widths, strict=True)
+            )
+        component = "call-table--cursor" if is_cursor else ""
+        strip = self._line(content, component, self._table_width)
+        self._strips[(index, is_cursor)] = strip
+        return strip
+
+    def _line(self, content: Content, component: str, width: int) -> Strip:
+        style: Style = self.get_visual_style(component) if component else self.visual_style
+        content = fit(content, width)
+        strips = Visual.to_strips(self, content, width, 1, style, apply_selection=False)
+        strip = strips[0] if strips else Strip.blank(width)
+        return strip.extend_cell_length(width, style.rich_style)
+
+    # -- keys and mouse -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "delete"):
+            return bool(self._keys)
+        return True
+
+    def move_to(self, index: int) -> None:
+        if not self._keys:
+            return
+        index = max(0, min(index, len(self._keys) - 1))
+        if index != self.cursor:
+            self.cursor = index
+            self.refresh()
+            self.post_message(self.Highlighted(self.cursor_row))
+        self._reveal()
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self._keys) - 1)
+
+    def action_page(self, direction: int) -> None:
+        step = max(1, self._rows_visible - 1)
+        self.scroll_to(y=round(self.scroll_y) + direction * step, animate=False, immediate=True)
+        self.move_to(self.cursor + direction * step)
+
+    def action_pan(self, direction: int) -> None:
+        self.scroll_to(x=round(self.scroll_x) + direction * PAN, animate=False)
+
+    def action_open(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.Selected(row))
+
+    def action_delete(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.DeleteRequested(row))
+
+    def action_sort(self, step: int) -> None:
+        keys = [column.key for column in COLUMNS]
+        position = keys.index(self.order_by) if self.order_by in keys else 0
+        self.sort_by(keys[(position + step) % len(keys)])
+
+    def action_reverse(self) -> None:
+        self.sort_by(self.order_by, not self.descending)
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column at ``x`` cells from the table's left edge."""
+        left = 0
+        for column, width in zip(COLUMNS, self._widths, strict=True):
+            if left <= x < left + width + GAP:
+                return column.key
+            left += width + GAP
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._keys:
+            return
+        event.stop()
+        if offset.y == 0:
+            key = self.column_at(offset.x + round(self.scroll_x))
+            if key is not None:
+                self.sort_by(key)
+            return
+        index = round(self.scroll_y) + offset.y - 1
+        if index >= len(self._keys):
+            return
+        if index == self.cursor:
+            self.action_open()
+        else:
+            self.move_to(index)
