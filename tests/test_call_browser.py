@@ -214,7 +214,7 @@ async def test_d_asks_then_deletes_and_notes_stay(tmp_path, scripted):
         assert isinstance(modal, ConfirmScreen)
         text = " ".join(screen_text(app).split())
         assert "Delete this stored call?" in text and CHAT_ID in text
-        assert "Its 1 note stays" in text
+        assert "Its note stays and shows again with the call." in text
         await pilot.press("n")  # declined: nothing goes
         assert isinstance(app.screen, StartScreen) and listed(app) == NEWEST_FIRST
         await pilot.press("d", "escape")  # Escape declines too
@@ -429,7 +429,7 @@ async def test_help_and_palette_list_the_list_keys(tmp_path, scripted):
         await pilot.pause()
         await pilot.press(*"revers", "enter")
         await pilot.pause()
-        assert "sorted by Started (UTC) ▲" in status(app)
+        assert "sorted by Started ▲" in status(app)
 
 
 async def test_demo_keeps_the_samples_and_lists_what_was_opened(server, tmp_path):

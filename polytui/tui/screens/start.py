@@ -47,6 +47,7 @@ def sample_label(data: dict) -> Content:
     return Content.assemble(*parts)
 
 
+SHORT = 32  # rows under which the screen gets tighter (see polytui.tcss)
 EMPTY = "No stored calls yet: type an ID above, or `polytui fetch`."
 EMPTY_DEMO = "No stored calls yet: open a sample above, or type an ID."
 
@@ -150,6 +151,9 @@ class StartScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#conversation-id", Input).focus()
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < SHORT, "-short")
+
     def on_screen_resume(self) -> None:
         """Shown again (back from a call or a search): the list reads the store again, so new
         fetches and notes show; the focus stays where the reviewer left it."""
@@ -227,7 +231,7 @@ class StartScreen(Screen[None]):
         if message.problem:
             status.update(Content.styled("store unreadable", "$error"))
             return
-        column = COLUMN_BY_KEY[message.order_by].label
+        column = COLUMN_BY_KEY[message.order_by].label.removesuffix(" (UTC)")
         arrow = DOWN if message.descending else UP
         if self.calls.text_filter:
             total = self._total()
@@ -330,14 +334,17 @@ def detail_line(row: ConversationRow | None) -> Content:
 
 
 def delete_question(row: ConversationRow) -> Content:
+    """What deleting ``row`` does, notes included (they are never deleted with a call)."""
     notes = row.note_count
-    if notes:
-        kept = f"Its {notes} {'note stays' if notes == 1 else 'notes stay'}"
+    if notes == 1:
+        kept = "Its note stays and shows again with the call."
+    elif notes:
+        kept = f"Its {notes} notes stay and show again with the call."
     else:
-        kept = "Notes are never deleted with a call: any you add later stay"
+        kept = "Notes are never deleted with a call."
     return Content.assemble(
         "The stored copy of ",
         (clean_line(row.conversation_id), "bold"),
-        f" ({clean_line(row.agent)}) is removed from this computer. ",
-        f"{kept}, and show again when the call is fetched again from the API.",
+        f" ({clean_line(row.agent)}) is removed from this computer; opening it again needs "
+        f"the API. {kept}",
     )

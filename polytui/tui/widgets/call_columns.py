@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from textual.content import Content
 
+from ...dates import parse_datetime
 from ...export.common import ExportContext, format_latency, format_number, latency_class
-from ...models import parse_datetime
 from ...store import ConversationRow
 from ...text import clean_line
 from .call_header import LATENCY_STYLES, SCORE_COLOURS, score_class
