@@ -33,7 +33,13 @@ def envelope(status: int, code: str, message: str, correlation_id: str) -> bytes
 
 
 def to_json_bytes(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    """UTF-8 JSON; text holding lone surrogates (which UTF-8 cannot carry) is sent with
+    ``\\uXXXX`` escapes instead, as an API may well send them."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value).encode("ascii")
 
 
 HTML_PAGE = (
