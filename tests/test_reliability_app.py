@@ -1,0 +1,134 @@
+"""Issue 5, faults from the network, in the app (Textual pilot, the real loopback server).
+
+For every fault in tests/faults.py: a reviewer has a call open from the store and presses ``r``
+while the network misbehaves; then opens a call that is not stored. The refresh failure is a
+notice with the one sentence, the call on screen and its place stay, keys keep working; the
+failed open is an error page with the same sentence, and q still quits with 0. The store is byte-for-byte as it was before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from polytui.config import Settings
+from polytui.demo._scripts import BANK_ID, FRENCH_ID
+from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT
+from polytui.demo.server import DemoServer
+from polytui.loader import Loader
+from polytui.tui.app import PolyTUI
+from polytui.tui.screens.conversation import ConversationScreen
+from polytui.tui.screens.start import StartScreen
+
+from .faults import FAULT_IDS, FAULTS, arm, check_other_untouched, store_files, stored_rows
+from .helpers import SECRET_KEY
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def other(samples):
+    with DemoServer(samples, api_key=None) as running:
+        yield running
+
+
+def _settings(url: str, data: Path, **changes) -> Settings:
+    base = Settings(
+        api_key=SECRET_KEY,
+        agent=DEMO_AGENT,
+        account=DEMO_ACCOUNT,
+        base_url_override=url,
+        data_path=data,
+    )
+    return base.with_(**changes)
+
+
+def _app(settings: Settings, **kwargs) -> PolyTUI:
+    app: PolyTUI | None = None
+
+    def announce(message: str) -> None:
+        assert app is not None
+        app._announce(message)
+
+    def warn(message: str) -> None:
+        assert app is not None
+        app._warn(message)
+
+    app = PolyTUI(settings, loader=Loader(settings, announce=announce, warn=warn), **kwargs)
+    return app
+
+
+def _text(app: PolyTUI) -> str:
+    """What the terminal shows, words joined by single spaces (wrapping undone)."""
+    return " ".join(
+        " ".join(strip.text for strip in app.screen._compositor.render_strips()).split()
+    )
+
+
+def _notices(app: PolyTUI) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def _settle(app: PolyTUI, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _store_good_copy(settings: Settings) -> None:
+    async with Loader(settings) as loader:
+        loaded = await loader.load(BANK_ID)
+    loader.close_store()
+    assert loaded.source == "api"
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=FAULT_IDS)
+async def test_fault_in_the_app_message_usable_store_untouched(
+    fault, server, other, tmp_path, fast_retries
+):
+    data = tmp_path / "store"
+    await _store_good_copy(_settings(server.url, data))
+    files, rows = store_files(data), stored_rows(data / "polytui.sqlite3", BANK_ID)
+    url = arm(fault, server, other)
+    app = _app(_settings(url, data, timeout=fault.timeout), initial_id=BANK_ID)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen) and screen.loaded.source == "store"
+        view = screen.transcript
+        await pilot.press("j")
+        assert view.cursor == 1
+        # r while the network misbehaves: a notice, and the copy on screen stays.
+        await pilot.press("r")
+        await _settle(app, pilot)
+        failed = [n for n in _notices(app) if n.startswith("Refresh failed: ")]
+        assert len(failed) == 1, _notices(app)
+        for word in fault.words:
+            assert word in failed[0], (word, failed[0])
+        assert SECRET_KEY not in failed[0] and "Traceback" not in failed[0]
+        assert screen.loaded.source == "store" and not screen.has_class("-failed")
+        assert "QuickStream" in _text(app)
+        await pilot.press("j", "j", "k")  # keys still work
+        assert view.cursor == 2
+        # A call that is not stored: the error page carries the same sentence.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        app.screen.query_one("#conversation-id", Input).value = FRENCH_ID
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        page = app.screen
+        assert isinstance(page, ConversationScreen) and page.has_class("-failed")
+        shown = _text(app)
+        assert "Could not open this conversation" in shown
+        for word in fault.words:
+            assert word in shown, (word, shown)
+        assert "Traceback" not in shown and SECRET_KEY not in shown
+        await pilot.press("q")
+    assert app.return_code == 0
+    check_other_untouched(fault, other)
+    assert store_files(data) == files, "a failed refresh changed the store"
+    assert stored_rows(data / "polytui.sqlite3", BANK_ID) == rows
+    assert stored_rows(data / "polytui.sqlite3", FRENCH_ID) == []
