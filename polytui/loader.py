@@ -47,6 +47,7 @@ class Loaded:
     source: Source
     fetched_at: datetime
     warning: str | None = None
+    store_error: StoreError | None = None  # fetched, but the store could not keep it
 
     @property
     def conversation_id(self) -> str:
@@ -199,11 +200,12 @@ class Loader:
         client = await self.client()
         fetched = await client.get_conversation(conversation_id, agent)
         now = datetime.now(UTC)
-        warning = None
+        warning, store_error = None, None
         try:
             self.store.put(agent, fetched.host, fetched.raw, fetched.conversation, fetched_at=now)
         except StoreError as exc:
             warning = f"Fetched, but could not keep it for offline review: {exc}"
+            store_error = exc
         return Loaded(
             conversation=fetched.conversation,
             raw=fetched.raw,
@@ -212,6 +214,7 @@ class Loader:
             source="api",
             fetched_at=now,
             warning=warning,
+            store_error=store_error,
         )
 
 

@@ -80,6 +80,8 @@ async def _run(ids: list[str], concurrency: int, settings: Settings) -> int:
 
         async def fetch_one(conversation_id: str) -> None:
             loaded = await loader.load(conversation_id, allow_stale=False)
+            if loaded.store_error is not None:  # keeping it is what fetch is for: a failure
+                raise loaded.store_error
             (report.done if loaded.source == "api" else report.already).append(conversation_id)
             if loaded.warning:
                 report.warnings.append(f"{clean_line(conversation_id)}: {loaded.warning}")
