@@ -91,7 +91,9 @@ class Row:
     def ratio_text(self) -> str:
         if self.ratio is None:
             return "-"
-        return f"{self.ratio:.1f} ms" if self.unit == "ms" else f"{self.ratio:.2f}"
+        if self.unit == "ms":
+            return f"{self.ratio:.1f} ms"
+        return f"{self.ratio:.3f}" if self.ratio < 0.5 else f"{self.ratio:.2f}"
 
     @property
     def goal_text(self) -> str:
