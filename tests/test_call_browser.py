@@ -202,6 +202,17 @@ async def test_enter_opens_the_call_and_the_list_follows_new_notes(tmp_path, scr
         assert "sorted by ✎ ▼" in status(app) and listed(app)[0] == BANK_ID
 
 
+async def test_back_from_a_call_opened_at_launch_lands_on_the_list(tmp_path, scripted):
+    app = offline_app(tmp_path, initial_id=FRENCH_ID)
+    fill(app.settings.db_path, scripted)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConversationScreen)
+        await pilot.press("escape")
+        await start(app, pilot)
+        assert listed(app) == NEWEST_FIRST and app.focused.id == "conversation-id"
+
+
 async def test_d_asks_then_deletes_and_notes_stay(tmp_path, scripted):
     app = offline_app(tmp_path)
     fill(app.settings.db_path, scripted)
@@ -419,6 +430,7 @@ async def test_help_and_palette_list_the_list_keys(tmp_path, scripted):
             ("^f / /", "Search calls"),
             ("f", "Filter"),
             ("j / ↓", "Next call"),
+            ("tab", "To the stored calls"),
         ]:
             assert re.search(rf"{re.escape(key)}\s+{re.escape(description)}", text), description
         await pilot.press("escape")

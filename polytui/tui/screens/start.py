@@ -85,7 +85,7 @@ class StartScreen(Screen[None]):
             tooltip="Back out one layer: the filter, then to the ID input, then clear it",
             id="start_back",
         ),
-        Binding("tab", "tab", show=False),
+        Binding("tab", "tab", "To the stored calls", show=False, id="to_calls"),
     ]
 
     @property

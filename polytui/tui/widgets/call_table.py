@@ -236,13 +236,11 @@ class CallTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
-    def _on_focus(self, event: events.Focus) -> None:
-        super()._on_focus(event)
-        self._strips.clear()
+    def on_focus(self) -> None:
+        self._strips.clear()  # the cursor line has a style of its own when focused
         self.refresh()
 
-    def _on_blur(self, event: events.Blur) -> None:
-        super()._on_blur(event)
+    def on_blur(self) -> None:
         self._strips.clear()
         self.refresh()
 
