@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 
 def parse_datetime(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 date-time as the API sends it; None when absent or unreadable."""
+    """Parse an ISO 8601 date-time as the API sends it; None when absent or unreadable, or
+    when its offset puts it outside the years 1-9999 in UTC (such a time cannot be compared,
+    sorted or shown in UTC)."""
     if not value:
         return None
     text = value.strip()
@@ -18,5 +20,9 @@ def parse_datetime(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        return parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        return None
     return parsed

@@ -214,15 +214,18 @@ class Conversation(_ApiModel):
     def call_seconds(self) -> float | None:
         """Best known length of the call in seconds."""
         for value in (self.total_duration, self.duration, self.polyai_duration):
-            if value is not None:
-                return float(value)
+            seconds = as_float(value)
+            if seconds is not None:
+                return seconds
         start, end = self.start, self.end
         if start and end:
             return max(0.0, (end - start).total_seconds())
         return None
 
     def latencies(self) -> list[float]:
-        return [float(t.latency) for t in self.turn_list if t.latency is not None]
+        """The turns' latencies that are numbers (an integer too large for a float is not)."""
+        values = (as_float(t.latency) for t in self.turn_list)
+        return [v for v in values if v is not None]
 
     def turn_offset(self, turn: Turn) -> float | None:
         """Seconds from the start of the call to this turn (user input, else agent response)."""
@@ -238,6 +241,17 @@ class Conversation(_ApiModel):
             return (when - start).total_seconds()
         except TypeError:  # naive vs aware datetimes
             return None
+
+
+def as_float(value: Number | None) -> float | None:
+    """``value`` as a float; None when absent or when it is an integer beyond a float's range
+    (JSON allows any size). NaN and the infinities stay as they are."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def percentile(values: list[float], pct: float) -> float | None:

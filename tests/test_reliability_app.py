@@ -132,3 +132,48 @@ async def test_fault_in_the_app_message_usable_store_untouched(
     assert store_files(data) == files, "a failed refresh changed the store"
     assert stored_rows(data / "polytui.sqlite3", BANK_ID) == rows
     assert stored_rows(data / "polytui.sqlite3", FRENCH_ID) == []
+
+
+# -- the store seen from the app ---------------------------------------------------------------
+
+
+async def test_a_damaged_store_is_moved_aside_with_a_notice_and_the_app_works(server, tmp_path):
+    data = tmp_path / "store"
+    data.mkdir()
+    (data / "polytui.sqlite3").write_bytes(b"\x00garbage, not SQLite\n" * 400)
+    app = _app(_settings(server.url, data), initial_id=BANK_ID)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen) and screen.loaded.source == "api"
+        [notice] = [n for n in _notices(app) if "damaged" in n]
+        assert notice.startswith("Store: ") and ".corrupt-" in notice
+        await pilot.press("j")
+        assert screen.transcript.cursor == 1
+    moved = [p for p in data.iterdir() if ".corrupt-" in p.name]
+    assert len(moved) == 1 and moved[0].read_bytes().startswith(b"\x00garbage")
+    assert stored_rows(data / "polytui.sqlite3", BANK_ID)
+
+
+async def test_a_store_that_cannot_be_written_is_a_notice_and_the_copy_stays(server, tmp_path):
+    from polytui.store import Store
+
+    data = tmp_path / "store"
+    settings = _settings(server.url, data)
+    await _store_good_copy(settings)
+    rows = stored_rows(data / "polytui.sqlite3", BANK_ID)
+    store = Store(settings.db_path)
+    store._conn.execute("PRAGMA query_only = 1")  # every write now fails, as on a full disk
+    app = PolyTUI(settings, loader=Loader(settings, store=store), initial_id=BANK_ID)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        await pilot.press("r")
+        await _settle(app, pilot)
+        assert screen.loaded.source == "api"  # the fresh copy is shown...
+        [notice] = [n for n in _notices(app) if "could not keep it" in n]
+        assert "Cannot write to the store" in notice  # ...and the reviewer is told
+        await pilot.press("j")
+        assert screen.transcript.cursor == 1
+    assert stored_rows(data / "polytui.sqlite3", BANK_ID) == rows

@@ -29,7 +29,7 @@ from ...export.common import (
     latency_class,
     latency_stats,
 )
-from ...models import Conversation
+from ...models import Conversation, as_float
 from ...text import clean_line
 
 SEPARATOR = (" · ", "dim")
@@ -62,8 +62,8 @@ def format_utc(value: datetime) -> str:
 def _finite(value: float | int | None) -> float | None:
     if value is None or isinstance(value, bool):
         return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    number = as_float(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _join(parts: Sequence[Content]) -> Content:
@@ -295,9 +295,7 @@ class CallHeader(Widget):
         self._set_row("ch-extra", self._extra(c) if c else Content(""))
         self._set_row("ch-latency-text", self._latency(c) if c else Content(""), "ch-latency")
         spark = self.query_one("#ch-spark", LatencySparkline)
-        spark.set_values(
-            [None if t.latency is None else float(t.latency) for t in c.turn_list] if c else []
-        )
+        spark.set_values([as_float(t.latency) for t in c.turn_list] if c else [])
         self._set_row("ch-compact", self._compact_line(c))
 
     def _ident(self, c: Conversation) -> Content:
