@@ -16,6 +16,7 @@ class ConfirmScreen(ModalScreen[bool]):
     from the API in them stays plain."""
 
     HELP_TITLE = "Confirm"
+    AUTO_FOCUS = "#decline"  # focused as the modal is built: a quick Enter keeps, never deletes
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
@@ -47,7 +48,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button(Content("Keep (n)"), id="decline")
 
     def on_mount(self) -> None:
-        self.query_one("#decline", Button).focus()
+        self.set_focus(self.query_one("#decline", Button))
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

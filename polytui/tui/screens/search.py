@@ -96,6 +96,7 @@ class CallSearchScreen(Screen[None]):
     """Reached with ctrl+f (or /) from the start screen; Escape goes back to it."""
 
     HELP_TITLE = "Search all stored calls"
+    AUTO_FOCUS = "#call-search"  # typing right after ctrl+f lands in the query
     DEFAULT_CSS = """
     CallSearchScreen #search-page { padding: 1 2; height: 1fr; }
     CallSearchScreen #search-title { text-style: bold; color: $accent; }
@@ -133,7 +134,7 @@ class CallSearchScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#call-search", Input).focus()
+        self.set_focus(self.query_one("#call-search", Input))
         if self._initial.strip():
             self.run_search(self._initial)
 
@@ -155,7 +156,7 @@ class CallSearchScreen(Screen[None]):
         if self._timer is not None:
             self._timer.stop()
         if event.value.strip() == (self._shown or "").strip() and self.hits:
-            self.query_one(HitList).focus()
+            self.set_focus(self.query_one(HitList))
             return
         self._focus_hits = True
         self.run_search(event.value)
@@ -199,7 +200,7 @@ class CallSearchScreen(Screen[None]):
             hit_list.highlighted = min(keep or 0, len(self.hits) - 1)
         self.query_one("#search-status", Static).update(self._status(message))
         if self._focus_hits and self.hits:
-            hit_list.focus()
+            self.set_focus(hit_list)
         self._focus_hits = False
 
     def _status(self, message: SearchDone) -> Content:
@@ -238,7 +239,7 @@ class CallSearchScreen(Screen[None]):
         self.polytui.open_conversation(hit.conversation_id, agent=hit.agent, turn=hit.turn)
 
     def action_focus_query(self) -> None:
-        self.query_one("#call-search", Input).focus()
+        self.set_focus(self.query_one("#call-search", Input))
 
     def action_back(self) -> None:
         self.dismiss(None)

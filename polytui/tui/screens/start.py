@@ -149,7 +149,7 @@ class StartScreen(Screen[None]):
         return self.query_one("#calls", CallTable)
 
     def on_mount(self) -> None:
-        self.query_one("#conversation-id", Input).focus()
+        self.set_focus(self.query_one("#conversation-id", Input))
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < SHORT, "-short")
@@ -159,7 +159,7 @@ class StartScreen(Screen[None]):
         fetches and notes show; the focus stays where the reviewer left it."""
         self.calls.reload()
         if self.focused is None:
-            self.query_one("#conversation-id", Input).focus()
+            self.set_focus(self.query_one("#conversation-id", Input))
 
     def _error(self, message: str) -> None:
         error = self.query_one("#start-error", Static)
@@ -204,7 +204,7 @@ class StartScreen(Screen[None]):
     @on(Input.Submitted, "#agent")
     def _submit_agent(self) -> None:
         self._apply_agent()
-        self.query_one("#conversation-id", Input).focus()
+        self.set_focus(self.query_one("#conversation-id", Input))
 
     @on(Select.Changed, "#region")
     def _region_changed(self) -> None:
@@ -287,21 +287,21 @@ class StartScreen(Screen[None]):
         self.app.push_screen(CallSearchScreen())
 
     def action_filter(self) -> None:
-        self.query_one("#call-filter", Input).focus()
+        self.set_focus(self.query_one("#call-filter", Input))
 
     def action_focus_list(self) -> None:
         if self.calls.count:
-            self.calls.focus()
+            self.set_focus(self.calls)
 
     def action_tab(self) -> None:
         """Tab from the ID input goes straight into the list (or the samples); elsewhere it
         moves the focus on as usual."""
         if self.focused is self.query_one("#conversation-id", Input):
             if self.calls.count:
-                self.calls.focus()
+                self.set_focus(self.calls)
                 return
             if self.polytui.samples:
-                self.query_one("#samples", OptionList).focus()
+                self.set_focus(self.query_one("#samples", OptionList))
                 return
         self.focus_next()
 
@@ -314,7 +314,7 @@ class StartScreen(Screen[None]):
             filter_box.value = ""
             return
         if self.focused is not box:
-            box.focus()
+            self.set_focus(box)
             return
         box.value = ""
         self._error("")
