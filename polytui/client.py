@@ -52,7 +52,15 @@ from .client_wire import (
     too_deep,
 )
 from .config import Settings, config_path
-from .errors import ApiError, AuthError, BadPayloadError, NotFoundError, PolytuiError, UsageError
+from .errors import (
+    ApiError,
+    AuthError,
+    BadPayloadError,
+    NotFoundError,
+    PolytuiError,
+    UsageError,
+    redact,
+)
 from .ids import check_id_segment as _check_segment
 from .ids import validate_conversation_id
 from .models import Conversation
@@ -108,6 +116,16 @@ def conversation_url(base_url: str, agent: str, conversation_id: str) -> str:
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     scheme = url.scheme.lower()
     return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _without_key(error: PolytuiError, key: str) -> PolytuiError:
+    """``error`` with the key taken out of its message and correlation id (an API may echo the
+    key it was sent, e.g. "Invalid API key '...'"); the same object when the key is not there."""
+    message = redact(error.message, key)
+    correlation = redact(error.correlation_id, key) if error.correlation_id else None
+    if message == error.message and correlation == error.correlation_id:
+        return error
+    return type(error)(message, status=error.status, correlation_id=correlation)
 
 
 def _print_announce(line: str) -> None:
@@ -171,6 +189,10 @@ class ApiClient:
     def host(self) -> str:
         return self.settings.host
 
+    @property
+    def _secret(self) -> str:
+        return (self.settings.api_key or "").strip()
+
     async def get_conversation(self, conversation_id: str, agent: str | None = None) -> Fetched:
         """One conversation by ID (``agent`` None: ``settings.agent``), retried per the policy."""
         cid = validate_conversation_id(conversation_id)
@@ -181,6 +203,15 @@ class ApiClient:
         except httpx.InvalidURL:
             base = short_text(self.settings.base_url)
             raise UsageError(f"The base URL {base!r} is not a valid URL.") from None
+        try:
+            return await self._with_retries(url, key, cid, agent_id)
+        except PolytuiError as exc:
+            scrubbed = _without_key(exc, key)
+            if scrubbed is exc:
+                raise
+            raise scrubbed from None
+
+    async def _with_retries(self, url: httpx.URL, key: str, cid: str, agent_id: str) -> Fetched:
         attempt = 1
         while True:
             try:
@@ -247,10 +278,11 @@ class ApiClient:
                 target = current.join(location)
                 target_origin = _origin(target)
             except (httpx.InvalidURL, ValueError):
-                bad = short_text(location, 100)
+                bad = short_text(redact(location, key), 100)
                 raise ApiError(f"The API redirected to an invalid address {bad!r}.", **kw) from None
             if target_origin != home:
-                other = short_text(target.netloc.decode("ascii", "replace") or target.scheme, 100)
+                where = target.netloc.decode("ascii", "replace") or target.scheme
+                other = short_text(redact(where, key), 100)
                 raise ApiError(
                     f"The API redirected to {other}; polytui does not follow redirects to other "
                     "hosts, so your key stays private.",
@@ -323,7 +355,8 @@ class ApiClient:
         if self.settings.debug:
             ms = (time.monotonic() - started) * 1000
             tail = f" (corr {corr})" if corr else ""
-            self._announce(f"GET {url} -> {outcome} in {ms:.0f} ms{tail}")
+            line = f"GET {url} -> {outcome} in {ms:.0f} ms{tail}"
+            self._announce(redact(line, self.settings.api_key))
 
     def _transport_failure(self, exc: httpx.HTTPError) -> PolytuiError | _Retry:
         host = self.host
@@ -355,7 +388,7 @@ class ApiClient:
         status = reply.status
         if 200 <= status < 300:
             return self._parse(reply)
-        message, error_id = error_envelope(reply.body)
+        message, error_id = error_envelope(reply.body, self._secret)
         if error_id and not reply.correlation_id:
             reply = _Reply(status, reply.headers, reply.body, error_id)
         kw: dict[str, Any] = {"status": status, "correlation_id": reply.correlation_id}
@@ -414,7 +447,7 @@ class ApiClient:
         if too_deep(data, MAX_JSON_DEPTH):
             raise BadPayloadError(f"{said} JSON nested over {MAX_JSON_DEPTH} levels deep.", **kw)
         if isinstance(data, dict) and data.get("success") is False:
-            message, error_id = error_envelope(reply.body)
+            message, error_id = error_envelope(reply.body, self._secret)
             raise ApiError(
                 f"{said} an error{': ' + message if message else ''}.",
                 status=reply.status,

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
+from .errors import redact
 from .text import clean_line
 
 API_TEXT_LIMIT = 200
@@ -68,8 +69,10 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
                 todo.extend(item.exceptions)
 
 
-def error_envelope(body: bytes) -> tuple[str | None, str | None]:
-    """(error_message, error_id) from a JSON error envelope; (None, None) for anything else."""
+def error_envelope(body: bytes, secret: str | None = None) -> tuple[str | None, str | None]:
+    """(error_message, error_id) from a JSON error envelope; (None, None) for anything else.
+    ``secret`` (the API key) is redacted before the text is shortened, so not even a part of
+    it survives when the API echoes it."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -80,8 +83,10 @@ def error_envelope(body: bytes) -> tuple[str | None, str | None]:
     if not isinstance(message, str) or not message.strip():
         message = data.get("error") if isinstance(data.get("error"), str) else None
     error_id = data.get("error_id")
-    text = short_text(message).rstrip(".") if message else ""
-    ident = short_text(error_id, 100) if isinstance(error_id, str | int) else ""
+    text = short_text(redact(message, secret)).rstrip(".") if message else ""
+    ident = (
+        short_text(redact(str(error_id), secret), 100) if isinstance(error_id, str | int) else ""
+    )
     return text or None, ident or None
 
 

@@ -81,3 +81,23 @@ class StoreError(PolytuiError):
     """The local store could not be read or written (full disk, read-only directory, ...)."""
 
     exit_code = EXIT_UNEXPECTED
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` (as is, or URL-encoded) replaced by ``***``: for anything that
+    may repeat what a server or a library was given, such as an API that echoes the key."""
+    if not secret or len(secret) < 4:
+        return text
+    from urllib.parse import quote, quote_plus
+
+    for form in sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def unexpected_error(exc: BaseException, secret: str | None = None) -> PolytuiError:
+    """One sentence for an exception that is not a PolytuiError (a bug): its type and the first
+    line of its text, the secret redacted."""
+    lines = str(exc).splitlines()
+    detail = f": {lines[0]}" if lines and lines[0].strip() else ""
+    return PolytuiError(redact(f"unexpected error: {type(exc).__name__}{detail}", secret))

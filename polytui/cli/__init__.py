@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import EXIT_UNEXPECTED, EXIT_USAGE, PolytuiError, UsageError
+from ..errors import EXIT_UNEXPECTED, EXIT_USAGE, PolytuiError, UsageError, redact
 
 SUBCOMMANDS = ("show", "fetch", "cache", "notes", "export", "import", "config", "demo")
 # Shared options that take a value (needed to find the subcommand among the arguments).
@@ -156,12 +156,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def shared_flags(args: argparse.Namespace) -> dict[str, object]:
     names = ("agent", "region", "base_url", "offline", "refresh", "timeout", "profile", "debug")
     return {name: getattr(args, name, None) for name in names}
-
-
-def redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 4:
-        return text.replace(secret, "***")
-    return text
 
 
 def _say(message: str, secret: str | None) -> None:

@@ -37,7 +37,10 @@ STATUS_FAULTS: dict[str, tuple[int, str, str]] = {
 }
 # fault name -> its options and their defaults
 FAULTS: dict[str, dict[str, Any]] = {
-    **{name: {"retry_after": "1" if name == "rate_limit" else None} for name in STATUS_FAULTS},
+    **{
+        name: {"retry_after": "1" if name == "rate_limit" else None, "message": None}
+        for name in STATUS_FAULTS
+    },
     "server_error_bare": {},
     "slow": {"seconds": 5.0},
     "drip": {"seconds_per_chunk": 0.1, "chunk": 64},
@@ -148,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
         demo = self.server.demo
         if fault in STATUS_FAULTS:
             status, code, message = STATUS_FAULTS[fault]
-            response = _error(status, code, message, cid)
+            response = _error(status, code, options["message"] or message, cid)
             if options["retry_after"] is not None:
                 response.headers.append(("Retry-After", str(options["retry_after"])))
             self._send(response, cid)
