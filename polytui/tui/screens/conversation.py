@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 
-from ...errors import PolytuiError
+from ...errors import PolytuiError, unexpected_error
 from ...loader import Loaded, describe_age
 from ...opener import open_url
 from ...text import clean_line
@@ -169,6 +169,10 @@ class ConversationScreen(Screen[None]):
             )
         except PolytuiError as exc:
             self.post_message(LoadFailed(self.conversation_id, exc, refreshing=refresh))
+            return
+        except Exception as exc:  # a bug: one sentence (key redacted), and the app carries on
+            error = unexpected_error(exc, self.polytui.settings.api_key)
+            self.post_message(LoadFailed(self.conversation_id, error, refreshing=refresh))
             return
         self.post_message(ConversationLoaded(loaded, refreshed=refresh))
 
