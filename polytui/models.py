@@ -1,20 +1,27 @@
-"""Pydantic models of the Conversations API payload (``ConversationDetailResponse``).
+"""The Conversations API payload (``ConversationDetailResponse``) as the rest of polytui reads it.
 
 Tolerant in, faithful out:
 - every optional field accepts null (the older v1 API sent nulls) or may be absent;
-- unknown fields are kept (``extra="allow"``) and written back by ``to_json_dict``;
+- unknown fields are kept and written back by ``to_dict`` / ``to_json_dict``;
 - only conversationId, accountId and projectId are required, and a payload without them is
   refused with a message naming the field;
 - date-times stay the strings the API sent (parsed on demand), numbers keep int vs float.
+
+Two speeds, one result. A payload whose values already have their final types (what the API
+sends, and all that the store holds) is checked here, in plain Python, and wrapped as it is:
+opening a stored 5,000-turn call needs no pydantic. Anything else (a number sent as a
+string, a field spelt in snake_case, a value of the wrong type, a required field missing)
+goes to the pydantic schema in ``polytui.api_schema``, which coerces it or names the problem;
+what it accepts is wrapped the same way. The check accepts only values that the schema would
+pass through unchanged, so both roads give the same objects.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .dates import parse_datetime as parse_datetime  # pydantic-free, for the command line
 from .errors import BadPayloadError
@@ -23,26 +30,168 @@ from .note import Note as Note
 
 Number = int | float
 
+# Kinds of value, as the schema types them; a value passes as it is only when its exact type
+# is one the schema keeps unchanged (so a bool is not taken for a number, nor a str for a bool).
+_STR = frozenset((str, type(None)))
+_NUMBER = frozenset((int, float, type(None)))
+_BOOL = frozenset((bool, type(None)))
+_LIST = frozenset((list, type(None)))
+_STR_LIST = "list of strings"
+_TURNS = "turns"
+_ANY = "any"
 
-class _ApiModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+_TURN_FIELDS: dict[str, Any] = {
+    "user_input": _STR,
+    "user_input_dtmf": _STR,
+    "user_input_datetime": _STR,
+    "agent_response": _STR,
+    "agent_response_datetime": _STR,
+    "latency": _NUMBER,
+    "translated_user_input": _STR,
+    "english_agent_response": _STR,
+    "intents": _STR_LIST,
+    "entities": _LIST,
+    "is_ood": _BOOL,
+    "is_silence": _BOOL,
+}
+
+# (attribute, key as the API spells it, kind), in the schema's order.
+_CONVERSATION_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("conversation_id", "conversationId", str),
+    ("account_id", "accountId", str),
+    ("project_id", "projectId", str),
+    ("created_at", "createdAt", _STR),
+    ("started_at", "startedAt", _STR),
+    ("finished_at", "finishedAt", _STR),
+    ("channel", "channel", _STR),
+    ("from_number", "fromNumber", _STR),
+    ("to_number", "toNumber", _STR),
+    ("language", "language", _STR),
+    ("variant_id", "variantId", _STR),
+    ("client_env", "clientEnv", _STR),
+    ("total_duration", "totalDuration", _NUMBER),
+    ("polyai_duration", "polyaiDuration", _NUMBER),
+    ("duration", "duration", _NUMBER),
+    ("in_progress", "inProgress", _BOOL),
+    ("handoff", "handoff", _BOOL),
+    ("handoff_destination", "handoffDestination", _STR),
+    ("handoff_reason", "handoffReason", _STR),
+    ("direction", "direction", _STR),
+    ("tags", "tags", _STR_LIST),
+    ("poly_score", "polyScore", _NUMBER),
+    ("short_summary", "shortSummary", _STR),
+    ("deployment_id", "deploymentId", _STR),
+    ("note", "note", _STR),
+    ("audio_url", "audioUrl", _STR),
+    ("turns", "turns", _TURNS),
+    ("metrics", "metrics", _ANY),
+    ("function_events", "functionEvents", _ANY),
+)
+_CONVERSATION_KINDS = {key: kind for _, key, kind in _CONVERSATION_FIELDS}
+_CONVERSATION_KEYS = tuple(key for _, key, _ in _CONVERSATION_FIELDS)
+# Attribute names that the schema also takes as keys (populate_by_name): left to the schema.
+_SNAKE_SPELLINGS = frozenset(name for name, key, _ in _CONVERSATION_FIELDS if name != key)
+_REQUIRED = ("conversationId", "accountId", "projectId")
 
 
-class Turn(_ApiModel):
+def _passes(kind: Any, value: Any) -> bool:
+    if kind is _ANY:
+        return True
+    if kind is _STR_LIST:
+        return value is None or (
+            type(value) is list and all(v is None or type(v) is str for v in value)
+        )
+    if kind is str:
+        return type(value) is str
+    return type(value) in kind
+
+
+def _turn_passes(data: Any) -> bool:
+    if data is None:
+        return True
+    if type(data) is not dict:
+        return False
+    fields = _TURN_FIELDS
+    for key, value in data.items():
+        kind = fields.get(key)
+        if kind is not None and not _passes(kind, value):
+            return False
+    return True
+
+
+def _passes_as_is(data: dict[str, Any]) -> bool:
+    """True when the schema would take ``data`` unchanged: then it is wrapped as it is."""
+    for key, value in data.items():
+        kind = _CONVERSATION_KINDS.get(key)
+        if kind is None:
+            if key in _SNAKE_SPELLINGS:
+                return False
+        elif kind is _TURNS:
+            if value is not None and (
+                type(value) is not list or not all(_turn_passes(t) for t in value)
+            ):
+                return False
+        elif not _passes(kind, value):
+            return False
+    return all(type(data.get(key)) is str for key in _REQUIRED)
+
+
+def _field(key: str) -> property:
+    return property(lambda self: self._data.get(key), doc=f"``{key}`` as the API sent it")
+
+
+def _ordered(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The schema's fields first (in its order), then the unknown ones (in the API's)."""
+    known = {key: data[key] for key in keys if key in data}
+    return {**known, **{k: v for k, v in data.items() if k not in known}}
+
+
+class _Payload:
+    """Shared by Turn and Conversation: the checked dict, and what pydantic models offered."""
+
+    __slots__ = ("_data",)
+    _KEYS: tuple[str, ...] = ()
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """The fields the schema does not know, as sent."""
+        return {k: v for k, v in self._data.items() if k not in self._KEYS}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_dict()!r})"
+
+
+class Turn(_Payload):
     """One turn: what the caller said/typed (or silence) and what the agent answered."""
 
-    user_input: str | None = None
-    user_input_dtmf: str | None = None
-    user_input_datetime: str | None = None
-    agent_response: str | None = None
-    agent_response_datetime: str | None = None
-    latency: Number | None = None
-    translated_user_input: str | None = None
-    english_agent_response: str | None = None
-    intents: list[str | None] | None = None
-    entities: list[Any] | None = None
-    is_ood: bool | None = None
-    is_silence: bool | None = None
+    __slots__ = ()
+    _KEYS = tuple(_TURN_FIELDS)
+
+    user_input: str | None = _field("user_input")
+    user_input_dtmf: str | None = _field("user_input_dtmf")
+    user_input_datetime: str | None = _field("user_input_datetime")
+    agent_response: str | None = _field("agent_response")
+    agent_response_datetime: str | None = _field("agent_response_datetime")
+    latency: Number | None = _field("latency")
+    translated_user_input: str | None = _field("translated_user_input")
+    english_agent_response: str | None = _field("english_agent_response")
+    intents: list[str | None] | None = _field("intents")
+    entities: list[Any] | None = _field("entities")
+    is_ood: bool | None = _field("is_ood")
+    is_silence: bool | None = _field("is_silence")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _ordered(self._data, self._KEYS)
 
     @property
     def user_text(self) -> str:
@@ -93,7 +242,8 @@ def _value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-class Summary(BaseModel):
+@dataclass(frozen=True)
+class Summary:
     """``shortSummary`` understood: a JSON ``{heading, content}`` or a plain string."""
 
     heading: str = ""
@@ -125,42 +275,56 @@ class Summary(BaseModel):
         return self.heading or self.content
 
 
-class Conversation(_ApiModel):
-    conversation_id: str = Field(alias="conversationId")
-    account_id: str = Field(alias="accountId")
-    project_id: str = Field(alias="projectId")
-    created_at: str | None = Field(default=None, alias="createdAt")
-    started_at: str | None = Field(default=None, alias="startedAt")
-    finished_at: str | None = Field(default=None, alias="finishedAt")
-    channel: str | None = None
-    from_number: str | None = Field(default=None, alias="fromNumber")
-    to_number: str | None = Field(default=None, alias="toNumber")
-    language: str | None = None
-    variant_id: str | None = Field(default=None, alias="variantId")
-    client_env: str | None = Field(default=None, alias="clientEnv")
-    total_duration: Number | None = Field(default=None, alias="totalDuration")
-    polyai_duration: Number | None = Field(default=None, alias="polyaiDuration")
-    duration: Number | None = None
-    in_progress: bool | None = Field(default=None, alias="inProgress")
-    handoff: bool | None = None
-    handoff_destination: str | None = Field(default=None, alias="handoffDestination")
-    handoff_reason: str | None = Field(default=None, alias="handoffReason")
-    direction: str | None = None
-    tags: list[str | None] | None = None
-    poly_score: Number | None = Field(default=None, alias="polyScore")
-    short_summary: str | None = Field(default=None, alias="shortSummary")
-    deployment_id: str | None = Field(default=None, alias="deploymentId")
-    note: str | None = None
-    audio_url: str | None = Field(default=None, alias="audioUrl")
-    turns: list[Turn | None] | None = None
-    metrics: Any = None
-    function_events: Any = Field(default=None, alias="functionEvents")
+class Conversation(_Payload):
+    """A whole call. Build it with ``from_data`` / ``from_json_bytes`` (which check it)."""
+
+    __slots__ = ("_turns",)
+    _KEYS = _CONVERSATION_KEYS
+
+    conversation_id: str = _field("conversationId")
+    account_id: str = _field("accountId")
+    project_id: str = _field("projectId")
+    created_at: str | None = _field("createdAt")
+    started_at: str | None = _field("startedAt")
+    finished_at: str | None = _field("finishedAt")
+    channel: str | None = _field("channel")
+    from_number: str | None = _field("fromNumber")
+    to_number: str | None = _field("toNumber")
+    language: str | None = _field("language")
+    variant_id: str | None = _field("variantId")
+    client_env: str | None = _field("clientEnv")
+    total_duration: Number | None = _field("totalDuration")
+    polyai_duration: Number | None = _field("polyaiDuration")
+    duration: Number | None = _field("duration")
+    in_progress: bool | None = _field("inProgress")
+    handoff: bool | None = _field("handoff")
+    handoff_destination: str | None = _field("handoffDestination")
+    handoff_reason: str | None = _field("handoffReason")
+    direction: str | None = _field("direction")
+    tags: list[str | None] | None = _field("tags")
+    poly_score: Number | None = _field("polyScore")
+    short_summary: str | None = _field("shortSummary")
+    deployment_id: str | None = _field("deploymentId")
+    note: str | None = _field("note")
+    audio_url: str | None = _field("audioUrl")
+    metrics: Any = _field("metrics")
+    function_events: Any = _field("functionEvents")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        """``data`` must be checked already (``from_data`` does it)."""
+        super().__init__(data)
+        turns = data.get("turns")
+        self._turns = None if turns is None else [None if t is None else Turn(t) for t in turns]
+
+    @property
+    def turns(self) -> list[Turn | None] | None:
+        return self._turns
 
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
     def from_json_bytes(cls, body: bytes | str) -> Conversation:
-        """Parse and validate a body; raise ``BadPayloadError`` with one plain sentence."""
+        """Parse and check a body; raise ``BadPayloadError`` with one plain sentence."""
         try:
             data = json.loads(body)
         except (ValueError, RecursionError) as exc:
@@ -173,22 +337,43 @@ class Conversation(_ApiModel):
     def from_data(cls, data: Any) -> Conversation:
         if not isinstance(data, dict):
             raise BadPayloadError("The API answered with JSON that is not a conversation object.")
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise BadPayloadError(describe_validation_error(exc)) from None
-        except RecursionError:
-            raise BadPayloadError("The API answered with JSON nested too deeply to read.") from None
+        if type(data) is dict and _passes_as_is(data):
+            return cls(data)
+        from .api_schema import validated_data
+
+        return cls(validated_data(data))  # the schema's reading, spelt as the API spells it
+
+    @classmethod
+    def model_construct(cls, **values: Any) -> Conversation:
+        """A conversation from attribute values, unchecked (e.g. only an ID, for a file name)."""
+        keys = {name: key for name, key, _ in _CONVERSATION_FIELDS}
+        return cls({keys.get(name, name): value for name, value in values.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The conversation as the API spelled it, unknown fields included, absent fields
+        omitted (the schema's fields first, in its order): plain Python values, any depth."""
+        data = _ordered(self._data, self._KEYS)
+        if self._turns is not None:
+            data["turns"] = [None if t is None else t.to_dict() for t in self._turns]
+        return data
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The conversation as the API spelled it, unknown fields included, unset fields omitted."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        """``to_dict`` through pydantic's JSON serialiser (NaN and the infinities become null)."""
+        from .api_schema import validate
+
+        return validate(self.to_dict()).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """pydantic's ``model_dump`` of the schema's reading of this conversation."""
+        from .api_schema import validate
+
+        return validate(self.to_dict()).model_dump(**options)
 
     # -- derived values -----------------------------------------------------------------------
 
     @property
     def turn_list(self) -> list[Turn]:
-        return [t for t in (self.turns or []) if t is not None]
+        return [t for t in (self._turns or []) if t is not None]
 
     @property
     def summary(self) -> Summary | None:
@@ -261,30 +446,6 @@ def percentile(values: list[float], pct: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.4999)))
     return ordered[rank - 1]
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One sentence naming the first offending field, e.g. 'conversationId is missing'."""
-    errors = exc.errors()
-    if not errors:
-        return "The API answered with a conversation that could not be read."
-    first = errors[0]
-    loc = ".".join(str(part) for part in first.get("loc", ()) if not _is_type_tag(part))
-    kind = first.get("type", "")
-    if kind == "missing":
-        what = f"the required field {loc} is missing"
-    else:
-        what = f"the field {loc} is invalid ({first.get('msg', 'bad value')})"
-    more = f" and {len(errors) - 1} more problem(s)" if len(errors) > 1 else ""
-    return f"The API answered with a conversation that could not be read: {what}{more}."
-
-
-def _is_type_tag(part: object) -> bool:
-    """Union members show up in pydantic's error locations ("latency.int"): leave them out."""
-    return isinstance(part, str) and (
-        part in {"int", "float", "str", "bool", "none", "list", "dict"}
-        or part.startswith(("list[", "dict[", "function-"))
-    )
 
 
 def _short(exc: BaseException) -> str:

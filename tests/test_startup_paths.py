@@ -52,8 +52,19 @@ def test_cache_search_and_notes_load_no_api_models(tmp_path):
     assert "hello" in out
 
 
-def test_show_of_a_stored_call_loads_the_models_but_no_ui_or_http(tmp_path):
+def test_show_of_a_stored_call_loads_no_pydantic_ui_or_http(tmp_path):
     call = sample_conversations()[0]
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store.put(DEMO_AGENT, "https://h", json.dumps(call), Conversation.from_data(call))
+    out = _probe(tmp_path, [["--offline", "show", call["conversationId"]]])
+    assert "CODES [0] LOADED []" in out, out
+    assert "Account / project" in out
+
+
+def test_a_stored_call_that_needed_coercion_still_shows(tmp_path):
+    """Stored raw text is kept as the API sent it: a number sent as a string goes through the
+    schema again when read (and the schema is loaded for that)."""
+    call = {**sample_conversations()[0], "polyScore": "4"}
     with Store(tmp_path / "polytui.sqlite3") as store:
         store.put(DEMO_AGENT, "https://h", json.dumps(call), Conversation.from_data(call))
     out = _probe(tmp_path, [["--offline", "show", call["conversationId"]]])
