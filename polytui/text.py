@@ -34,7 +34,10 @@ _KEEP_FORMAT = {0x200C, 0x200D}  # ZWNJ, ZWJ
 # Everything that is not plainly safe printable text; checked quickly before the slow path.
 _UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f\t\r\x85]"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f\t\r\x85"
+    # the rest of Unicode's format characters (category Cf, as of Unicode 14)
+    "\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a]"
 )
 
 

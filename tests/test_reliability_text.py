@@ -292,3 +292,40 @@ def test_named_case_in_every_export(value, fmt):
             assert all(row["user_input"].startswith(clean(value).strip()) for row in rows)
         if "\x1b" in value:
             assert "\u241b" in out, "ESC is shown as a visible symbol, not dropped"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_100000_character_turn_and_10000_intents_export_whole(fmt):
+    unbroken = "7" * 100_000
+    intents = [f"intent_{i}" for i in range(10_000)]
+    payload = {
+        "conversationId": "CA-huge",
+        "accountId": "A",
+        "projectId": "P",
+        "turns": [
+            {"user_input": unbroken, "agent_response": "ok", "intents": intents},
+            {"user_input": "after", "agent_response": "the end"},
+        ],
+    }
+    out = render(Conversation.from_data(payload), fmt)
+    check_terminal_safe(out.replace("\r\n", "\n"), fmt)
+    assert squash(out).count(unbroken) == 1
+    assert out.replace("\\_", "_").count("intent_9999") == 1 and "the end" in out
+    if fmt == "json":
+        check_json(out, payload)
+
+
+def test_every_control_and_format_code_point_is_made_visible_or_replaced():
+    """Exhaustive over this Python's Unicode database (found by Hypothesis: U+1D173, a
+    musical format character, used to pass through)."""
+    import unicodedata
+
+    kept = {"\n", "\u200c", "\u200d"}  # newline; the joiners scripts and emoji need
+    survivors = [
+        f"U+{code:04X}"
+        for code in range(0x110000)
+        if unicodedata.category(chr(code)) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        and chr(code) not in kept
+        and chr(code) in clean(f"a{chr(code)}b")
+    ]
+    assert survivors == []
