@@ -74,3 +74,43 @@ def test_a_stored_call_that_needed_coercion_still_shows(tmp_path):
 def test_the_export_formats_and_notes_key_have_one_spelling():
     assert FORMAT_CHOICES == FORMATS
     assert NOTES_KEY == NOTE_MODULE_KEY == "polytuiNotes"
+
+
+async def test_a_stored_call_opens_on_its_data_and_the_start_screen_comes_later(tmp_path):
+    from polytui.config import Settings
+    from polytui.tui.app import PolyTUI
+    from polytui.tui.screens.conversation import ConversationScreen
+    from polytui.tui.screens.start import StartScreen
+
+    call = sample_conversations()[0]
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store.put(DEMO_AGENT, "https://h", json.dumps(call), Conversation.from_data(call))
+    settings = Settings(agent=DEMO_AGENT, offline=True, data_path=tmp_path)
+    app = PolyTUI(settings, initial_id=call["conversationId"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        # Read from the store before the screen was built: no loading state, no load worker.
+        assert screen.loaded is not None and screen.loaded.source == "store"
+        assert not screen.has_class("-loading") and screen.has_class("-panels")
+        assert not [worker for worker in app.workers if worker.node is screen]
+        assert not any(isinstance(s, StartScreen) for s in app.screen_stack)
+        await pilot.press("escape")
+        assert isinstance(app.screen, StartScreen)  # made when the reviewer goes back
+
+
+async def test_a_call_missing_offline_still_opens_its_error_page(tmp_path):
+    from polytui.config import Settings
+    from polytui.tui.app import PolyTUI
+    from polytui.tui.screens.conversation import ConversationScreen
+
+    settings = Settings(agent=DEMO_AGENT, offline=True, data_path=tmp_path)
+    app = PolyTUI(settings, initial_id="CA-not-stored")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen) and screen.has_class("-failed")
+        assert screen.loaded is None

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..config import Settings
-from ..loader import Loader
+from ..loader import Loaded, Loader
 from ..text import clean_line
 from .screens.conversation import ConversationScreen
 
@@ -77,7 +77,20 @@ class PolyTUI(App[int]):
         cancelled with it)."""
         while isinstance(self.screen, ConversationScreen):
             self.pop_screen()
-        self.push_screen(ConversationScreen(conversation_id, agent=agent, turn=turn))
+        preloaded = self._stored_copy(conversation_id, agent)
+        self.push_screen(
+            ConversationScreen(conversation_id, agent=agent, turn=turn, preloaded=preloaded)
+        )
+
+    def _stored_copy(self, conversation_id: str, agent: str | None) -> Loaded | None:
+        """The call from the store when the loading policy says the store suffices (a finished
+        call, no --refresh): the screen opens on it at once, with no loading frame first.
+        None when the network is needed, and when this fails: the screen's own load then meets
+        the same problem and reports it in one sentence."""
+        try:
+            return self.loader.load_local(conversation_id, agent=agent)
+        except Exception:  # reported by the screen's load, which runs instead
+            return None
 
     def pop_screen(self) -> AwaitComplete:
         """Leaving a call opened at launch leads to the start screen, made now."""

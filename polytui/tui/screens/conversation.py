@@ -91,10 +91,18 @@ class ConversationScreen(Screen[None]):
     panels_open: reactive[bool | None] = reactive(None)  # None: decided by the width
 
     def __init__(
-        self, conversation_id: str, *, agent: str | None = None, turn: int | None = None
+        self,
+        conversation_id: str,
+        *,
+        agent: str | None = None,
+        turn: int | None = None,
+        preloaded: Loaded | None = None,
     ) -> None:
-        # Born loading: a class set before mount costs no restyle of the whole screen.
-        super().__init__(classes="-loading")
+        """``preloaded``: the call already read from the store; the screen then opens on it,
+        with no loading state first. Without it the screen loads in a worker."""
+        # Classes set before mount cost no restyle of the whole screen.
+        super().__init__(classes=None if preloaded else "-loading")
+        self._preloaded = preloaded
         self.conversation_id = conversation_id
         self.agent = agent
         self.initial_turn = turn
@@ -110,6 +118,8 @@ class ConversationScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         settings = self.polytui.settings
+        wide = self.app.size.width >= WIDE  # as _apply_panels decides, before there are children
+        self.update_classes({"-panels": wide, "-narrow": not wide})
         yield CallHeader(
             latency_good=settings.latency_good, latency_warn=settings.latency_warn, id="header"
         )
@@ -131,6 +141,10 @@ class ConversationScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self._preloaded is not None:
+            loaded, self._preloaded = self._preloaded, None
+            self._loaded(ConversationLoaded(loaded, refreshed=False))
+            return
         self.query_one("#header", CallHeader).display = False
         self.load()
 
