@@ -152,6 +152,27 @@ FAULTS: list[Fault] = [
     Fault("404", "not_found", EXIT_NOT_FOUND, ("HTTP 404", "not found")),
 ]
 FAULT_IDS = [f.name for f in FAULTS]
+#: The faults the issue names, one each (the app runs these; the CLI runs them all).
+ISSUE_FAULTS = [
+    f
+    for f in FAULTS
+    if f.name
+    not in {
+        "truncated body",
+        "closed without an answer",
+        "headers slower than the timeout",
+        "200 with binary garbage",
+        "200 without conversationId",
+        "503 with Retry-After",
+        "502",
+        "504",
+        "400",
+        "401",
+        "403",
+        "404",
+    }
+]
+ISSUE_FAULT_IDS = [f.name for f in ISSUE_FAULTS]
 
 
 def closed_port_url() -> str:

@@ -1,6 +1,6 @@
 """Issue 5, faults from the network, in the app (Textual pilot, the real loopback server).
 
-For every fault in tests/faults.py: a reviewer has a call open from the store and presses ``r``
+For every fault the issue names (tests/faults.py; 401/403/404 are in test_app.py): a reviewer has a call open from the store and presses ``r``
 while the network misbehaves; then opens a call that is not stored. The refresh failure is a
 notice with the one sentence, the call on screen and its place stay, keys keep working; the
 failed open is an error page with the same sentence, and q still quits with 0. The store is byte-for-byte as it was before.
@@ -22,7 +22,14 @@ from polytui.tui.app import PolyTUI
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.start import StartScreen
 
-from .faults import FAULT_IDS, FAULTS, arm, check_other_untouched, store_files, stored_rows
+from .faults import (
+    ISSUE_FAULT_IDS,
+    ISSUE_FAULTS,
+    arm,
+    check_other_untouched,
+    store_files,
+    stored_rows,
+)
 from .helpers import SECRET_KEY
 
 SIZE = (120, 40)
@@ -84,7 +91,7 @@ async def _store_good_copy(settings: Settings) -> None:
     assert loaded.source == "api"
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=FAULT_IDS)
+@pytest.mark.parametrize("fault", ISSUE_FAULTS, ids=ISSUE_FAULT_IDS)
 async def test_fault_in_the_app_message_usable_store_untouched(
     fault, server, other, tmp_path, fast_retries
 ):

@@ -96,7 +96,9 @@ def session(tmp_path, monkeypatch, hermetic_env):
         yield server, elsewhere, calls
 
 
-def test_the_key_never_leaves_the_request_header(session, capsys, caplog, tmp_path, hermetic_env):
+def test_the_key_never_leaves_the_request_header(
+    session, capsys, caplog, tmp_path, hermetic_env, fast_retries
+):
     server, elsewhere, calls = session
     caplog.set_level(logging.DEBUG)  # httpx and httpcore log every request at DEBUG
     evidence = Evidence()
@@ -193,7 +195,7 @@ def test_the_key_never_leaves_the_request_header(session, capsys, caplog, tmp_pa
     assert evidence.found == [], "\n".join(evidence.found)
 
 
-async def test_the_key_never_shows_in_the_app(tmp_path):
+async def test_the_key_never_shows_in_the_app(tmp_path, fast_retries):
     calls = sample_conversations()
     evidence = Evidence()
     with (

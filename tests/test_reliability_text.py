@@ -42,7 +42,7 @@ from .hostile import NAMED, UNSAFE, conversations, payload_from, squash
 
 EXAMPLES_EXPORT = 2000
 EXAMPLES_TRANSCRIPT = 2000
-EXAMPLES_SCREEN = 300
+EXAMPLES_SCREEN = 120
 DANGEROUS_TAGS = {
     "script",
     "img",

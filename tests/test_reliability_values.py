@@ -87,7 +87,7 @@ def _same(a: object, b: object) -> bool:
     return a == b and type(a) is type(b)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payloads())
 def test_any_number_or_date_is_stored_and_exported(tmp_path_factory, payload):
     conversation = Conversation.from_data(payload)
@@ -140,7 +140,7 @@ async def test_any_number_or_date_shows_in_the_app():
             await pilot.pause()
             app.screen._compositor.render_strips()
 
-        @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(payloads())
         def check(payload):
             conversation = Conversation.from_data(payload)
