@@ -226,6 +226,7 @@ class CallHeader(Widget):
         self._ctx = ExportContext(latency_good=latency_good, latency_warn=latency_warn)
         self.conversation: Conversation | None = None
         self.source_note: str | None = None
+        self._stats: tuple[float, float, float] | None = None  # (p50, p95, max) latency
 
     def compose(self) -> ComposeResult:
         yield ClampedText(2, id="ch-source", classes="ch-full -empty")
@@ -277,6 +278,7 @@ class CallHeader(Widget):
 
     def _refresh_rows(self) -> None:
         c = self.conversation
+        self._stats = latency_stats(c) if c is not None else None  # one pass over the turns
         self._set_row("ch-source", Content(clean_line(self.source_note)))
         score = _finite(c.poly_score) if c is not None else None
         self._set_row("ch-live", Content("IN PROGRESS" if c is not None and c.live else ""))
@@ -385,7 +387,7 @@ class CallHeader(Widget):
         return Content.assemble((f"{label} ", "dim"), (format_latency(value), LATENCY_STYLES[kind]))
 
     def _latency(self, c: Conversation) -> Content:
-        stats = latency_stats(c)
+        stats = self._stats
         if stats is None:
             return Content("")
         p50, p95, top = stats
@@ -420,7 +422,7 @@ class CallHeader(Widget):
         if c.call_seconds is not None and math.isfinite(c.call_seconds):
             parts.append(Content(format_duration(c.call_seconds)))
         parts.append(self._handoff(c, reason=False))
-        stats = latency_stats(c)
+        stats = self._stats
         if stats is not None:
             parts.append(self._latency_value("p95", stats[1]))
         return _join(parts)
