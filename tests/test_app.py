@@ -222,7 +222,7 @@ async def test_initial_id_loads_at_once(server, tmp_path):
 
 
 async def test_loading_state_shows_before_the_data(server, tmp_path):
-    server.delay = 0.6
+    server.delay = 2.0  # long enough that the keys below land before the answer, even on a busy CI
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
