@@ -14,9 +14,10 @@ from polytui.demo._scripts import BANK_ID
 from polytui.demo.samples import DEMO_AGENT, sample_conversations
 from polytui.models import Note
 from polytui.store import Store
+from polytui.tui.screens.confirm import ConfirmScreen
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.export import ExportScreen
-from polytui.tui.screens.note import ConfirmDelete, NoteEditor, NotePicker
+from polytui.tui.screens.note import NoteEditor, NotePicker
 
 from .test_app import EXPORTS, SIZE, make_app, notices, open_loaded, screen_text, settle
 
@@ -202,7 +203,7 @@ async def test_x_deletes_after_confirmation_and_n_or_escape_keep(server, tmp_pat
         await pilot.pause()
         for keep in ("n", "escape", "enter"):  # Enter presses the focused "Keep"
             await pilot.press("x")
-            assert isinstance(app.screen, ConfirmDelete)
+            assert isinstance(app.screen, ConfirmScreen)
             assert "Delete this note on turn 2?" in screen_text(app)
             assert "✎ [bad response] delete me" in screen_text(app)
             await pilot.press(keep)
@@ -388,7 +389,7 @@ async def test_help_and_palette_offer_the_note_keys(server, tmp_path):
         assert {"Add note", "Edit note", "Delete note"} <= set(commands)
         await commands["Delete note"].callback()
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDelete)
+        assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n", "question_mark")
         text = screen_text(app)
         for key, description in (("a", "Add note"), ("A", "Edit note"), ("x", "Delete note")):

@@ -1,5 +1,5 @@
 """Reviewer-note modals: the editor (`a` / `A`), the picker for a turn with several notes, and
-the delete confirmation (`x`).
+a delete question (`x`, asked with the shared ConfirmScreen).
 
 The editor never talks to the store itself: it is given a ``save`` function (text, label) ->
 Note. A failed save (UsageError for an empty note, StoreError for a read-only database, ...)
@@ -12,16 +12,17 @@ from collections.abc import Callable, Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from ...errors import PolytuiError
 from ...models import NOTE_LABELS, Note
 from ...text import clean, clean_line
 from ..widgets.transcript_model import note_text
+from .confirm import ConfirmScreen
 
 SaveNote = Callable[[str, str | None], Note]
 LABEL_CHOICES: tuple[str | None, ...] = (None, *NOTE_LABELS)
@@ -187,44 +188,9 @@ class NotePicker(ModalScreen[Note | None]):
         self.dismiss(None)
 
 
-class ConfirmDelete(ModalScreen[bool]):
-    """ "Delete this note?": y deletes; n, Escape or Enter on "Keep" (focused) keep it."""
-
-    DEFAULT_CSS = """
-    ConfirmDelete { align: center middle; }
-    ConfirmDelete > Vertical {
-        width: 72; max-width: 100%; height: auto; border: round $error;
-        background: $surface; padding: 0 1;
-    }
-    ConfirmDelete #confirm-title { text-style: bold; color: $text-error; }
-    ConfirmDelete #confirm-note { color: $text-warning; margin: 1 0; max-height: 6; }
-    ConfirmDelete Horizontal { height: auto; align-horizontal: right; }
-    ConfirmDelete Button { margin-left: 1; }
-    """
-    BINDINGS = [
-        Binding("y", "answer(True)", "Delete", show=False),
-        Binding("n,escape", "answer(False)", "Keep", show=False),
-    ]
-
-    def __init__(self, note: Note) -> None:
-        super().__init__()
-        self.note = note
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Content(f"Delete this note on {where(self.note)}?"), id="confirm-title")
-            yield Static(Content(note_text(self.note)), id="confirm-note")
-            with Horizontal():
-                yield Button("Delete (y)", variant="error", id="confirm-yes")
-                yield Button("Keep (n)", id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
-
-    def action_answer(self, delete: bool) -> None:
-        self.dismiss(delete)
+def delete_question(note: Note) -> ConfirmScreen:
+    """ "Delete this note on turn 5?" with the note as the transcript shows it."""
+    return ConfirmScreen(
+        Content(f"Delete this note on {where(note)}?"),
+        Content.styled(note_text(note), "$text-warning"),
+    )

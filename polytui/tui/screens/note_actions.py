@@ -16,7 +16,7 @@ from ...errors import NotFoundError, PolytuiError
 from ...export.common import CallNote, group_notes
 from ...models import Note
 from ...text import clean_line
-from .note import ConfirmDelete, NoteEditor, NotePicker, one_line, where
+from .note import NoteEditor, NotePicker, delete_question, one_line, where
 
 if TYPE_CHECKING:
     from ...store import Store
@@ -152,7 +152,7 @@ class NoteActions:
             if delete:
                 self._delete(note)
 
-        self.screen.app.push_screen(ConfirmDelete(note), answered)
+        self.screen.app.push_screen(delete_question(note), answered)
 
     def _delete(self, note: Note) -> None:
         try:
