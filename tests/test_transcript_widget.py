@@ -476,3 +476,19 @@ async def test_external_cursor_binding_and_theme_change():
         await pilot.pause()
         after = list(view.render_line(header_row(view, 40)))[0].style
         assert before.bgcolor != after.bgcolor  # strips were re-rendered with the new theme
+
+
+async def test_an_empty_caller_side_is_silence_only_when_flagged():
+    turns = [
+        make_turn(0, user_input=""),  # the agent's greeting: nothing from the caller yet
+        make_turn(1, user_input=None, is_silence=True),
+    ]
+    app = TranscriptApp(make_conversation(turns))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TranscriptView)
+        await pilot.pause()
+        greeting = lines(view)[header_row(view, 1) + 1]
+        assert "(no input)" in greeting and "(silence)" not in greeting
+        assert "(silence)" in lines(view)[header_row(view, 2) + 1]
+        assert "caller: (no input)" in view.turn_plain_text(0)
+        assert "caller: (silence)" in view.turn_plain_text(1)

@@ -57,8 +57,8 @@ class SearchBar(Horizontal):
 class ConversationScreen(Screen[None]):
     HELP_TITLE = "Reviewing a conversation"
     BINDINGS = [
-        Binding("j,down", "cursor(1)", "Next turn", key_display="j", id="next_turn"),
-        Binding("k,up", "cursor(-1)", "Previous turn", key_display="k", id="prev_turn"),
+        Binding("j,down", "cursor(1)", "Next turn", key_display="j", show=False, id="next_turn"),
+        Binding("k,up", "cursor(-1)", "Previous turn", key_display="k", show=False, id="prev_turn"),
         Binding("g,home", "first", "First turn", key_display="g", show=False, id="first_turn"),
         Binding("G,end", "last", "Last turn", key_display="G", show=False, id="last_turn"),
         Binding("pagedown,space", "page(1)", "Page down", show=False, id="page_down"),
@@ -138,7 +138,7 @@ class ConversationScreen(Screen[None]):
                 yield Label("Function events", classes="panel-title")
                 yield JsonTree("function events", id="functions")
         yield SearchBar(id="search-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self._preloaded is not None:

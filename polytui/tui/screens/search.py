@@ -131,7 +131,7 @@ class CallSearchScreen(Screen[None]):
             )
             yield Static(Content("Type to search; Enter goes to the hits."), id="search-status")
             yield HitList(id="search-hits")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#call-search", Input))

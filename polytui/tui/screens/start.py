@@ -142,7 +142,7 @@ class StartScreen(Screen[None]):
                 id="calls",
             )
             yield Static("", id="call-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def calls(self) -> CallTable:

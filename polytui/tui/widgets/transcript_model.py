@@ -14,6 +14,7 @@ from polytui.models import Conversation, Note, Turn
 from polytui.text import clean, clean_line
 
 SILENCE_TEXT = "(silence)"
+NO_INPUT_TEXT = "(no input)"  # nothing from the caller, not flagged as silence (a greeting)
 NO_RESPONSE_TEXT = "(no response)"
 TRANSLATION_PREFIX = "→ en  "
 NOTE_PREFIX = "✎ "
@@ -132,6 +133,11 @@ class TurnEntry:
     def number(self) -> int:
         """1-based turn number as shown ("#12") and as notes refer to it."""
         return self.index + 1
+
+    @property
+    def empty_caller(self) -> str:
+        """What stands for a caller side with no words and no keys."""
+        return SILENCE_TEXT if self.silence else NO_INPUT_TEXT
 
     def slow(self, warn: float) -> bool:
         return self.latency is not None and self.latency >= warn
@@ -269,7 +275,7 @@ class TurnEntry:
         if badges:
             header += "  [" + ", ".join(badges) + "]"
         lines = [header]
-        caller = [part for part in (text["user"], text["dtmf"]) if part] or [SILENCE_TEXT]
+        caller = [part for part in (text["user"], text["dtmf"]) if part] or [self.empty_caller]
         lines.append("caller: " + "\n".join(caller))
         if show_translations and text["tr_user"]:
             lines.append(f"  → en: {text['tr_user']}")

@@ -23,7 +23,6 @@ from polytui.models import Conversation, Note
 from .transcript_model import (
     BADGES,
     NO_RESPONSE_TEXT,
-    SILENCE_TEXT,
     TRANSLATION_PREFIX,
     TurnEntry,
     format_latency,
@@ -227,7 +226,7 @@ def render_turn(
     if text["dtmf"]:
         text_block(blank_label if text["user"] else caller, text["dtmf"], "caller")
     if not text["user"] and not text["dtmf"]:
-        block(caller, Content.styled(SILENCE_TEXT, "silence"))
+        block(caller, Content.styled(entry.empty_caller, "silence"))
     if options.show_translations and text["tr_user"]:
         translation(text["tr_user"])
     agent = label("agent")
