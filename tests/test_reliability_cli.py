@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -149,15 +150,35 @@ PROCESS_FAULTS = [
 ]
 
 
+# ru_maxrss of a child forked from this (large) pytest worker would start at the worker's own
+# size: Linux carries the pre-exec peak over. A small Python process starts polytui instead and
+# reports the peak of that child alone.
+_MEASURE = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _run_measured(args: list[str], env: dict[str, str]) -> tuple[int, str, str, int]:
     """Run the installed polytui; return (exit status, stdout, stderr, peak RSS in bytes)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*polytui_command(), *args], stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss * 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(peak_file), *polytui_command(), *args],
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+        return (
+            done.returncode,
+            done.stdout.decode(),
+            done.stderr.decode(),
+            int(peak_file.read_text()),
+        )
 
 
 @pytest.mark.parametrize("fault", PROCESS_FAULTS, ids=[f.name for f in PROCESS_FAULTS])
