@@ -185,7 +185,17 @@ class Loader:
             )
         try:
             return await self._fetch_and_store(conversation_id, fetch_agent)
-        except (AuthError, NotFoundError, UsageError):
+        except AuthError as exc:
+            # No usable key on this machine (nothing was sent): a stored copy is still worth
+            # reading. A key the API refused (401/403) is reported, not worked around.
+            if exc.status is not None or stored is None or not allow_stale:
+                raise
+            warning = (
+                f"{exc.message.rstrip('.')}; showing the stored copy fetched "
+                f"{describe_age(stored.fetched_at)}."
+            )
+            return _from_stored(stored, "stale", warning=warning)
+        except (NotFoundError, UsageError):
             raise
         except PolytuiError as exc:
             if stored is None or not allow_stale or isinstance(exc, StoreError):

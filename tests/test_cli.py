@@ -152,6 +152,22 @@ def test_in_progress_is_refetched_and_falls_back_to_stale(
     assert "offline copy" in err
 
 
+def test_a_stored_live_call_opens_without_a_key(api_env, server, samples, capsys, monkeypatch):
+    live = next(s for s in samples if s.get("inProgress"))
+    cid = live["conversationId"]
+    assert run_cli(capsys, "show", cid)[0] == 0
+    hits = server.hits
+    monkeypatch.delenv("POLYAI_API_KEY")
+    code, out, err = run_cli(capsys, "show", cid)
+    assert code == 0 and cid in out
+    assert "No API key" in err and "stored copy fetched" in err and err.count("\n") == 1
+    assert server.hits == hits
+    # A key the API refuses is an error, stored copy or not.
+    monkeypatch.setenv("POLYAI_API_KEY", "not-the-key")
+    code, out, err = run_cli(capsys, "show", cid)
+    assert code == 4 and out == ""
+
+
 def test_bad_ids_are_refused(api_env, server, capsys):
     for bad in ("..", "x" * 10_000, "bad\x1bid"):
         code, _, err = run_cli(capsys, "show", bad)
