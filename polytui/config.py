@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -114,6 +113,9 @@ class Settings:
     latency_good: float = DEFAULT_LATENCY_GOOD
     latency_warn: float = DEFAULT_LATENCY_WARN
     data_path: Path | None = None
+    # Warnings about the settings themselves (a config file others can read), for the CLI to
+    # print and the app to show once it has the screen.
+    notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def base_url(self) -> str:
@@ -152,7 +154,7 @@ class Settings:
 
 
 def read_config_file(path: Path | None = None) -> dict[str, Any]:
-    """The config file as a dict ({} when absent). A key readable by others draws a warning."""
+    """The config file as a dict ({} when absent)."""
     path = path or config_path()
     try:
         raw = path.read_bytes()
@@ -166,8 +168,6 @@ def read_config_file(path: Path | None = None) -> dict[str, Any]:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
-    if _holds_key(data):
-        _warn_if_readable(path)
     return data
 
 
@@ -180,17 +180,17 @@ def _holds_key(data: Mapping[str, Any]) -> bool:
     )
 
 
-def _warn_if_readable(path: Path) -> None:
+def readable_key_warning(path: Path, data: Mapping[str, Any]) -> str | None:
+    """A sentence when the config file at ``path`` holds a key and others may read it."""
+    if not _holds_key(data):
+        return None
     try:
         mode = path.stat().st_mode
     except OSError:
-        return
+        return None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(
-            f"polytui: warning: {path} holds an API key and other users can read it; "
-            f"run: chmod 600 {path}",
-            file=sys.stderr,
-        )
+        return f"{path} holds an API key and other users can read it; run: chmod 600 {path}"
+    return None
 
 
 def _pick_profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
@@ -226,8 +226,12 @@ def resolve_settings(
     """
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     env = os.environ if env is None else env
+    notices: tuple[str, ...] = ()
     if file_data is None:
-        file_data = read_config_file()
+        path = config_path()
+        file_data = read_config_file(path)
+        warning = readable_key_warning(path, file_data)
+        notices = (warning,) if warning else ()
     profile_name = (
         flags.get("profile") or env.get("POLYTUI_PROFILE") or file_data.get("default_profile")
     )
@@ -268,4 +272,5 @@ def resolve_settings(
         debug=bool(flags.get("debug", False)),
         latency_good=good,
         latency_warn=warn,
+        notices=notices,
     )

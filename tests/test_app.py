@@ -5,6 +5,7 @@ tmp_path and the DemoServer's URL, so what is on screen came over HTTP (or from 
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from pathlib import Path
@@ -781,3 +782,20 @@ async def test_header_shows_the_start_of_the_audio_url(samples):
         text = screen_text(app)
         assert "tags fraud, dispute, handoff, dtmf" in text
         assert "audio https://api.us.poly.ai/" in text
+
+
+async def test_a_config_file_others_can_read_is_warned_about_in_the_app(server, tmp_path):
+    from polytui.config import config_path, resolve_settings
+
+    path = config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('api_key = "k-from-file-123"\n')
+    os.chmod(path, 0o644)
+    notices_in_force = resolve_settings({}, env={}).notices
+    settings = make_settings(server, tmp_path).with_(notices=notices_in_force)
+    app = make_app(server, tmp_path, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        (shown,) = notices(app)
+        assert "other users can read it" in shown and f"chmod 600 {path}" in shown
+        assert "k-from-file-123" not in shown

@@ -176,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         settings = resolve_settings(shared_flags(args))
         secret = settings.api_key
+        for notice in settings.notices:
+            _say(f"warning: {notice}", secret)
         from .commands import run
 
         return run(args, settings)

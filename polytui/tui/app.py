@@ -54,6 +54,9 @@ class PolyTUI(App[int]):
     # -- lifecycle ----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # Printed on stderr too, where the app's screen hides it until it exits.
+        for notice in self.settings.notices:
+            self.notify(notice, title="Config", severity="warning", timeout=15, markup=False)
         if self._initial_id:
             # The start screen is made only when the reviewer goes back to it (pop_screen), and
             # the call opens once Textual's start-up batch is over: both bring it on screen
