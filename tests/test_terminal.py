@@ -26,6 +26,12 @@ if shutil.which("tmux") is None:
     pytest.skip("tmux is not installed", allow_module_level=True)
 
 
+# The environment for tmux, given explicitly: something in the test process sets COLUMNS=80 and
+# LINES=24 at the C level (invisible in os.environ, inherited by child processes), and Textual
+# believes those over the real window size.
+TMUX_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+
 class Terminal:
     def __init__(self, name: str, width: int = 120, height: int = 40) -> None:
         self.socket = f"polytui-test-{name}-{os.getpid()}"
@@ -33,7 +39,11 @@ class Terminal:
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=TMUX_ENV,
         )
         return done.stdout
 
@@ -51,10 +61,15 @@ class Terminal:
             "-y",
             str(self.height),
             *env_args,
-            command,
+            "sleep 600",
         )
+        # Size the window first, then start the command in it (respawn-pane): an app started
+        # with the session could draw at tmux's default 80x24 before the resize lands.
         self.tmux("set-option", "-g", "window-size", "manual")
         self.tmux("resize-window", "-t", "app", "-x", str(self.width), "-y", str(self.height))
+        size = self.tmux("display-message", "-p", "-t", "app", "#{window_width}x#{window_height}")
+        assert size.strip() == f"{self.width}x{self.height}", size
+        self.tmux("respawn-pane", "-k", "-t", "app", command)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "app")
@@ -118,6 +133,9 @@ def test_open_move_search_quit_in_a_real_terminal(terminal, server, samples, tmp
     screen = terminal.wait_for(lambda s: _cursor_turn(s) == 1, "the call to open on turn 1")
     assert cid in screen
     assert "DTMF" in screen
+    screen = terminal.wait_for(lambda s: "^p palette" in s, "the footer")
+    footer = next(line for line in screen.splitlines() if "^p palette" in line)
+    assert len(footer.rstrip()) > 110, "the app draws at the window's 120 columns"
 
     terminal.keys("j", "j")
     terminal.wait_for(lambda s: _cursor_turn(s) == 3, "j j to move the cursor to turn 3")
