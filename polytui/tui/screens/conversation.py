@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -108,6 +109,7 @@ class ConversationScreen(Screen[None]):
         self.initial_turn = turn
         self.loaded: Loaded | None = None
         self.note_actions = NoteActions(self)
+        self._deferred: AwaitComplete | None = None  # see _mount_deferred
         self._offers_note_edit = False  # A / x shown in the footer
 
     @property
@@ -117,6 +119,10 @@ class ConversationScreen(Screen[None]):
     # -- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        """What the first frame shows: header, transcript, and the space of the side panels and
+        of the footer. The panels' trees, the search bar and the footer's keys are mounted just
+        after that frame (``_mount_deferred``) into the space kept for them: the first paint
+        does not wait for them, and nothing moves when they come."""
         settings = self.polytui.settings
         wide = self.app.size.width >= WIDE  # as _apply_panels decides, before there are children
         self.update_classes({"-panels": wide, "-narrow": not wide})
@@ -125,28 +131,51 @@ class ConversationScreen(Screen[None]):
         )
         yield Static("", id="call-notes")
         with Horizontal(id="body"):
-            yield LoadingIndicator(id="loading")
-            yield Static("", id="error")
+            if self._preloaded is None:  # a call opened from the store never shows these
+                yield LoadingIndicator(id="loading")
+                yield Static("", id="error")
             yield TranscriptView(
                 latency_good=settings.latency_good,
                 latency_warn=settings.latency_warn,
                 id="transcript",
             )
-            with Vertical(id="side"):
-                yield Label("Metrics", classes="panel-title")
-                yield JsonTree("metrics", id="metrics")
-                yield Label("Function events", classes="panel-title")
-                yield JsonTree("function events", id="functions")
-        yield SearchBar(id="search-bar")
-        yield Footer(compact=True)
+            yield Vertical(id="side")
+        yield Static("", id="footer-space")
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_paint)
         if self._preloaded is not None:
             loaded, self._preloaded = self._preloaded, None
             self._loaded(ConversationLoaded(loaded, refreshed=False))
             return
         self.query_one("#header", CallHeader).display = False
         self.load()
+
+    async def _after_first_paint(self) -> None:
+        await self._mount_deferred()
+        self.refresh_bindings()  # the footer lists the keys once it listens for them
+
+    def _mount_deferred(self) -> AwaitComplete:
+        """Mount what the first frame does without (see ``compose``), filled from the call when
+        it is loaded; once. Await the result before using the search bar or the trees."""
+        if self._deferred is None:
+            metrics = JsonTree("metrics", id="metrics")
+            functions = JsonTree("function events", id="functions")
+            if self.loaded is not None:
+                metrics.set_data(self.loaded.conversation.metrics)
+                functions.set_data(self.loaded.conversation.function_events)
+            side = self.query_one("#side", Vertical).mount_all(
+                [
+                    Label("Metrics", classes="panel-title"),
+                    metrics,
+                    Label("Function events", classes="panel-title"),
+                    functions,
+                ]
+            )
+            footer = self.query_one("#footer-space").mount(Footer(compact=True))
+            bar = self.mount(SearchBar(id="search-bar"), after="#body")
+            self._deferred = AwaitComplete(side, footer, bar)
+        return self._deferred
 
     def on_resize(self) -> None:
         self._apply_panels()
@@ -163,6 +192,20 @@ class ConversationScreen(Screen[None]):
         if not show and focused is not None and focused in self.query("#side JsonTree"):
             self.transcript.focus()
         elif show and not wide and focused is self.transcript:
+            self._focus_transcript_or_panel()
+
+    def _focus_transcript_or_panel(self) -> None:
+        """The transcript, or the metrics tree where the panels cover the transcript (narrow)."""
+        if not (self.has_class("-narrow") and self.has_class("-panels")):
+            self.transcript.focus()
+        elif self._deferred is not None and self._deferred.is_done:
+            self.query_one("#metrics", JsonTree).focus()
+        else:
+            self.call_after_refresh(self._focus_metrics)
+
+    async def _focus_metrics(self) -> None:
+        await self._mount_deferred()
+        if self.has_class("-narrow") and self.has_class("-panels"):
             self.query_one("#metrics", JsonTree).focus()
 
     @property
@@ -210,11 +253,11 @@ class ConversationScreen(Screen[None]):
         self.transcript.set_conversation(conversation, cursor=cursor)
         self.note_actions.reload()
         self.refresh_bindings()
-        self.query_one("#metrics", JsonTree).set_data(conversation.metrics)
-        self.query_one("#functions", JsonTree).set_data(conversation.function_events)
+        trees = self.query("#side JsonTree").results(JsonTree)  # none before _mount_deferred
+        for tree, data in zip(trees, (conversation.metrics, conversation.function_events)):
+            tree.set_data(data)
         if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
-            narrow_panels = self.has_class("-narrow") and self.has_class("-panels")
-            (self.query_one("#metrics", JsonTree) if narrow_panels else self.transcript).focus()
+            self._focus_transcript_or_panel()
         if loaded.warning:
             self.notify(clean_line(loaded.warning), severity="warning", timeout=8, markup=False)
         elif message.refreshed:
@@ -247,7 +290,11 @@ class ConversationScreen(Screen[None]):
             Content(""),
             Content.styled("r  try again    Esc  back to the start screen", "$text-muted"),
         ]
-        self.query_one("#error", Static).update(Content("\n").join(lines))
+        error_view = next(self.query("#error").results(Static), None)
+        if error_view is None:  # composed only on a screen that opened without the call
+            error_view = Static("", id="error")
+            self.query_one("#body").mount(error_view, before="#transcript")
+        error_view.update(Content("\n").join(lines))
 
     @on(JsonTree.CopyRequested)
     def _copy_value(self, message: JsonTree.CopyRequested) -> None:
@@ -294,9 +341,10 @@ class ConversationScreen(Screen[None]):
         if self._ready():
             self.transcript.page(direction)
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         if not self._ready():
             return
+        await self._mount_deferred()
         bar = self.query_one(SearchBar)
         bar.add_class("-open")
         self.query_one("#search-input", Input).focus()
@@ -350,7 +398,8 @@ class ConversationScreen(Screen[None]):
         view.show_translations = not view.show_translations
         self.notify(f"Translations {'shown' if view.show_translations else 'hidden'}.", timeout=2)
 
-    def action_panels(self) -> None:
+    async def action_panels(self) -> None:
+        await self._mount_deferred()
         self.panels_open = not self.has_class("-panels")
 
     def action_copy_turn(self) -> None:
