@@ -253,9 +253,9 @@ class ConversationScreen(Screen[None]):
         self.transcript.set_conversation(conversation, cursor=cursor)
         self.note_actions.reload()
         self.refresh_bindings()
-        trees = self.query("#side JsonTree").results(JsonTree)  # none before _mount_deferred
-        for tree, data in zip(trees, (conversation.metrics, conversation.function_events)):
-            tree.set_data(data)
+        if self._deferred is not None:  # else the trees are filled when they are mounted
+            self.query_one("#metrics", JsonTree).set_data(conversation.metrics)
+            self.query_one("#functions", JsonTree).set_data(conversation.function_events)
         if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
             self._focus_transcript_or_panel()
         if loaded.warning:
