@@ -12,7 +12,8 @@ The helpers ``format_offset``, ``format_duration``, ``format_latency``, ``latenc
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..models import Conversation
@@ -30,10 +31,6 @@ from .common import (
     pretty_json,
     turn_flags,
 )
-from .data import CSV_COLUMNS, NOTES_KEY, csv_cell, render_csv, render_json
-from .htmldoc import render_html
-from .markdown import render_markdown
-from .plain import TEXT_WIDTH, render_text
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -43,13 +40,39 @@ if TYPE_CHECKING:
 FORMATS = ("text", "markdown", "json", "csv", "html")
 FILE_EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html"}
 
-_RENDERERS: dict[str, Callable[[Conversation, ExportContext | None], str]] = {
-    "text": render_text,
-    "markdown": render_markdown,
-    "json": render_json,
-    "csv": render_csv,
-    "html": render_html,
+# The formats' modules are imported when first used: the app's header needs only .common.
+_LAZY = {
+    "render_text": ".plain",
+    "TEXT_WIDTH": ".plain",
+    "render_markdown": ".markdown",
+    "render_json": ".data",
+    "render_csv": ".data",
+    "csv_cell": ".data",
+    "CSV_COLUMNS": ".data",
+    "NOTES_KEY": ".data",
+    "render_html": ".htmldoc",
 }
+_RENDERERS = {
+    "text": "render_text",
+    "markdown": "render_markdown",
+    "json": "render_json",
+    "csv": "render_csv",
+    "html": "render_html",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def _renderer(name: str) -> Callable[[Conversation, ExportContext | None], str]:
+    return __getattr__(_RENDERERS[name])
+
 
 __all__ = [
     "SOURCE_LABELS",
@@ -115,7 +138,7 @@ def render(conversation: Conversation, fmt: str, ctx: ExportContext | None = Non
 
     Raises ``UsageError`` for an unknown format.
     """
-    return _RENDERERS[_format_name(fmt)](conversation, ctx)
+    return _renderer(_format_name(fmt))(conversation, ctx)
 
 
 def export_filename(conversation: Conversation, fmt: str) -> str:

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
+from textual.widgets import Input, Label, Static
 
 from ...errors import PolytuiError, unexpected_error
 from ...loader import Loaded, describe_age
@@ -22,12 +22,15 @@ from ...opener import open_url
 from ...text import clean_line
 from ..messages import ConversationLoaded, LoadFailed
 from ..widgets.call_header import CallHeader
-from ..widgets.json_tree import JsonTree
 from ..widgets.transcript import TranscriptView
 from .note_actions import NoteActions
 
 if TYPE_CHECKING:
     from ..app import PolyTUI
+    from ..widgets.json_tree import JsonTree
+
+# Widgets of the panels, the footer and the loading state are imported where they are first
+# made: a call opened from the store paints its first frame without them.
 
 WIDE = 120  # columns from which the side panels show by default
 NEEDS_CALL = frozenset(
@@ -132,6 +135,8 @@ class ConversationScreen(Screen[None]):
         yield Static("", id="call-notes")
         with Horizontal(id="body"):
             if self._preloaded is None:  # a call opened from the store never shows these
+                from textual.widgets import LoadingIndicator
+
                 yield LoadingIndicator(id="loading")
                 yield Static("", id="error")
             yield TranscriptView(
@@ -159,6 +164,10 @@ class ConversationScreen(Screen[None]):
         """Mount what the first frame does without (see ``compose``), filled from the call when
         it is loaded; once. Await the result before using the search bar or the trees."""
         if self._deferred is None:
+            from textual.widgets import Footer
+
+            from ..widgets.json_tree import JsonTree
+
             metrics = JsonTree("metrics", id="metrics")
             functions = JsonTree("function events", id="functions")
             if self.loaded is not None:
@@ -199,14 +208,20 @@ class ConversationScreen(Screen[None]):
         if not (self.has_class("-narrow") and self.has_class("-panels")):
             self.transcript.focus()
         elif self._deferred is not None and self._deferred.is_done:
-            self.query_one("#metrics", JsonTree).focus()
+            self._tree("metrics").focus()
         else:
             self.call_after_refresh(self._focus_metrics)
 
     async def _focus_metrics(self) -> None:
         await self._mount_deferred()
         if self.has_class("-narrow") and self.has_class("-panels"):
-            self.query_one("#metrics", JsonTree).focus()
+            self._tree("metrics").focus()
+
+    def _tree(self, name: str) -> JsonTree:
+        """The metrics or function-events tree (there once ``_mount_deferred`` ran)."""
+        from ..widgets.json_tree import JsonTree
+
+        return self.query_one(f"#{name}", JsonTree)
 
     @property
     def transcript(self) -> TranscriptView:
@@ -254,8 +269,8 @@ class ConversationScreen(Screen[None]):
         self.note_actions.reload()
         self.refresh_bindings()
         if self._deferred is not None:  # else the trees are filled when they are mounted
-            self.query_one("#metrics", JsonTree).set_data(conversation.metrics)
-            self.query_one("#functions", JsonTree).set_data(conversation.function_events)
+            self._tree("metrics").set_data(conversation.metrics)
+            self._tree("functions").set_data(conversation.function_events)
         if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
             self._focus_transcript_or_panel()
         if loaded.warning:
@@ -296,8 +311,7 @@ class ConversationScreen(Screen[None]):
             self.query_one("#body").mount(error_view, before="#transcript")
         error_view.update(Content("\n").join(lines))
 
-    @on(JsonTree.CopyRequested)
-    def _copy_value(self, message: JsonTree.CopyRequested) -> None:
+    def on_json_tree_copy_requested(self, message: JsonTree.CopyRequested) -> None:
         message.stop()
         self.app.copy_to_clipboard(message.text)
         self.notify(f"Copied {clean_line(message.text)[:60]}", timeout=2, markup=False)

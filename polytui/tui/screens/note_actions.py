@@ -16,8 +16,9 @@ from ...errors import NotFoundError, PolytuiError
 from ...export.common import CallNote, group_notes
 from ...models import Note
 from ...text import clean_line
-from .note import NoteEditor, NotePicker, delete_question, one_line, where
 
+# The note screens (.note) are imported when a note is first shown or edited: opening a call
+# without notes does not need them.
 if TYPE_CHECKING:
     from ...store import Store
     from .conversation import ConversationScreen
@@ -27,6 +28,8 @@ CALL_NOTE_ROWS = 3  # whole-call notes shown above the transcript; the rest via 
 
 def call_note_line(item: CallNote) -> Content:
     """One row of the strip above the transcript: where, then the note as the transcript shows it."""
+    from .note import one_line
+
     place = "Call" if item.missing_turn is None else f"Turn {item.missing_turn} (not in this copy)"
     return Content.assemble((f"{place}  ", "bold"), one_line(item.note))
 
@@ -98,6 +101,8 @@ class NoteActions:
     # -- the keys -----------------------------------------------------------------------------
 
     def add(self) -> None:
+        from .note import NoteEditor
+
         turn = self.turn_number()
         if turn is None:
             self.screen.notify("This call has no turns to put a note on.", timeout=4)
@@ -123,6 +128,8 @@ class NoteActions:
         self._pick("Delete which note?", self._confirm_delete)
 
     def _pick(self, title: str, then) -> None:
+        from .note import NotePicker
+
         choices = self.choices()
         if not choices:
             turn = self.turn_number()
@@ -139,6 +146,8 @@ class NoteActions:
         )
 
     def _edit(self, note: Note) -> None:
+        from .note import NoteEditor, where
+
         def save(text: str, label: str | None) -> Note:
             return self._store().update_note(note.id, text=text, label=label)
 
@@ -148,6 +157,8 @@ class NoteActions:
         self.screen.app.push_screen(editor, lambda saved: self._changed(saved, "updated on"))
 
     def _confirm_delete(self, note: Note) -> None:
+        from .note import delete_question
+
         def answered(delete: bool | None) -> None:
             if delete:
                 self._delete(note)
@@ -155,6 +166,8 @@ class NoteActions:
         self.screen.app.push_screen(delete_question(note), answered)
 
     def _delete(self, note: Note) -> None:
+        from .note import where
+
         try:
             self._store().delete_note(note.id)
         except NotFoundError:
@@ -171,6 +184,8 @@ class NoteActions:
     # -- after a change -----------------------------------------------------------------------
 
     def _changed(self, note: Note | None, verb: str) -> None:
+        from .note import where
+
         if note is None:  # cancelled
             return
         self.reload()
