@@ -21,7 +21,6 @@ from polytui.demo._scripts import BANK_ID, FRENCH_ID, FUNCTIONS_ID
 from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT
 from polytui.loader import Loader
 from polytui.tui.app import PolyTUI
-from polytui.tui.widgets.call_header import ClampedText
 
 from .helpers import SECRET_KEY
 
@@ -64,11 +63,6 @@ async def settled(pilot: Pilot) -> None:
     await pilot.pause()
     for box in app.screen.query(Input):
         box.cursor_blink = False
-    # Known CallHeader race (see the report): under 100 columns the summary row can keep the
-    # two-row height it had before its resize handler cut it to one line. Lay the rows out
-    # again so the snapshot shows the settled header, not the race.
-    for row in app.screen.query(ClampedText):
-        row.refresh(layout=True)
     app.clear_notifications()
     await pilot.pause()
 

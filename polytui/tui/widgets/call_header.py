@@ -3,6 +3,10 @@
 Every value from the API goes through ``clean_line`` and is built into ``Content`` as plain text
 (never markup), so a tag such as ``[bold]`` shows literally and ``[@click=...]`` stays inert.
 Fields the API left out are simply not shown.
+
+One widget draws every row (badges, identity, times, summary, extras, latency and its
+sparkline): rows are ``Content`` wrapped and clamped to the width here, so the header costs
+one widget to style, lay out and paint, not a dozen.
 """
 
 from __future__ import annotations
@@ -11,14 +15,10 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.content import Content
-from textual.events import Resize
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static
 
 from ...export.common import (
     ExportContext,
@@ -27,9 +27,8 @@ from ...export.common import (
     format_number,
     handed_off,
     latency_class,
-    latency_stats,
 )
-from ...models import Conversation, as_float
+from ...models import Conversation, as_float, percentile
 from ...text import clean_line
 
 SEPARATOR = (" · ", "dim")
@@ -38,6 +37,12 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 MISSING_BAR = "·"
 LATENCY_STYLES = {"good": "$success", "warn": "$warning", "slow": "bold $error"}
 SCORE_COLOURS = {"-good": "$success", "-warn": "$warning", "-bad": "$error"}
+LIVE_COLOUR = "$error"
+SOURCE_STYLE = "bold $warning"
+SPARK_MIN_WIDTH = 8
+SPARK_GAP = 2  # cells between the latency figures and the sparkline
+#: Rows of the full header, top to bottom, with the most lines each may take.
+ROW_LINES = {"source": 2, "ident": 2, "times": 2, "summary": 2, "extra": 1}
 
 
 def score_class(score: float | None) -> str | None:
@@ -82,6 +87,31 @@ def _field(label: str, value: str | None, style: str = "") -> Content:
     return Content.assemble((f"{label} ", "dim"), (text, style))
 
 
+def badge(text: str, colour: str) -> Content:
+    """``text`` on ``colour`` with a cell of the colour either side (bold text only)."""
+    if not text:
+        return Content("")
+    return Content.assemble(
+        (" ", f"on {colour}"), (text, f"bold auto 90% on {colour}"), (" ", f"on {colour}")
+    )
+
+
+def clamp(content: Content, width: int, max_lines: int) -> list[Content]:
+    """``content`` wrapped to ``width`` and cut to ``max_lines`` (the last line kept ends in an
+    ellipsis), so one long API value cannot push the transcript off the screen."""
+    if width <= 0 or not content:
+        return []
+    max_lines = max(1, max_lines)
+    lines = content.wrap(width)
+    if len(lines) > max_lines:
+        # The last kept line carries on with the rest of the text, cut at the edge: a long word
+        # (a URL) that wrapped to a dropped line still shows its start.
+        keep = max_lines - 1
+        rest = Content(" ").join(line.rstrip() for line in lines[keep:])
+        lines = lines[:keep] + [rest.truncate(max(1, width - 1)) + Content("…")]
+    return lines
+
+
 def render_sparkline(
     values: Sequence[float | None], width: int, latency_good: float, latency_warn: float
 ) -> Content:
@@ -91,10 +121,11 @@ def render_sparkline(
     so a fast call looks low. A turn without a latency shows as a dim dot."""
     if width <= 0 or not values:
         return Content("")
-    per_cell = max(1, math.ceil(len(values) / width))
+    finite = [_finite(x) for x in values]
+    per_cell = max(1, math.ceil(len(finite) / width))
     buckets: list[float | None] = []
-    for start in range(0, len(values), per_cell):
-        known = [v for v in (_finite(x) for x in values[start : start + per_cell]) if v is not None]
+    for start in range(0, len(finite), per_cell):
+        known = [v for v in finite[start : start + per_cell] if v is not None]
         buckets.append(max(known) if known else None)
     known_all = [v for v in buckets if v is not None]
     top = max([latency_warn, *known_all]) if known_all else latency_warn
@@ -110,79 +141,6 @@ def render_sparkline(
     return Content.assemble(*parts)
 
 
-class LatencySparkline(Widget):
-    """Per-turn latency as a one-line bar chart that fits its width."""
-
-    DEFAULT_CSS = """
-    LatencySparkline { height: 1; width: 1fr; min-width: 8; }
-    """
-
-    def __init__(self, *, latency_good: float, latency_warn: float, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.latency_good = latency_good
-        self.latency_warn = latency_warn
-        self._values: list[float | None] = []
-
-    def set_values(self, values: Sequence[float | None]) -> None:
-        self._values = list(values)
-        self.refresh()
-
-    def render(self) -> Content:
-        return render_sparkline(self._values, self.size.width, self.latency_good, self.latency_warn)
-
-
-class ClampedText(Widget):
-    """Content wrapped to the widget's width and cut to ``max_lines`` (the last line kept ends in
-    an ellipsis), so one long API value cannot push the transcript off the screen."""
-
-    DEFAULT_CSS = """
-    ClampedText { height: auto; width: 1fr; }
-    """
-
-    def __init__(
-        self, max_lines: int, *, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self._max_lines = max(1, max_lines)
-        self._content = Content("")
-
-    @property
-    def content(self) -> Content:
-        return self._content
-
-    @property
-    def max_lines(self) -> int:
-        return self._max_lines
-
-    @max_lines.setter
-    def max_lines(self, value: int) -> None:
-        if max(1, value) != self._max_lines:
-            self._max_lines = max(1, value)
-            self.refresh(layout=True)
-
-    def update(self, content: Content) -> None:
-        self._content = content
-        self.refresh(layout=True)
-
-    def lines(self, width: int) -> list[Content]:
-        if width <= 0 or not self._content:
-            return []
-        lines = self._content.wrap(width)
-        if len(lines) > self._max_lines:
-            # The last kept line carries on with the rest of the text, cut at the edge: a long
-            # word (a URL) that wrapped to a dropped line still shows its start.
-            keep = self._max_lines - 1
-            rest = Content(" ").join(line.rstrip() for line in lines[keep:])
-            lines = lines[:keep] + [rest.truncate(max(1, width - 1)) + Content("…")]
-        return lines
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines(width))
-
-    def render(self) -> Content:
-        return Content("\n").join(self.lines(self.size.width))
-
-
 class CallHeader(Widget):
     """A compact summary of one conversation; ``compact = True`` collapses it to one line."""
 
@@ -192,23 +150,9 @@ class CallHeader(Widget):
         padding: 0 1;
         background: $panel;
     }
-    CallHeader Horizontal { height: auto; width: 1fr; }
-    CallHeader .-empty { display: none; }
-    CallHeader #ch-source { color: $warning; text-style: bold; }
-    CallHeader #ch-live, CallHeader #ch-score {
-        width: auto; height: 1; padding: 0 1; margin-right: 1; text-style: bold;
-    }
-    CallHeader #ch-live { background: $error; color: auto 90%; }
-    CallHeader #ch-score.-good { background: $success; color: auto 90%; }
-    CallHeader #ch-score.-warn { background: $warning; color: auto 90%; }
-    CallHeader #ch-score.-bad { background: $error; color: auto 90%; }
-    CallHeader #ch-latency-text { width: auto; margin-right: 2; }
-    CallHeader #ch-compact { display: none; }
-    CallHeader.-compact .ch-full { display: none; }
-    CallHeader.-compact #ch-compact { display: block; }
     """
 
-    compact: reactive[bool] = reactive(False)
+    compact: reactive[bool] = reactive(False, layout=True)
     """One line (ID, score, channel, length, handoff, p95) instead of the full header."""
 
     def __init__(
@@ -226,33 +170,11 @@ class CallHeader(Widget):
         self._ctx = ExportContext(latency_good=latency_good, latency_warn=latency_warn)
         self.conversation: Conversation | None = None
         self.source_note: str | None = None
+        self._latencies: list[float | None] = []  # per turn, finite or None
         self._stats: tuple[float, float, float] | None = None  # (p50, p95, max) latency
-
-    def compose(self) -> ComposeResult:
-        yield ClampedText(2, id="ch-source", classes="ch-full -empty")
-        with Horizontal(id="ch-top", classes="ch-full"):
-            yield Static(id="ch-live", classes="-empty")
-            yield Static(id="ch-score", classes="-empty")
-            yield ClampedText(2, id="ch-ident")
-        yield ClampedText(2, id="ch-times", classes="ch-full -empty")
-        yield ClampedText(2, id="ch-summary", classes="ch-full -empty")
-        yield ClampedText(1, id="ch-extra", classes="ch-full -empty")
-        with Horizontal(id="ch-latency", classes="ch-full -empty"):
-            yield Static(id="ch-latency-text")
-            yield LatencySparkline(
-                latency_good=self.latency_good, latency_warn=self.latency_warn, id="ch-spark"
-            )
-        yield ClampedText(1, id="ch-compact")
-
-    def on_mount(self) -> None:
-        self._refresh_rows()
-
-    def watch_compact(self, compact: bool) -> None:
-        self.set_class(compact, "-compact")
-
-    def on_resize(self, event: Resize) -> None:
-        summary = self.query_one("#ch-summary", ClampedText)
-        summary.max_lines = 1 if event.size.width < NARROW_BELOW else 2
+        self._rows: dict[str, Content] = {}
+        self._lines: tuple[int, bool, list[tuple[str, Content]]] | None = None
+        self._build_rows()
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -263,42 +185,95 @@ class CallHeader(Widget):
         fetched ... (3 h ago)") is shown prominently when given."""
         self.conversation = conversation
         self.source_note = source_note
-        if self.is_mounted:
-            self._refresh_rows()
+        self._build_rows()
+        self.refresh(layout=True)
+
+    @property
+    def rows(self) -> dict[str, Content]:
+        """Each row's content before wrapping (empty rows are not shown): source, live, score,
+        ident, times, summary, extra, latency, compact."""
+        return dict(self._rows)
+
+    def row_lines(self, width: int | None = None) -> list[tuple[str, Content]]:
+        """The lines on screen at content ``width`` (the current one by default), each named
+        by its row ("ident" for the badge line, "latency" for the figures and sparkline)."""
+        if width is None:
+            width = self.size.width
+        cached = self._lines
+        if cached is not None and cached[0] == width and cached[1] == self.compact:
+            return cached[2]
+        lines = self._layout(width)
+        self._lines = (width, self.compact, lines)
+        return lines
+
+    # -- Textual --------------------------------------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.row_lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(line for _, line in self.row_lines())
 
     # -- building the rows ---------------------------------------------------------------------
 
-    def _set_row(self, widget_id: str, content: Content, container_id: str | None = None) -> None:
-        row = self.query_one(f"#{widget_id}")
-        assert isinstance(row, (Static, ClampedText))
-        row.update(content)
-        row.set_class(not content, "-empty")
-        if container_id is not None:
-            self.query_one(f"#{container_id}").set_class(not content, "-empty")
-
-    def _refresh_rows(self) -> None:
+    def _build_rows(self) -> None:
         c = self.conversation
-        self._stats = latency_stats(c) if c is not None else None  # one pass over the turns
-        self._set_row("ch-source", Content(clean_line(self.source_note)))
-        score = _finite(c.poly_score) if c is not None else None
-        self._set_row("ch-live", Content("IN PROGRESS" if c is not None and c.live else ""))
-        badge = self.query_one("#ch-score", Static)
-        badge.remove_class(*SCORE_COLOURS)
-        cls = score_class(score)
-        self._set_row("ch-score", Content(f"PolyScore {format_number(score)}" if cls else ""))
-        if cls:
-            badge.add_class(cls)
+        self._lines = None
         if c is None:
-            self._set_row("ch-ident", Content.styled("No conversation loaded.", "dim"))
+            self._latencies, self._stats = [], None
         else:
-            self._set_row("ch-ident", self._ident(c))
-        self._set_row("ch-times", self._times(c) if c else Content(""))
-        self._set_row("ch-summary", self._summary(c) if c else Content(""))
-        self._set_row("ch-extra", self._extra(c) if c else Content(""))
-        self._set_row("ch-latency-text", self._latency(c) if c else Content(""), "ch-latency")
-        spark = self.query_one("#ch-spark", LatencySparkline)
-        spark.set_values([as_float(t.latency) for t in c.turn_list] if c else [])
-        self._set_row("ch-compact", self._compact_line(c))
+            self._latencies = [_finite(t.latency) for t in c.turn_list]
+            known = sorted(v for v in self._latencies if v is not None)
+            p50, p95 = percentile(known, 50), percentile(known, 95)
+            self._stats = None if p50 is None or p95 is None else (p50, p95, known[-1])
+        score = _finite(c.poly_score) if c is not None else None
+        cls = score_class(score)
+        self._rows = {
+            "source": Content.styled(clean_line(self.source_note), SOURCE_STYLE),
+            "live": badge("IN PROGRESS" if c is not None and c.live else "", LIVE_COLOUR),
+            "score": badge(f"PolyScore {format_number(score)}", SCORE_COLOURS[cls])
+            if cls
+            else Content(""),
+            "ident": self._ident(c) if c else Content.styled("No conversation loaded.", "dim"),
+            "times": self._times(c) if c else Content(""),
+            "summary": self._summary(c) if c else Content(""),
+            "extra": self._extra(c) if c else Content(""),
+            "latency": self._latency(c) if c else Content(""),
+            "compact": self._compact_line(c),
+        }
+
+    def _layout(self, width: int) -> list[tuple[str, Content]]:
+        rows = self._rows
+        if self.compact:
+            return [("compact", line) for line in clamp(rows["compact"], width, 1)]
+        lines: list[tuple[str, Content]] = []
+        lines += [("source", line) for line in clamp(rows["source"], width, ROW_LINES["source"])]
+        lines += [("ident", line) for line in self._top(width)]
+        narrow = width + self.styles.gutter.width < NARROW_BELOW
+        for name in ("times", "summary", "extra"):
+            most = 1 if name == "summary" and narrow else ROW_LINES[name]
+            lines += [(name, line) for line in clamp(rows[name], width, most)]
+        if rows["latency"] and width > 0:
+            lines.append(("latency", self._latency_line(width)))
+        return lines
+
+    def _top(self, width: int) -> list[Content]:
+        """The badges (each followed by a cell of the background), then the identity wrapped
+        in the width left, its second line under its first."""
+        badges = [part for part in (self._rows["live"], self._rows["score"]) if part]
+        prefix = Content("").join(part + Content(" ") for part in badges)
+        ident = clamp(self._rows["ident"], width - prefix.cell_length, ROW_LINES["ident"])
+        if not ident:
+            return [prefix.truncate(width)] if prefix else []
+        indent = Content(" " * prefix.cell_length)
+        return [(prefix if n == 0 else indent) + line for n, line in enumerate(ident)]
+
+    def _latency_line(self, width: int) -> Content:
+        figures = self._rows["latency"]
+        spark_width = max(SPARK_MIN_WIDTH, width - figures.cell_length - SPARK_GAP)
+        spark = render_sparkline(self._latencies, spark_width, self.latency_good, self.latency_warn)
+        line = Content.assemble(figures, " " * SPARK_GAP, spark)
+        return line.truncate(width) if line.cell_length > width else line
 
     def _ident(self, c: Conversation) -> Content:
         numbers = Content("")
@@ -406,7 +381,7 @@ class CallHeader(Widget):
             return Content.styled("No conversation loaded.", "dim")
         parts: list[Content] = []
         if c.live:
-            parts.append(Content.styled("IN PROGRESS", "bold auto 90% on $error"))
+            parts.append(Content.styled("IN PROGRESS", f"bold auto 90% on {LIVE_COLOUR}"))
         score = _finite(c.poly_score)
         cls = score_class(score)
         if cls:
