@@ -93,3 +93,26 @@ def test_reading_a_well_typed_call_does_not_load_pydantic():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.split() == ["50", "False"], done.stderr
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"latency": "1.5"},  # the same keys as the turns before, another type of value
+        {"is_ood": "yes"},
+        {"intents": ["greeting", 7]},  # the same types as before, but not all strings inside
+        {"intents": [None, ""]},
+    ],
+)
+def test_a_late_turn_of_another_type_is_still_read_by_the_schema(odd):
+    """Turns that share their keys and types are checked once per pattern: a turn far down a
+    long call whose values differ still goes to the schema, like the first turn would."""
+    turn = {"user_input": "hi", "latency": 1.0, "is_ood": False, "intents": ["greeting"]}
+    data = {**BASE, "turns": [dict(turn) for _ in range(50)] + [{**turn, **odd}]}
+    try:
+        expected = schema_reading(data)
+    except BadPayloadError:  # the schema refuses it: so must the models
+        with pytest.raises(BadPayloadError):
+            Conversation.from_data(data)
+        return
+    assert Conversation.from_data(data).to_dict() == expected

@@ -65,6 +65,8 @@ def format_utc(value: datetime) -> str:
 
 
 def _finite(value: float | int | None) -> float | None:
+    if type(value) is float:  # the common case, first
+        return value if math.isfinite(value) else None
     if value is None or isinstance(value, bool):
         return None
     number = as_float(value)
@@ -222,7 +224,7 @@ class CallHeader(Widget):
         if c is None:
             self._latencies, self._stats = [], None
         else:
-            self._latencies = [_finite(t.latency) for t in c.turn_list]
+            self._latencies = [_finite(turn.get("latency")) for turn in c.turn_payloads()]
             known = sorted(v for v in self._latencies if v is not None)
             p50, p95 = percentile(known, 50), percentile(known, 95)
             self._stats = None if p50 is None or p95 is None else (p50, p95, known[-1])

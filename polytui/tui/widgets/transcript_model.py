@@ -8,7 +8,8 @@ module. Nothing here imports Textual, so it can be tested and timed on its own.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from polytui.models import Conversation, Note, Turn
 from polytui.text import clean, clean_line
@@ -63,6 +64,70 @@ def _rows(text_len: int, newlines: int, width: int) -> int:
     """Estimated wrapped rows of a text: one per line plus the overflow, with ~10% slack for
     word wrapping. Cheap on purpose: no wrapping, no cleaning."""
     return newlines + 1 + (text_len + text_len // 10) // width
+
+
+def _meta_length(intents: Sequence[str | None] | None, entities: Sequence[Any] | None) -> int:
+    """A length estimate of the intents/entities line, without building it."""
+    length = 24 * len(entities) if entities else 0
+    for intent in intents or ():
+        if intent:
+            length += len(intent) + 2
+    return length
+
+
+def estimate_heights(
+    payloads: Sequence[dict[str, Any]],
+    width: int,
+    show_translations: bool,
+    notes: dict[int, list[Note]],
+) -> list[int]:
+    """Rows each turn (its checked payload: ``Turn`` fields by name; turn numbers from 1 for
+    ``notes``) takes at pane ``width``, estimated from raw lengths: header, caller,
+    translations, agent, intents/entities, notes, separator. Exact rows come from wrapping.
+    One loop with ``_rows`` written out: it runs over every turn of a call before its first
+    frame."""
+    tw = text_width(width)
+    prefix = len(TRANSLATION_PREFIX)
+    heights: list[int] = []
+    add = heights.append
+    for number, data in enumerate(payloads, start=1):
+        get = data.get
+        user = get("user_input") or ""
+        dtmf = get("user_input_dtmf") or ""
+        agent = get("agent_response") or ""
+        has_dtmf = bool(dtmf.strip())
+        rows = 2  # header + separator
+        if user.strip():
+            size = len(user)
+            rows += user.count("\n") + 1 + (size + size // 10) // tw
+        elif not has_dtmf:
+            rows += 1
+        if has_dtmf:
+            size = 2 * len(dtmf) + 5
+            rows += 1 + (size + size // 10) // tw
+        if agent.strip():
+            size = len(agent)
+            rows += agent.count("\n") + 1 + (size + size // 10) // tw
+        else:
+            rows += 1
+        if show_translations:
+            translation = get("translated_user_input")
+            if translation and _differs(translation, user):
+                size = len(translation) + prefix
+                rows += translation.count("\n") + 1 + (size + size // 10) // tw
+            translation = get("english_agent_response")
+            if translation and _differs(translation, agent):
+                size = len(translation) + prefix
+                rows += translation.count("\n") + 1 + (size + size // 10) // tw
+        intents, entities = get("intents"), get("entities")
+        if intents or entities:
+            meta = _meta_length(intents, entities)
+            if meta:
+                rows += _rows(meta + 20, 0, tw)
+        for note in notes.get(number, ()):
+            rows += _rows(len(note.text) + 20, note.text.count("\n"), tw)
+        add(rows)
+    return heights
 
 
 def _differs(translation: str | None, original: str | None) -> bool:
@@ -120,10 +185,7 @@ class TurnEntry:
         self.handoff = handoff
         self._has_tr_user = _differs(turn.translated_user_input, turn.user_input)
         self._has_tr_agent = _differs(turn.english_agent_response, turn.agent_response)
-        # A length estimate of the intents/entities line, without building it.
-        intents = turn.intents or ()
-        entities = turn.entities or ()
-        self._meta_len = sum(len(i) + 2 for i in intents if i) + 24 * len(entities)
+        self._meta_len = _meta_length(turn.intents, turn.entities)
         self._text: dict[str, str] | None = None
         self._haystack: str | None = None
         self._haystack_tr: str | None = None
@@ -226,36 +288,6 @@ class TurnEntry:
             return True
         return any(query_lower in note_text(note).lower() for note in notes)
 
-    # -- geometry -------------------------------------------------------------------------------
-
-    def estimate_height(self, width: int, show_translations: bool, notes: Sequence[Note]) -> int:
-        """Rows this turn takes at pane ``width``, estimated from raw lengths (header, caller,
-        translations, agent, intents/entities, notes, separator). Exact rows come from wrapping."""
-        tw = text_width(width)
-        turn = self.turn
-        rows = 2  # header + separator
-        user = turn.user_input or ""
-        if user.strip():
-            rows += _rows(len(user), user.count("\n"), tw)
-        elif not self.has_dtmf:
-            rows += 1
-        if self.has_dtmf:
-            rows += _rows(2 * len(turn.dtmf) + 5, 0, tw)
-        agent = turn.agent_response or ""
-        rows += _rows(len(agent), agent.count("\n"), tw) if agent.strip() else 1
-        if show_translations:
-            for flag, value in (
-                (self._has_tr_user, turn.translated_user_input),
-                (self._has_tr_agent, turn.english_agent_response),
-            ):
-                if flag and value:
-                    rows += _rows(len(value) + len(TRANSLATION_PREFIX), value.count("\n"), tw)
-        if self._meta_len:
-            rows += _rows(self._meta_len + 20, 0, tw)
-        for note in notes:
-            rows += _rows(len(note.text) + 20, note.text.count("\n"), tw)
-        return rows
-
     # -- copying -----------------------------------------------------------------------------
 
     def plain_text(
@@ -288,6 +320,34 @@ class TurnEntry:
         return "\n".join(lines)
 
 
+class TurnEntries(Sequence[TurnEntry]):
+    """The ``TurnEntry`` of each turn, made when first asked for: opening a call of thousands
+    of turns makes only the few on screen."""
+
+    def __init__(self, turns: list[Turn], handoff: bool) -> None:
+        self._turns = turns
+        self._made: list[TurnEntry | None] = [None] * len(turns)
+        self._handoff = handoff
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+    def __getitem__(self, index: int) -> TurnEntry:  # type: ignore[override]
+        if index < 0:
+            index += len(self._turns)
+        if not 0 <= index < len(self._turns):
+            raise IndexError(index)
+        entry = self._made[index]
+        if entry is None:
+            last = index == len(self._turns) - 1
+            entry = TurnEntry(index, self._turns[index], handoff=self._handoff and last)
+            self._made[index] = entry
+        return entry
+
+    def __iter__(self) -> Iterator[TurnEntry]:
+        return (self[index] for index in range(len(self._turns)))
+
+
 class TranscriptModel:
     """The turns of one conversation (null turns dropped) as ``TurnEntry`` objects."""
 
@@ -295,10 +355,8 @@ class TranscriptModel:
         self.conversation = conversation
         turns = conversation.turn_list if conversation is not None else []
         handoff = bool(conversation is not None and conversation.handoff)
-        last = len(turns) - 1
-        self.entries = [
-            TurnEntry(i, turn, handoff=handoff and i == last) for i, turn in enumerate(turns)
-        ]
+        self.entries = TurnEntries(turns, handoff)
+        self._payloads = conversation.turn_payloads() if conversation is not None else []
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -306,11 +364,7 @@ class TranscriptModel:
     def estimate_heights(
         self, width: int, show_translations: bool, notes: dict[int, list[Note]]
     ) -> list[int]:
-        get = notes.get
-        return [
-            entry.estimate_height(width, show_translations, get(entry.index + 1, ()))
-            for entry in self.entries
-        ]
+        return estimate_heights(self._payloads, width, show_translations, notes)
 
     def find(self, query: str, show_translations: bool, notes: dict[int, list[Note]]) -> list[int]:
         """Indexes of turns containing ``query`` (case-insensitive literal), in order."""
