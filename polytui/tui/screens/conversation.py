@@ -41,21 +41,37 @@ NEEDS_CALL = frozenset(
 )  # fmt: skip
 
 
+COUNT_CELLS = 10  # the match count's room ("12/345", "no match") before it widens
+
+
 class SearchBar(Horizontal):
     """The `/` search line at the bottom: Enter jumps to the first match, Escape closes."""
 
-    DEFAULT_CSS = """
-    SearchBar { height: 1; display: none; background: $panel; }
-    SearchBar.-open { display: block; }
-    SearchBar > Label { width: auto; padding: 0 1; color: $accent; }
-    SearchBar > Input { border: none; height: 1; width: 1fr; padding: 0; background: $panel; }
-    SearchBar > #search-count { width: auto; min-width: 12; color: $text-muted; padding: 0 1; }
+    DEFAULT_CSS = f"""
+    SearchBar {{ height: 1; display: none; background: $panel; }}
+    SearchBar.-open {{ display: block; }}
+    SearchBar > Label {{ width: auto; padding: 0 1; color: $accent; }}
+    SearchBar > Input {{ border: none; height: 1; width: 1fr; padding: 0; background: $panel; }}
+    SearchBar > #search-count {{
+        width: auto; min-width: {COUNT_CELLS + 2}; color: $text-muted; padding: 0 1;
+    }}
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._count_cells = COUNT_CELLS
 
     def compose(self) -> ComposeResult:
         yield Label("/")
         yield Input(placeholder="search this call", id="search-input")
         yield Label("", id="search-count")
+
+    def show_count(self, content: Content) -> None:
+        """Show the match count; the bar is laid out again only when the count's width
+        changes (a count within its room repaints just itself)."""
+        cells = max(COUNT_CELLS, content.cell_length)
+        self.query_one("#search-count", Label).update(content, layout=cells != self._count_cells)
+        self._count_cells = cells
 
 
 class ConversationScreen(Screen[None]):
@@ -365,20 +381,22 @@ class ConversationScreen(Screen[None]):
 
     @on(Input.Submitted, "#search-input")
     def _run_search(self, event: Input.Submitted) -> None:
+        # Focus first: the transcript's focused look is then in place when the matches are
+        # drawn, so its turns are drawn once, not again after the focus moves.
+        self._focus_transcript()
         count = self.transcript.search(event.value)
         self._show_count(event.value, count)
-        self._focus_transcript()
 
     def _show_count(self, query: str, count: int) -> None:
-        label = self.query_one("#search-count", Label)
+        bar = self.query_one(SearchBar)
         if not query:
-            label.update("")
-            self.query_one(SearchBar).remove_class("-open")
+            bar.show_count(Content(""))
+            bar.remove_class("-open")
             return
         if count == 0:
-            label.update(Content.styled("no match", "$error"))
+            bar.show_count(Content.styled("no match", "$error"))
             return
-        label.update(f"{self.transcript.match_index}/{count}")
+        bar.show_count(Content(f"{self.transcript.match_index}/{count}"))
 
     def action_match(self, direction: int) -> None:
         if not self._ready():
@@ -497,4 +515,4 @@ class ConversationScreen(Screen[None]):
         """Focus the transcript, closing the panels first where they cover it (narrow)."""
         if self.has_class("-narrow") and self.has_class("-panels"):
             self.panels_open = False
-        self.transcript.focus()
+        self.set_focus(self.transcript)  # at once (Widget.focus waits for the next message)

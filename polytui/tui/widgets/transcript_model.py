@@ -8,6 +8,7 @@ module. Nothing here imports Textual, so it can be tested and timed on its own.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -357,6 +358,9 @@ class TranscriptModel:
         handoff = bool(conversation is not None and conversation.handoff)
         self.entries = TurnEntries(turns, handoff)
         self._payloads = conversation.turn_payloads() if conversation is not None else []
+        # Every turn's searchable text joined (originals, translations) with where each starts:
+        # built on the first search, so that later ones are a few str.find calls.
+        self._joined: tuple[str, str, list[int], list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -371,9 +375,62 @@ class TranscriptModel:
         needle = query.lower()
         if not needle:
             return []
-        get = notes.get
-        return [
-            entry.index
-            for entry in self.entries
-            if entry.matches(needle, show_translations, get(entry.index + 1, ()))
-        ]
+        if _SEPARATOR in needle:  # cannot occur in cleaned text; the joined text has it
+            get = notes.get
+            return [
+                entry.index
+                for entry in self.entries
+                if entry.matches(needle, show_translations, get(entry.index + 1, ()))
+            ]
+        base, translated, base_starts, translated_starts = self._joined_text()
+        found: set[int] = set()
+        _occurrences(base, base_starts, needle, found)
+        if show_translations:
+            _occurrences(translated, translated_starts, needle, found)
+        count = len(self.entries)
+        for number, turn_notes in notes.items():
+            if 1 <= number <= count and any(
+                needle in note_text(note).lower() for note in turn_notes
+            ):
+                found.add(number - 1)
+        return sorted(found)
+
+    def _joined_text(self) -> tuple[str, str, list[int], list[int]]:
+        if self._joined is None:
+            bases: list[str] = []
+            translations: list[str] = []
+            for entry in self.entries:
+                base, translated = entry.haystack(True)
+                bases.append(base)
+                translations.append(translated)
+            self._joined = (
+                _SEPARATOR.join(bases),
+                _SEPARATOR.join(translations),
+                _starts(bases),
+                _starts(translations),
+            )
+        return self._joined
+
+
+_SEPARATOR = "\x00"
+
+
+def _starts(parts: list[str]) -> list[int]:
+    """Where each part starts in ``_SEPARATOR.join(parts)``."""
+    starts, position = [], 0
+    for part in parts:
+        starts.append(position)
+        position += len(part) + len(_SEPARATOR)
+    return starts
+
+
+def _occurrences(text: str, starts: list[int], needle: str, found: set[int]) -> None:
+    """Add the index of every part of ``text`` (parts starting at ``starts``) holding
+    ``needle``; one find per matching part."""
+    position = text.find(needle)
+    while position != -1:
+        index = bisect_right(starts, position) - 1
+        found.add(index)
+        if index + 1 >= len(starts):
+            return
+        position = text.find(needle, starts[index + 1])
