@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Sequence
 
 from .. import __version__
@@ -79,7 +78,9 @@ def _add_shared(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with ``command``, of that one alone (its options, help
+    and errors are the same, and the others' modules are not imported)."""
     from .commands import register
 
     parser = _Parser(
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_shared(sub, suppress=True)
         return sub
 
-    register(add)
+    register(add, only=command)
     _share_with_actions(parser)
     return parser
 
@@ -146,7 +147,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     first = _first_positional(argv)
     wants_help = any(a in ("-h", "--help") for a in argv)
     if first in SUBCOMMANDS or (first is None and wants_help):
-        args = build_parser().parse_args(argv)
+        # A subcommand needs its own parser alone; help may list them all.
+        args = build_parser(None if wants_help else first).parse_args(argv)
     else:
         args = build_app_parser().parse_args(argv)
         args.command = None
@@ -156,6 +158,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def shared_flags(args: argparse.Namespace) -> dict[str, object]:
     names = ("agent", "region", "base_url", "offline", "refresh", "timeout", "profile", "debug")
     return {name: getattr(args, name, None) for name in names}
+
+
+def _traceback(exc: BaseException) -> str:
+    import traceback  # only with --debug, after a failure
+
+    return "".join(traceback.format_exception(exc))
 
 
 def _say(message: str, secret: str | None) -> None:
@@ -185,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     except PolytuiError as exc:
         if debug:
-            traceback_text = "".join(traceback.format_exception(exc))
+            traceback_text = _traceback(exc)
             print(redact(traceback_text, secret), file=sys.stderr, end="")
         _say(str(exc), secret)
         return exc.exit_code
@@ -197,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # the last resort: one line, never a traceback unless --debug
         if debug:
-            print(redact("".join(traceback.format_exception(exc)), secret), file=sys.stderr, end="")
+            print(redact(_traceback(exc), secret), file=sys.stderr, end="")
         detail = str(exc).splitlines()[0] if str(exc) else ""
         message = f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''}"
         if not debug:

@@ -13,9 +13,38 @@ AddParser = Callable[[str, str], argparse.ArgumentParser]
 FORMAT_CHOICES = ("text", "markdown", "json", "csv", "html")
 
 
-def register(add: AddParser) -> None:
-    from . import cache, fetch, notes, transfer
+def register(add: AddParser, *, only: str | None = None) -> None:
+    """Add the subcommands' parsers (with ``only``, just that subcommand's: the other
+    modules are then not imported)."""
+    if only in (None, "show"):
+        _register_show(add)
+    if only in (None, "fetch"):
+        from . import fetch
 
+        fetch.register(add)
+    if only in (None, "cache"):
+        from . import cache
+
+        cache.register(add)
+    if only in (None, "notes"):
+        from . import notes
+
+        notes.register(add)
+    if only in (None, "export", "import"):
+        from . import transfer
+
+        transfer.register(add)
+    if only in (None, "config"):
+        config = add("config", "where the config file is, and the settings in force")
+        config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+        config_sub.add_parser("path", help="print the config file's path")
+        config_sub.add_parser("show", help="print the resolved settings (the key redacted)")
+    if only in (None, "demo"):
+        demo = add("demo", "open the app on built-in sample calls (no key, no network)")
+        demo.add_argument("conversation_id", nargs="?", metavar="ID", help="sample call to open")
+
+
+def _register_show(add: AddParser) -> None:
     show = add("show", "print one conversation (from the store when finished, else the API)")
     show.add_argument("conversation_id", metavar="ID", help="conversation ID")
     show.add_argument(
@@ -32,19 +61,6 @@ def register(add: AddParser) -> None:
         type=Path,
         help="write to FILE (mode 0600) instead of standard output",
     )
-
-    fetch.register(add)
-    cache.register(add)
-    notes.register(add)
-    transfer.register(add)
-
-    config = add("config", "where the config file is, and the settings in force")
-    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    config_sub.add_parser("path", help="print the config file's path")
-    config_sub.add_parser("show", help="print the resolved settings (the key redacted)")
-
-    demo = add("demo", "open the app on built-in sample calls (no key, no network)")
-    demo.add_argument("conversation_id", nargs="?", metavar="ID", help="sample call to open")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

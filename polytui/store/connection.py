@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import random
 import sqlite3
 import stat
 import time
@@ -92,6 +91,8 @@ def retry_busy(operation: Callable[[], T]) -> T:
         except sqlite3.OperationalError as exc:
             if not is_busy(exc) or time.monotonic() >= deadline:
                 raise
+        import random  # only when the database is busy
+
         time.sleep(delay + random.uniform(0, delay))
         delay = min(delay * 2, 0.25)
 
