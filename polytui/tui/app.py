@@ -3,6 +3,7 @@ that work everywhere."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,8 @@ from .screens.conversation import ConversationScreen
 
 # The start, help and export screens are imported where they are first shown: a call opened
 # from the command line is painted without them.
+
+COLLECTOR_BACKSTOP = 2.0  # seconds: the cycle collector is on again by then whatever happens
 
 
 class PolyTUI(App[int]):
@@ -54,6 +57,7 @@ class PolyTUI(App[int]):
     # -- lifecycle ----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.set_timer(COLLECTOR_BACKSTOP, self.resume_collector)
         # Printed on stderr too, where the app's screen hides it until it exits.
         for notice in self.settings.notices:
             self.notify(notice, title="Config", severity="warning", timeout=15, markup=False)
@@ -66,10 +70,17 @@ class PolyTUI(App[int]):
             from .screens.start import StartScreen
 
             self.push_screen(StartScreen())
+            self.call_after_refresh(self.resume_collector)
 
     async def on_unmount(self) -> None:
         await self.loader.aclose()
         self.loader.close_store()
+
+    @staticmethod
+    def resume_collector() -> None:
+        """Turn Python's cycle collector back on (``launch`` pauses it until the first frame);
+        harmless when it is on."""
+        gc.enable()
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -63,7 +63,10 @@ def run_demo(settings: Settings, target: str | None = None) -> int:
 def _freeze_imports() -> None:
     """Everything imported so far (modules, classes, Textual's tables) lives as long as the
     process: move it out of the collector's way, so that the full collections that the first
-    conversation's many objects set off do not walk it again and again (tens of ms at start)."""
+    conversation's many objects set off do not walk it again and again (tens of ms at start).
+    The collector also rests until the first frame is on screen (a long call's JSON alone
+    sets off a dozen collections): the app turns it back on then (``PolyTUI.resume_collector``)."""
     import gc
 
     gc.freeze()
+    gc.disable()

@@ -173,6 +173,7 @@ class ConversationScreen(Screen[None]):
         self.load()
 
     async def _after_first_paint(self) -> None:
+        self.polytui.resume_collector()
         await self._mount_deferred()
         self.refresh_bindings()  # the footer lists the keys once it listens for them
 
