@@ -46,6 +46,7 @@ class VirtualTurnsView(ScrollView):
         self._settling = False
         self._settle_scheduled = False
         self._reveal_pending = True
+        self._painted = False  # the first frame settles the viewport alone (see _settle)
 
     @property
     def wrapped_turn_count(self) -> int:
@@ -93,6 +94,9 @@ class VirtualTurnsView(ScrollView):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._prepare()
+        if not self._painted and self._layout is not None:
+            self._painted = True
+            self.call_after_refresh(self._settle)  # the margins the first frame went without
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -202,7 +206,9 @@ class VirtualTurnsView(ScrollView):
         self._settling = True
         try:
             height = self._view_height()
-            margin = height
+            # A screen above and below, so scrolling meets exact heights; the first frame
+            # waits for none of that (it is settled again just after).
+            margin = height if self._painted else 0
             for _ in range(_SETTLE_PASSES):
                 if anchor is None:
                     current = self._current_anchor()
