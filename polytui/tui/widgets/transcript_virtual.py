@@ -46,7 +46,7 @@ class VirtualTurnsView(ScrollView):
         self._settling = False
         self._settle_scheduled = False
         self._reveal_pending = True
-        self._painted = False  # the first frame settles the viewport alone (see _settle)
+        self._margins_due = False  # a jump settled the viewport alone (see _reveal)
 
     @property
     def wrapped_turn_count(self) -> int:
@@ -94,9 +94,6 @@ class VirtualTurnsView(ScrollView):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._prepare()
-        if not self._painted and self._layout is not None:
-            self._painted = True
-            self.call_after_refresh(self._settle)  # the margins the first frame went without
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -197,7 +194,7 @@ class VirtualTurnsView(ScrollView):
             index += 1
         return True
 
-    def _settle(self, anchor: int | None = None, offset: int = 0) -> None:
+    def _settle(self, anchor: int | None = None, offset: int = 0, *, margins: bool = True) -> None:
         """Render the items on screen (plus a screen above and below) exactly and keep the
         anchor item on the same screen row while the heights above it change."""
         layout = self._layout
@@ -206,9 +203,8 @@ class VirtualTurnsView(ScrollView):
         self._settling = True
         try:
             height = self._view_height()
-            # A screen above and below, so scrolling meets exact heights; the first frame
-            # waits for none of that (it is settled again just after).
-            margin = height if self._painted else 0
+            # A screen above and below, so that scrolling meets exact heights.
+            margin = height if margins else 0
             for _ in range(_SETTLE_PASSES):
                 if anchor is None:
                     current = self._current_anchor()
@@ -276,7 +272,16 @@ class VirtualTurnsView(ScrollView):
             new_top = end - height + (1 if index == len(layout) - 1 else 0)
         else:
             new_top = start
-        self._settle(index, start - new_top)
+        # The frame after a jump (or the first one) waits for the turns on screen alone; the
+        # screen above and below is rendered just after it.
+        self._settle(index, start - new_top, margins=False)
+        if not self._margins_due:
+            self._margins_due = True
+            self.call_after_refresh(self._settle_margins)
+
+    def _settle_margins(self) -> None:
+        self._margins_due = False
+        self._settle()
 
     def _page_target(self, direction: int) -> int | None:
         """Scroll a screen up/down and return the item the cursor should follow to (the first
