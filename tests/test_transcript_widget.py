@@ -12,6 +12,7 @@ from textual.app import App, ComposeResult
 
 from polytui.models import Conversation, Note
 from polytui.tui.widgets.transcript import NO_CONVERSATION, NO_TRANSCRIPT, TranscriptView
+from polytui.tui.widgets.transcript_model import TranscriptModel
 
 WORDS = (
     "hello",
@@ -492,3 +493,36 @@ async def test_an_empty_caller_side_is_silence_only_when_flagged():
         assert "(silence)" in lines(view)[header_row(view, 2) + 1]
         assert "caller: (no input)" in view.turn_plain_text(0)
         assert "caller: (silence)" in view.turn_plain_text(1)
+
+
+async def test_a_long_call_keeps_the_cursor_turn_in_place_when_estimates_are_refined():
+    """A long call's first frame estimates only the turns near the cursor (the others take
+    their mean); the full estimates come just after it, and the cursor turn keeps its row."""
+    # Long turns first, short ones near the cursor: the mean of those near the cursor
+    # underestimates the call by far.
+    conversation = make_conversation([make_turn(i, 60 if i < 1000 else 8) for i in range(3000)])
+    app = TranscriptApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TranscriptView)
+        await pilot.pause()
+        view.set_conversation(conversation, cursor=2500)
+        view.refresh()
+        await pilot.pause()
+        row = header_row(view, 2501)
+        assert row is not None
+        await pilot.pause()
+        await pilot.pause()
+        assert header_row(view, 2501) == row
+        model = TranscriptModel(conversation)
+        width = view.scrollable_content_region.width
+        rough = sum(model.estimate_heights(width, True, {}, near=2500))
+        full = sum(model.estimate_heights(width, True, {}))
+        assert rough < full - 1000
+        total = view.virtual_size.height  # the refined estimates are in place
+        assert abs(total - full) < abs(total - rough)
+        view.cursor_first()
+        await pilot.pause()
+        assert header_row(view, 1) == 0
+        view.cursor_last()
+        await pilot.pause()
+        assert header_row(view, 3000) is not None

@@ -146,6 +146,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         """Show ``conversation`` (None for a blank pane) with the cursor on turn ``cursor``."""
         self._model = TranscriptModel(conversation)
         self._matches = None
+        self._first_layout = True  # a new call's first frame may estimate roughly far off
         self._discard_layout()
         if self.is_mounted:
             self.scroll_to(y=0, animate=False)
@@ -309,8 +310,8 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     def _layout_state(self) -> tuple[object, ...]:
         return (self.show_translations, self._notes_version)
 
-    def _estimate_heights(self, width: int) -> list[int]:
-        return self._model.estimate_heights(width, self.show_translations, self.notes)
+    def _estimate_heights(self, width: int, near: int | None = None) -> list[int]:
+        return self._model.estimate_heights(width, self.show_translations, self.notes, near)
 
     def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
         options = RenderOptions(

@@ -40,6 +40,15 @@ class HeightIndex:
             if self._dirty_from is None or index < self._dirty_from:
                 self._dirty_from = index
 
+    def refine(self, heights: list[int]) -> None:
+        """New estimates for the turns not yet exact (same number of turns)."""
+        exact = self._exact
+        self._heights = [
+            old if index in exact else max(1, new)
+            for index, (old, new) in enumerate(zip(self._heights, heights, strict=True))
+        ]
+        self._dirty_from = 0
+
     def flush(self) -> None:
         """Bring the prefix sum up to date after ``set_exact`` calls."""
         first = self._dirty_from

@@ -81,9 +81,10 @@ def estimate_heights(
     width: int,
     show_translations: bool,
     notes: dict[int, list[Note]],
+    first: int = 1,
 ) -> list[int]:
-    """Rows each turn (its checked payload: ``Turn`` fields by name; turn numbers from 1 for
-    ``notes``) takes at pane ``width``, estimated from raw lengths: header, caller,
+    """Rows each turn (its checked payload: ``Turn`` fields by name; turn numbers from
+    ``first`` for ``notes``) takes at pane ``width``, estimated from raw lengths: header, caller,
     translations, agent, intents/entities, notes, separator. Exact rows come from wrapping.
     One loop with ``_rows`` written out: it runs over every turn of a call before its first
     frame."""
@@ -91,7 +92,7 @@ def estimate_heights(
     prefix = len(TRANSLATION_PREFIX)
     heights: list[int] = []
     add = heights.append
-    for number, data in enumerate(payloads, start=1):
+    for number, data in enumerate(payloads, start=first):
         get = data.get
         user = get("user_input") or ""
         dtmf = get("user_input_dtmf") or ""
@@ -349,6 +350,9 @@ class TurnEntries(Sequence[TurnEntry]):
         return (self[index] for index in range(len(self._turns)))
 
 
+NEAR_TURNS = 200  # turns estimated either side of the cursor before a long call's first frame
+
+
 class TranscriptModel:
     """The turns of one conversation (null turns dropped) as ``TurnEntry`` objects."""
 
@@ -366,9 +370,23 @@ class TranscriptModel:
         return len(self.entries)
 
     def estimate_heights(
-        self, width: int, show_translations: bool, notes: dict[int, list[Note]]
+        self,
+        width: int,
+        show_translations: bool,
+        notes: dict[int, list[Note]],
+        near: int | None = None,
     ) -> list[int]:
-        return estimate_heights(self._payloads, width, show_translations, notes)
+        """Every turn's estimated rows; with ``near`` (a long call's first frame), only the
+        turns within ``NEAR_TURNS`` of turn ``near`` are estimated and the others take their
+        mean (refined just after the frame)."""
+        payloads = self._payloads
+        if near is None or len(payloads) <= 2 * NEAR_TURNS:
+            return estimate_heights(payloads, width, show_translations, notes)
+        lo = max(0, near - NEAR_TURNS)
+        hi = min(len(payloads), near + NEAR_TURNS)
+        window = estimate_heights(payloads[lo:hi], width, show_translations, notes, lo + 1)
+        mean = round(sum(window) / len(window))
+        return [mean] * lo + window + [mean] * (len(payloads) - hi)
 
     def find(self, query: str, show_translations: bool, notes: dict[int, list[Note]]) -> list[int]:
         """Indexes of turns containing ``query`` (case-insensitive literal), in order."""

@@ -47,6 +47,7 @@ class VirtualTurnsView(ScrollView):
         self._settle_scheduled = False
         self._reveal_pending = True
         self._margins_due = False  # a jump settled the viewport alone (see _reveal)
+        self._first_layout = True  # may use rough estimates far from the cursor
 
     @property
     def wrapped_turn_count(self) -> int:
@@ -62,7 +63,9 @@ class VirtualTurnsView(ScrollView):
         """State besides the width that changes item heights (a new value re-estimates)."""
         return ()
 
-    def _estimate_heights(self, width: int) -> list[int]:
+    def _estimate_heights(self, width: int, near: int | None = None) -> list[int]:
+        """Every item's estimated height; with ``near``, a subclass may estimate only the
+        items near that one, roughly the rest (the first layout: refined after its frame)."""
         raise NotImplementedError
 
     def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
@@ -158,7 +161,12 @@ class VirtualTurnsView(ScrollView):
         self._layout_key = key
         self._width = region.width
         self._clear_strips()
-        self._layout = HeightIndex(self._estimate_heights(region.width))
+        rough = self._first_layout
+        self._first_layout = False
+        near = min(self.cursor, max(0, self._item_count() - 1)) if rough else None
+        self._layout = HeightIndex(self._estimate_heights(region.width, near))
+        if rough:
+            self.call_after_refresh(self._refine_estimates, self._layout)
         self._sync_virtual_size()
         if self._reveal_pending or anchor is None:
             self._reveal_pending = False
@@ -166,6 +174,17 @@ class VirtualTurnsView(ScrollView):
         else:
             self._settle(*anchor)
         return True
+
+    def _refine_estimates(self, layout: HeightIndex) -> None:
+        """Every item's estimate, after a first frame that estimated only the items near the
+        cursor; the anchor item keeps its screen row."""
+        if layout is not self._layout or not self._width:
+            return  # replaced since (resize, new items): that layout has full estimates
+        anchor = self._current_anchor()
+        layout.refine(self._estimate_heights(self._width))
+        self._sync_virtual_size()
+        if anchor is not None:
+            self._settle(*anchor)
 
     def _sync_virtual_size(self) -> None:
         total = self._layout.total if self._layout is not None else 0
