@@ -1,0 +1,40 @@
+"""The `/` search line of the conversation screen: the query, then the match count."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Input, Label
+
+COUNT_CELLS = 10  # the match count's room ("12/345", "no match") before it widens
+
+
+class SearchBar(Horizontal):
+    """The `/` search line at the bottom: Enter jumps to the first match, Escape closes."""
+
+    DEFAULT_CSS = f"""
+    SearchBar {{ height: 1; display: none; background: $panel; }}
+    SearchBar.-open {{ display: block; }}
+    SearchBar > Label {{ width: auto; padding: 0 1; color: $accent; }}
+    SearchBar > Input {{ border: none; height: 1; width: 1fr; padding: 0; background: $panel; }}
+    SearchBar > #search-count {{
+        width: auto; min-width: {COUNT_CELLS + 2}; color: $text-muted; padding: 0 1;
+    }}
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._count_cells = COUNT_CELLS
+
+    def compose(self) -> ComposeResult:
+        yield Label("/")
+        yield Input(placeholder="search this call", id="search-input")
+        yield Label("", id="search-count")
+
+    def show_count(self, content: Content) -> None:
+        """Show the match count; the bar is laid out again only when the count's width
+        changes (a count within its room repaints just itself)."""
+        cells = max(COUNT_CELLS, content.cell_length)
+        self.query_one("#search-count", Label).update(content, layout=cells != self._count_cells)
+        self._count_cells = cells
