@@ -32,7 +32,7 @@ from harness import (
     polytui_command,
     print_table,
 )
-from processes import fetch_row, search_row, show_row
+from processes import browser_row, fetch_row, search_row, show_row
 from terminal import BARE_MARKER, Tmux, write_bare_app
 
 HERE = Path(__file__).resolve().parent
@@ -174,6 +174,8 @@ def main() -> int:
         rows += key_rows(env, ids[5000], plan.key_repeat)
         print("cache search...", file=sys.stderr)
         rows.append(search_row(workdir, env, plan.search_calls, plan.search_repeat))
+        print("call browser...", file=sys.stderr)
+        rows.append(browser_row(workdir, plan.search_calls, plan.search_repeat))
         print("fetch...", file=sys.stderr)
         rows.append(fetch_row(env, plan.fetch_calls, FETCH_DELAY))
         print("peak memory...", file=sys.stderr)
