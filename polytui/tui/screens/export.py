@@ -30,22 +30,12 @@ def default_path(conversation_id: str, fmt: str, directory: Path | None = None) 
 
 
 def write_export(loaded: Loaded, settings: Settings, fmt: str, path: Path, notes=()) -> Path:
-    from ...export import ExportContext, render
+    from ...export import context_for, render
     from ...files import write_private
 
-    ctx = ExportContext(
-        notes=tuple(notes),
-        fetched_at=loaded.fetched_at,
-        source={"store": "stored copy", "api": "API", "stale": "offline copy"}[loaded.source],
-        latency_good=settings.latency_good,
-        latency_warn=settings.latency_warn,
-        studio_url=settings.studio_url(
-            loaded.conversation_id,
-            account=loaded.conversation.account_id,
-            project=loaded.conversation.project_id,
-        ),
+    return write_private(
+        path, render(loaded.conversation, fmt, context_for(loaded, settings, notes))
     )
-    return write_private(path, render(loaded.conversation, fmt, ctx))
 
 
 class ExportScreen(ModalScreen[Path | None]):
