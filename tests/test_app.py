@@ -64,21 +64,9 @@ def make_settings(server, tmp_path: Path, **changes: Any) -> Settings:
 
 
 def make_app(server, tmp_path: Path, *, settings: Settings | None = None, **kwargs: Any) -> PolyTUI:
-    """The app with an injected loader whose retry and store notices become notifications (as
-    in the app's own default loader), never prints on the terminal Textual draws on."""
-    settings = settings or make_settings(server, tmp_path)
-    app: PolyTUI | None = None
-
-    def announce(message: str) -> None:
-        assert app is not None
-        app._announce(message)
-
-    def warn(message: str) -> None:
-        assert app is not None
-        app._warn(message)
-
-    app = PolyTUI(settings, loader=Loader(settings, announce=announce, warn=warn), **kwargs)
-    return app
+    """The app as the command line makes it (its own loader turns retry and store notices into
+    notifications), on the loopback server and a store in ``tmp_path``."""
+    return PolyTUI(settings or make_settings(server, tmp_path), **kwargs)
 
 
 def screen_text(app: PolyTUI) -> str:

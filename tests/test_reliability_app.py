@@ -53,18 +53,7 @@ def _settings(url: str, data: Path, **changes) -> Settings:
 
 
 def _app(settings: Settings, **kwargs) -> PolyTUI:
-    app: PolyTUI | None = None
-
-    def announce(message: str) -> None:
-        assert app is not None
-        app._announce(message)
-
-    def warn(message: str) -> None:
-        assert app is not None
-        app._warn(message)
-
-    app = PolyTUI(settings, loader=Loader(settings, announce=announce, warn=warn), **kwargs)
-    return app
+    return PolyTUI(settings, **kwargs)
 
 
 def _text(app: PolyTUI) -> str:

@@ -16,13 +16,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from polytui.client import ApiClient
-from polytui.config import Settings
 from polytui.demo._scripts import BANK_ID, FRENCH_ID, FUNCTIONS_ID
-from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT
+from polytui.demo.samples import DEMO_AGENT
 from polytui.loader import Loader
 from polytui.tui.app import PolyTUI
 
-from .helpers import SECRET_KEY
+from .test_app import make_settings
 
 WIDE = (120, 40)
 NARROW = (80, 24)
@@ -43,14 +42,7 @@ def quiet(message: str) -> None:
 
 
 def make_app(server, tmp_path: Path, **kwargs) -> PolyTUI:
-    settings = Settings(
-        api_key=SECRET_KEY,
-        agent=DEMO_AGENT,
-        account=DEMO_ACCOUNT,
-        region="us",
-        base_url_override=server.url,
-        data_path=tmp_path / "store",
-    )
+    settings = make_settings(server, tmp_path)
     loader = Loader(settings, client_factory=lambda s: PinnedHostClient(s, announce=quiet))
     return PolyTUI(settings, loader=loader, **kwargs)
 

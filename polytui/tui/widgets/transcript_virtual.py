@@ -54,10 +54,10 @@ class VirtualTurnsView(ScrollView):
         """Items rendered exactly in the current layout (the rest are estimates)."""
         return self._layout.exact_count if self._layout is not None else 0
 
-    # -- hooks for subclasses -----------------------------------------------------------------
+    # -- hooks for subclasses (the defaults are an empty view) -----------------------------
 
     def _item_count(self) -> int:
-        raise NotImplementedError
+        return 0
 
     def _layout_state(self) -> tuple[object, ...]:
         """State besides the width that changes item heights (a new value re-estimates)."""
@@ -66,15 +66,15 @@ class VirtualTurnsView(ScrollView):
     def _estimate_heights(self, width: int, near: int | None = None) -> list[int]:
         """Every item's estimated height; with ``near``, a subclass may estimate only the
         items near that one, roughly the rest (the first layout: refined after its frame)."""
-        raise NotImplementedError
+        return [1] * self._item_count()
 
     def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
-        raise NotImplementedError
+        return [Strip.blank(width)]
 
     def _render_empty(self, row: int, width: int) -> Strip:
         """Row ``row`` where no item is (an empty pane, below the last item, or -1 for the
         filler of an item whose estimate was too tall)."""
-        raise NotImplementedError
+        return Strip.blank(width)
 
     # -- Textual overrides --------------------------------------------------------------------
 
