@@ -328,6 +328,27 @@ async def test_whole_call_notes_show_above_the_transcript(server, tmp_path):
         assert stored_notes(app) == []
 
 
+async def test_C_adds_a_note_on_the_whole_call(server, tmp_path):
+    app = make_app(server, tmp_path, initial_id=BANK_ID)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_loaded(app, pilot)
+        screen.transcript.cursor = PLAIN_TURN - 1
+        await pilot.press("C")
+        modal = app.screen
+        assert isinstance(modal, NoteEditor) and app.focused is modal.text_box
+        assert "New note on the whole call" in screen_text(app)
+        await pilot.press(*"handoff was right", "down")
+        await pilot.press("enter")
+        assert app.screen is screen
+        [note] = stored_notes(app)
+        assert (note.turn, note.text, note.label) == (None, "handoff was right", "good response")
+        assert "Note saved on the whole call." in notices(app)
+        assert "Call  ✎ [good response] handoff was right" in screen_text(app)
+        assert "NOTE" not in turn_block(app, PLAIN_TURN)  # not on the selected turn
+        await pilot.press("C")
+        assert "The call has 1 note: A edits, x deletes." in screen_text(app)
+
+
 async def test_a_read_only_store_keeps_the_editor_and_the_text(server, tmp_path):
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     add_before_opening(app, PLAIN_TURN, "cannot delete me")

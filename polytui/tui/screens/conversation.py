@@ -37,7 +37,8 @@ WIDE = 120  # columns from which the side panels show by default
 NEEDS_CALL = frozenset(
     {
         "cursor", "first", "last", "page", "search", "match", "flag", "translations",
-        "panels", "copy_turn", "open_link", "export", "add_note", "edit_note", "delete_note",
+        "panels", "copy_turn", "open_link", "export", "add_note", "add_call_note", "edit_note",
+        "delete_note",
     }
 )  # fmt: skip
 
@@ -64,6 +65,7 @@ class ConversationScreen(Screen[None]):
             id="prev_flag",
         ),
         Binding("a", "add_note", "Add note", id="add_note"),
+        Binding("C", "add_call_note", "Note on the call", show=False, id="add_call_note"),
         Binding("A", "edit_note", "Edit note", id="edit_note"),
         Binding("x", "delete_note", "Delete note", id="delete_note"),
         Binding("t", "translations", "Translations", id="translations"),
@@ -383,6 +385,10 @@ class ConversationScreen(Screen[None]):
     def action_add_note(self) -> None:
         if self._ready():
             self.note_actions.add()
+
+    def action_add_call_note(self) -> None:
+        if self._ready():
+            self.note_actions.add(whole_call=True)
 
     def action_edit_note(self) -> None:
         if self._ready():

@@ -1,5 +1,5 @@
-"""The note keys of the conversation screen: `a` adds a note to the selected turn, `A` edits
-and `x` deletes one (a picker first when there are several). After every change the notes on
+"""The note keys of the conversation screen: `a` adds a note to the selected turn, `C` one on
+the whole call, `A` edits and `x` deletes one (a picker first when there are several). After every change the notes on
 screen follow at once: inline under their turns (with the NOTE badge `]` / `[` visit) and, for
 whole-call notes or notes on turns this copy lacks, in a strip above the transcript.
 
@@ -100,24 +100,32 @@ class NoteActions:
 
     # -- the keys -----------------------------------------------------------------------------
 
-    def add(self) -> None:
+    def add(self, *, whole_call: bool = False) -> None:
+        """The editor for a new note on the selected turn, or with ``whole_call`` on the call."""
         from .note import NoteEditor
 
-        turn = self.turn_number()
-        if turn is None:
-            self.screen.notify("This call has no turns to put a note on.", timeout=4)
+        turn = None if whole_call else self.turn_number()
+        if turn is None and not whole_call:
+            self.screen.notify(
+                "This call has no turns to put a note on: C adds a note on the whole call.",
+                timeout=4,
+            )
             return
         agent, conversation_id = self._key()
-        existing = len(self.screen.transcript.notes.get(turn, []))
-        hint = ""
-        if existing:
-            hint = f"Turn {turn} has {existing} note{'s' * (existing > 1)}: A edits, x deletes."
+        if turn is None:
+            existing, place = len(self.call_notes), "The call"
+        else:
+            existing, place = len(self.screen.transcript.notes.get(turn, [])), f"Turn {turn}"
+        hint = f"{place} has {existing} note{'s' * (existing > 1)}: A edits, x deletes."
 
         def save(text: str, label: str | None) -> Note:
             return self._store().add_note(agent, conversation_id, turn, text, label)
 
         editor = NoteEditor(
-            title=f"New note on turn {turn}", save=save, context=self._context(turn), hint=hint
+            title="New note on the whole call" if turn is None else f"New note on turn {turn}",
+            save=save,
+            context=[] if turn is None else self._context(turn),
+            hint=hint if existing else "",
         )
         self.screen.app.push_screen(editor, lambda note: self._changed(note, "saved on"))
 
