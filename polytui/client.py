@@ -159,6 +159,9 @@ class ApiClient:
         self._backoff = (backoff_base, backoff_cap)
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
+        # When the API names a wait (Retry-After), no request of this client starts before it
+        # ends: a batch backs off as one instead of each worker running into the limit again.
+        self._resume_at = 0.0  # time.monotonic()
         self._random = random.Random()
         t = settings.timeout
         self._deadline = t * DEADLINE_FACTOR
@@ -213,7 +216,9 @@ class ApiClient:
 
     async def _with_retries(self, url: httpx.URL, key: str, cid: str, agent_id: str) -> Fetched:
         attempt = 1
+        own_wait_ends = 0.0  # the end of this request's own Retry-After wait
         while True:
+            await self._hold_off(own_wait_ends)
             try:
                 async with asyncio.timeout(self._deadline):
                     return await self._attempt(url, key, cid, agent_id)
@@ -235,12 +240,22 @@ class ApiClient:
             if delay is None:
                 base, cap = self._backoff
                 delay = self._random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+            else:
+                own_wait_ends = time.monotonic() + delay
+                self._resume_at = max(self._resume_at, own_wait_ends)
             attempt += 1
             self._announce(
                 f"{retry.label} from {self.host}; retrying in {delay:.1f} s "
                 f"(attempt {attempt} of {self._max_tries})"
             )
             await self._sleep(delay)
+
+    async def _hold_off(self, own_wait_ends: float) -> None:
+        """Wait until the latest Retry-After any request of this client was given has passed
+        (beyond what this request has already waited for itself)."""
+        wait = self._resume_at - max(time.monotonic(), own_wait_ends)
+        if wait > 0:
+            await self._sleep(wait)
 
     def _agent(self, agent: str | None) -> str:
         value = agent if agent is not None else self.settings.agent

@@ -3,6 +3,7 @@ retries (counted on the server), redirects (the key never leaves its origin) and
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import re
@@ -599,3 +600,20 @@ async def test_redirect_without_location_is_an_error(cid):
     out = await fetch("https://api.uk.poly.ai", cid, transport=httpx.MockTransport(nowhere))
     assert type(out.error) is ApiError and "no Location" in out.error.message
     assert out.error.status == 301 and out.error.correlation_id == "corr-1"
+
+
+async def test_a_retry_after_holds_back_every_request_of_the_client(demo, calls):
+    """One request told to wait (429 + Retry-After) makes the client's other requests wait
+    too: a batch backs off together instead of each worker meeting the limit again."""
+    first, second = (c["conversationId"] for c in calls[:2])
+    demo.set_fault("rate_limit", times=1, retry_after="1")
+    async with ApiClient(settings_for(demo.url), announce=lambda line: None) as client:
+        one = asyncio.create_task(client.get_conversation(first))
+        while len(demo.requests) < 1 or client._resume_at == 0.0:
+            await asyncio.sleep(0.01)
+        told = demo.requests[0].at
+        two = asyncio.create_task(client.get_conversation(second))
+        await asyncio.gather(one, two)
+    later = demo.requests[1:]
+    assert len(later) == 2
+    assert all(r.at - told >= 0.95 for r in later), [round(r.at - told, 2) for r in later]
