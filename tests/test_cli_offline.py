@@ -54,6 +54,31 @@ def _store_calls(hermetic_env, payloads, *, agent="PROJECT-demo", fetched_at=Non
             store.put(agent, "api.test", raw, Conversation.from_data(payload), fetched_at)
 
 
+# -- cache list -------------------------------------------------------------------------------
+
+
+def test_cache_list_sorts_filters_and_limits(hermetic_env, samples, capsys):
+    calls = _finished(samples)
+    _store_calls(hermetic_env, calls)
+    by_score = sorted(calls, key=lambda c: (c["polyScore"], c["conversationId"]))
+    rows = _json(capsys, "cache", "list", "--sort", "poly_score", "--reverse")
+    assert [r["conversationId"] for r in rows] == [c["conversationId"] for c in by_score]
+    rows = _json(capsys, "cache", "list", "--sort", "poly_score", "-n", "2")
+    assert [r["polyScore"] for r in rows] == sorted((c["polyScore"] for c in calls), reverse=True)[
+        :2
+    ]
+    tagged = [c["conversationId"] for c in calls if "refund" in c.get("tags", [])]
+    assert tagged
+    rows = _json(capsys, "cache", "list", "--filter", "refund")
+    assert {r["conversationId"] for r in rows} >= set(tagged)
+    code, out, err = run_cli(capsys, "cache", "list", "--filter", "no-such-word-anywhere")
+    assert code == 0 and out == "" and "matches the filter" in err
+    code, _, err = run_cli(capsys, "cache", "list", "--sort", "loudness")
+    assert code == EXIT_USAGE and "poly_score" in _one_error_line(err)
+    code, _, err = run_cli(capsys, "cache", "list", "-n", "0")
+    assert code == EXIT_USAGE and "--limit" in _one_error_line(err)
+
+
 # -- notes ------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,20 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     sub = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="stored conversations, newest first")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument(
+        "--sort",
+        default="started_at",
+        metavar="COLUMN",
+        help="started_at (default), conversation_id, channel, duration, turn_count, handoff, "
+        "poly_score, max_latency, tags, fetched_at or note_count; largest or newest first",
+    )
+    listing.add_argument("--reverse", action="store_true", help="smallest or oldest first")
+    listing.add_argument(
+        "--filter",
+        metavar="WORDS",
+        help="only calls whose ID, summary, tags, channel, start or agent hold every word",
+    )
+    listing.add_argument("-n", "--limit", type=int, help="at most this many calls")
     search = sub.add_parser("search", help='full-text search: words, "phrases", prefix*')
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("--json", action="store_true", help="print JSON")
@@ -52,7 +66,16 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     with Store(settings.db_path) as store:
         agent = getattr(args, "agent", None)  # only an --agent typed here filters
         if action == "list":
-            return _list(store, settings, agent, as_json=args.json)
+            if args.limit is not None and args.limit < 1:
+                raise UsageError("--limit must be at least 1.")
+            rows = store.list(
+                agent=agent,
+                order_by=args.sort,
+                descending=not args.reverse,
+                limit=args.limit,
+                text_filter=args.filter,
+            )
+            return _list(rows, settings, as_json=args.json, filtered=bool(args.filter))
         if action == "search":
             if args.limit < 1:
                 raise UsageError("--limit must be at least 1.")
@@ -65,13 +88,15 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         return _clear(store, assume_yes=args.yes)
 
 
-def _list(store, settings: Settings, agent: str | None, *, as_json: bool) -> int:
-    rows = store.list(agent=agent)
+def _list(rows: Sequence, settings: Settings, *, as_json: bool, filtered: bool) -> int:
     if as_json:
         _print_json([_row_dict(row) for row in rows])
         return 0
     if not rows:
-        print(f"No conversations stored yet ({settings.db_path}).", file=sys.stderr)
+        if filtered:
+            print("No stored conversation matches the filter.", file=sys.stderr)
+        else:
+            print(f"No conversations stored yet ({settings.db_path}).", file=sys.stderr)
         return 0
     header = (
         "STARTED",
