@@ -27,6 +27,7 @@ from .dates import parse_datetime as parse_datetime  # pydantic-free, for the co
 from .errors import BadPayloadError
 from .note import NOTE_LABELS as NOTE_LABELS  # reviewer notes live in polytui.note (no pydantic)
 from .note import Note as Note
+from .numbers import percentile as percentile  # pydantic-free numbers live in polytui.numbers
 
 Number = int | float
 
@@ -472,15 +473,6 @@ def as_float(value: Number | None) -> float | None:
         return float(value)
     except OverflowError:
         return None
-
-
-def percentile(values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile (p50, p95, ...) of ``values``; None for an empty list."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.4999)))
-    return ordered[rank - 1]
 
 
 def _short(exc: BaseException) -> str:

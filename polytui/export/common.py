@@ -9,13 +9,14 @@ Values returned here are raw (not yet cleaned): each format cleans and escapes f
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import Conversation, Note, Turn, parse_datetime, percentile
+from ..models import Conversation, Note, Turn, parse_datetime
+from ..numbers import finite as _finite
+from ..numbers import latency_summary
 
 DEFAULT_LATENCY_GOOD = 1.5
 DEFAULT_LATENCY_WARN = 3.0
@@ -37,16 +38,6 @@ DEFAULT_CONTEXT = ExportContext()
 
 
 # -- numbers and times ---------------------------------------------------------------------------
-
-
-def _finite(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond a float
-        return None
-    return number if math.isfinite(number) else None
 
 
 def format_offset(seconds: float | None) -> str:
@@ -111,13 +102,7 @@ def format_api_datetime(raw: str | None) -> str:
 
 def latency_stats(conversation: Conversation) -> tuple[float, float, float] | None:
     """(p50, p95, max) of the turn latencies in seconds; None when no turn has one."""
-    values = [v for v in (_finite(t.latency) for t in conversation.turn_list) if v is not None]
-    if not values:
-        return None
-    p50 = percentile(values, 50)
-    p95 = percentile(values, 95)
-    assert p50 is not None and p95 is not None
-    return p50, p95, max(values)
+    return latency_summary([_finite(turn.latency) for turn in conversation.turn_list])
 
 
 def latency_class(seconds: float | None, ctx: ExportContext | None = None) -> str | None:

@@ -4,11 +4,11 @@ derives from a Conversation when storing it (listing columns, searchable documen
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..numbers import finite
 from ..text import clean_line
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
@@ -94,30 +94,20 @@ def listing_values(conv: Conversation) -> dict[str, Any]:
     """The listing columns of the conversations table for ``conv``."""
     start = conv.start
     summary = conv.summary
-    latencies = [v for v in map(_real, conv.latencies()) if v is not None]
+    latencies = [v for v in map(finite, conv.latencies()) if v is not None]
     return {
         "started_at": clean_line(conv.started_at or conv.created_at) or None,
         "start_key": to_db_time(start) if start else None,
         "channel": clean_line(conv.channel) or None,
-        "duration": _real(conv.call_seconds),
+        "duration": finite(conv.call_seconds),
         "turn_count": len(conv.turn_list),
         "handoff": None if conv.handoff is None else int(conv.handoff),
-        "poly_score": _real(conv.poly_score),
+        "poly_score": finite(conv.poly_score),
         "tags": json.dumps([clean_line(tag) for tag in conv.tag_list], ensure_ascii=False),
         "summary": clean_line(summary.one_line) if summary else "",
         "max_latency": max(latencies) if latencies else None,
         "in_progress": int(conv.live),
     }
-
-
-def _real(value: float | None) -> float | None:
-    """A finite number for a listing column; None for none, NaN, the infinities and integers
-    too large for a float (JSON allows any size; Python's JSON reader takes NaN/Infinity)."""
-    try:
-        number = None if value is None else float(value)
-    except OverflowError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
 
 
 def _join(*parts: str | None) -> str:

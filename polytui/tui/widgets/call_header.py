@@ -28,7 +28,9 @@ from ...export.common import (
     handed_off,
     latency_class,
 )
-from ...models import Conversation, as_float, percentile
+from ...models import Conversation
+from ...numbers import finite as _finite
+from ...numbers import latency_summary
 from ...text import clean_line
 
 SEPARATOR = (" · ", "dim")
@@ -62,15 +64,6 @@ def format_utc(value: datetime) -> str:
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, ValueError):  # a date at the very edge of the calendar
         return value.replace(microsecond=0).isoformat(sep=" ")
-
-
-def _finite(value: float | int | None) -> float | None:
-    if type(value) is float:  # the common case, first
-        return value if math.isfinite(value) else None
-    if value is None or isinstance(value, bool):
-        return None
-    number = as_float(value)
-    return number if number is not None and math.isfinite(number) else None
 
 
 def _join(parts: Sequence[Content]) -> Content:
@@ -225,9 +218,7 @@ class CallHeader(Widget):
             self._latencies, self._stats = [], None
         else:
             self._latencies = [_finite(turn.get("latency")) for turn in c.turn_payloads()]
-            known = sorted(v for v in self._latencies if v is not None)
-            p50, p95 = percentile(known, 50), percentile(known, 95)
-            self._stats = None if p50 is None or p95 is None else (p50, p95, known[-1])
+            self._stats = latency_summary(self._latencies)
         score = _finite(c.poly_score) if c is not None else None
         cls = score_class(score)
         self._rows = {

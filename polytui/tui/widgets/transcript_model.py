@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from polytui.models import Conversation, Note, Turn
+from polytui.numbers import finite
 from polytui.text import clean, clean_line
 
 SILENCE_TEXT = "(silence)"
@@ -140,17 +141,6 @@ def _differs(translation: str | None, original: str | None) -> bool:
     return bool(stripped) and stripped != (original or "").strip()
 
 
-def _finite(value: float | None) -> float | None:
-    """A latency worth showing: a finite number (an absurd integer counts as unknown)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _dtmf_display(digits: str | None) -> str:
     """ "DTMF 1 2 3 4" from "1234" (cleaned); "" when no digits were pressed."""
     keys = clean_line(digits).replace(" ", "")
@@ -180,7 +170,7 @@ class TurnEntry:
     def __init__(self, index: int, turn: Turn, *, handoff: bool) -> None:
         self.index = index
         self.turn = turn
-        self.latency = _finite(turn.latency)
+        self.latency = finite(turn.latency)
         self.ood = turn.ood
         self.silence = turn.silent
         self.has_dtmf = bool(turn.dtmf.strip())
