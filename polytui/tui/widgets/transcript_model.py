@@ -242,7 +242,7 @@ class TurnEntry:
             parts.append("entities: " + ", ".join(shown))
         return clean_line("  ·  ".join(parts))
 
-    def haystack(self, show_translations: bool) -> tuple[str, str]:
+    def haystack(self) -> tuple[str, str]:
         """Lower-cased searchable text: (originals + DTMF + intents/entities, translations).
         Built once per turn; the same strings the rows show, so counts and highlights agree."""
         if self._haystack is None:
@@ -272,13 +272,7 @@ class TurnEntry:
                 )
             self._haystack = base.lower()
             self._haystack_tr = translated.lower()
-        return self._haystack, (self._haystack_tr or "") if show_translations else ""
-
-    def matches(self, query_lower: str, show_translations: bool, notes: Sequence[Note]) -> bool:
-        base, translated = self.haystack(show_translations)
-        if query_lower in base or (translated and query_lower in translated):
-            return True
-        return any(query_lower in note_text(note).lower() for note in notes)
+        return self._haystack, self._haystack_tr or ""
 
     # -- copying -----------------------------------------------------------------------------
 
@@ -383,13 +377,8 @@ class TranscriptModel:
         needle = query.lower()
         if not needle:
             return []
-        if _SEPARATOR in needle:  # cannot occur in cleaned text; the joined text has it
-            get = notes.get
-            return [
-                entry.index
-                for entry in self.entries
-                if entry.matches(needle, show_translations, get(entry.index + 1, ()))
-            ]
+        if _SEPARATOR in needle:  # cleaned text never holds it (clean() shows NUL as ␀)
+            return []
         base, translated, base_starts, translated_starts = self._joined_text()
         found: set[int] = set()
         _occurrences(base, base_starts, needle, found)
@@ -408,7 +397,7 @@ class TranscriptModel:
             bases: list[str] = []
             translations: list[str] = []
             for entry in self.entries:
-                base, translated = entry.haystack(True)
+                base, translated = entry.haystack()
                 bases.append(base)
                 translations.append(translated)
             self._joined = (
