@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import EXIT_UNEXPECTED, EXIT_USAGE, PolytuiError, UsageError, redact
+from ..errors import EXIT_UNEXPECTED, EXIT_USAGE, PolytuiError, UsageError, redact, unexpected_error
 
 SUBCOMMANDS = ("show", "fetch", "cache", "notes", "export", "import", "config", "demo")
 # Shared options that take a value (needed to find the subcommand among the arguments).
@@ -206,8 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last resort: one line, never a traceback unless --debug
         if debug:
             print(redact(_traceback(exc), secret), file=sys.stderr, end="")
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''}"
+        message = unexpected_error(exc).message
         if not debug:
             message += " (run with --debug for details)"
         _say(message, secret)
