@@ -241,7 +241,6 @@ class ConversationScreen(Screen[None]):
         self.loaded = loaded
         self.agent = loaded.agent
         self.update_classes({"-loading": False, "-failed": False})
-        self.refresh_bindings()
         conversation = loaded.conversation
         note = None
         if loaded.source == "stale":
