@@ -95,7 +95,9 @@ def test_html_export_reads_in_chromium(hostile_server, hostile_call, monkeypatch
     cid = hostile_call["conversationId"]
     assert run_cli(capsys, "fetch", cid)[0] == 0
     note = "Agent asked for the date of birth twice"
-    code, _, err = run_cli(capsys, "notes", "add", cid, "--turn", "3", "--label", "bad response", note)
+    code, _, err = run_cli(
+        capsys, "notes", "add", cid, "--turn", "3", "--label", "bad response", note
+    )
     assert code == 0, err
     page = tmp_path / "call.html"
     code, _, err = run_cli(capsys, "show", cid, "--format", "html", "--output", str(page))
