@@ -34,7 +34,7 @@ def envelope(status: int, code: str, message: str, correlation_id: str) -> bytes
 
 def to_json_bytes(value: Any) -> bytes:
     """UTF-8 JSON; text holding lone surrogates (which UTF-8 cannot carry) is sent with
-    ``\\uXXXX`` escapes instead, as an API may well send them."""
+    ``\\u`` escapes (four hex digits) instead, as an API may well send them."""
     text = json.dumps(value, ensure_ascii=False)
     try:
         return text.encode("utf-8")
