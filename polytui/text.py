@@ -91,9 +91,9 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def escape_json_text(json_text: str) -> str:
     """JSON text (as ``json.dumps`` writes it) with every character ``clean`` would change
-    written as a ``\\u`` escape (four hex digits): the same value for any JSON reader, inert on a terminal.
-    JSON escapes C0 controls itself; this covers C1 controls, bidi overrides and the other
-    invisible characters."""
+    written as a ``\\u`` escape (four hex digits): the same value for any JSON reader, inert
+    on a terminal. JSON escapes C0 controls itself; this covers C1 controls, bidi overrides
+    and the other invisible characters."""
     return _UNSAFE.sub(_json_escape, json_text)
 
 
