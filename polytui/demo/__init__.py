@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._real import real_shaped_conversations
 from .samples import (
     DEMO_ACCOUNT,
     DEMO_AGENT,
@@ -28,6 +29,7 @@ __all__ = [
     "DemoServerError",
     "RecordedRequest",
     "big_conversation",
+    "real_shaped_conversations",
     "sample_conversations",
     "sample_ids",
     "synthetic_conversation",

@@ -193,6 +193,7 @@ class DemoServer:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ._real import real_shaped_conversations
     from .samples import sample_conversations
 
     parser = argparse.ArgumentParser(
@@ -206,12 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         "--samples",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="serve the seven sample calls (default: yes)",
+        help="serve the sample calls, spec-shaped and real-shaped (default: yes)",
     )
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--fault", choices=sorted(FAULTS), help="answer every request this way")
     args = parser.parse_args(argv)
-    calls = sample_conversations() if args.samples else []
+    calls = sample_conversations() + real_shaped_conversations() if args.samples else []
     server = DemoServer(
         calls, api_key=args.key or None, host=args.host, port=args.port, delay=args.delay
     )

@@ -8,7 +8,6 @@ Values returned here are raw (not yet cleaned): each format cleans and escapes f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 from ..models import Conversation, Note, Turn, parse_datetime
 from ..numbers import finite as _finite
 from ..numbers import latency_summary
+from ..readings import pretty_json as pretty_json
 
 DEFAULT_LATENCY_GOOD = 1.5
 DEFAULT_LATENCY_WARN = 3.0
@@ -316,49 +316,3 @@ def has_value(value: Any) -> bool:
     if value is None:
         return False
     return not (isinstance(value, (dict, list)) and not value)
-
-
-# -- JSON values, pretty-printed without recursion ----------------------------------------------
-
-
-def _scalar(value: Any) -> str:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def pretty_json(value: Any, indent: int = 2) -> str:
-    """Like ``json.dumps(value, indent=2, ensure_ascii=False)`` but for any depth of nesting
-    (API payloads can nest deeper than Python's recursion limit) and any leaf type (``str``)."""
-    out: list[str] = []
-    # Pending work, popped last-in first-out: (kind, item, depth, prefix, suffix) where kind is
-    # "value" (print item after prefix, e.g. a key) or "close" (item is the closing bracket).
-    stack: list[tuple[str, Any, int, str, str]] = [("value", value, 0, "", "")]
-    while stack:
-        kind, item, depth, prefix, suffix = stack.pop()
-        pad = " " * (indent * depth)
-        if kind == "close":
-            out.append(f"{pad}{item}{suffix}")
-            continue
-        if isinstance(item, dict) and item:
-            out.append(f"{pad}{prefix}{{")
-            stack.append(("close", "}", depth, "", suffix))
-            entries = list(item.items())
-            for position in range(len(entries) - 1, -1, -1):
-                key, child = entries[position]
-                comma = "," if position < len(entries) - 1 else ""
-                key_text = json.dumps(key if isinstance(key, str) else str(key), ensure_ascii=False)
-                stack.append(("value", child, depth + 1, f"{key_text}: ", comma))
-        elif isinstance(item, (list, tuple)) and item:
-            out.append(f"{pad}{prefix}[")
-            stack.append(("close", "]", depth, "", suffix))
-            for position in range(len(item) - 1, -1, -1):
-                comma = "," if position < len(item) - 1 else ""
-                stack.append(("value", item[position], depth + 1, "", comma))
-        elif isinstance(item, dict):
-            out.append(f"{pad}{prefix}{{}}{suffix}")
-        elif isinstance(item, (list, tuple)):
-            out.append(f"{pad}{prefix}[]{suffix}")
-        else:
-            out.append(f"{pad}{prefix}{_scalar(item)}{suffix}")
-    return "\n".join(out)

@@ -56,11 +56,8 @@ def _without_non_finite(value: Any) -> Any:
 
 
 def _payload(conversation: Conversation) -> dict[str, Any]:
-    try:
-        return conversation.to_json_dict()
-    except ValueError:
-        # pydantic's JSON-mode serialiser stops at a fixed depth; the values are JSON already.
-        return conversation.model_dump(by_alias=True, exclude_unset=True)
+    """The payload exactly as received (a shallow copy, so notes can be added)."""
+    return dict(conversation.to_dict())
 
 
 def render_json(conversation: Conversation, ctx: ExportContext | None = None) -> str:

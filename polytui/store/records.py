@@ -127,7 +127,7 @@ def search_documents(conv: Conversation) -> list[Document]:
     from the conversation itself."""
     docs: list[Document] = []
     for number, turn in enumerate(conv.turn_list, start=1):
-        caller = _join(turn.user_input, turn.user_input_dtmf)
+        caller = _join(turn.user_input, turn.user_input_dtmf, turn.asr_corrected)
         agent = _join(turn.agent_response)
         translation = _join(turn.translated_user_input, turn.english_agent_response)
         if caller or agent or translation:

@@ -37,11 +37,12 @@ def run_app(settings: Settings, target: str | None = None) -> int:
 
 def run_demo(settings: Settings, target: str | None = None) -> int:
     """The app on bundled sample calls, served by the loopback server, in a throwaway data dir."""
+    from ..demo._real import real_shaped_conversations
     from ..demo.samples import DEMO_ACCOUNT, DEMO_AGENT, DEMO_API_KEY, sample_conversations
     from ..demo.server import DemoServer
     from .app import PolyTUI
 
-    samples = sample_conversations()
+    samples = sample_conversations() + real_shaped_conversations()
     with (
         tempfile.TemporaryDirectory(prefix="polytui-demo-") as data,
         DemoServer(samples, api_key=DEMO_API_KEY) as server,
