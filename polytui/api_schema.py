@@ -1,10 +1,12 @@
-"""The pydantic schema of the Conversations API payload (``ConversationDetailResponse``): the
-referee for payloads that ``polytui.models`` cannot take as they are (a number sent as a
-string, a field spelt in snake_case, a required field missing...). Imported only then, or for
-exports that need pydantic's serialiser, so that opening a stored call does not pay for
-pydantic (about 70 ms at start and 6 MB).
+"""The pydantic schema of the shapes polytui understands in a get-by-ID answer
+(``ConversationDetailResponse``): the published spec's, and what the real API sends beyond it
+(``shortSummary`` as an object, ``latency`` as ``{perceived_latency, ...}``, metric histories,
+``functionEvents`` keyed by turn, turn ``metadata``...).
 
-What it accepts and how it coerces is the contract; ``polytui.models`` wraps its result.
+A description, not a gate: ``polytui.models`` opens any payload that has its three IDs and
+reads each field tolerantly (``polytui.readings``). This schema names what is understood, so
+``unread_fields`` can say which values polytui shows raw because their shape is new to it.
+Loaded only on demand (pydantic costs about 70 ms at start).
 """
 
 from __future__ import annotations
@@ -13,13 +15,77 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import BadPayloadError
-
 Number = int | float
 
 
 class _ApiModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
+
+
+class LatencySchema(_ApiModel):
+    """The real API's per-turn latency (seconds)."""
+
+    label: str | None = None
+    perceived_latency: Number | None = None
+    perceived_latency_percentile_1d: Number | None = None
+
+
+class SummarySchema(_ApiModel):
+    heading: str | None = None
+    content: str | None = None
+
+
+class MetricPointSchema(_ApiModel):
+    timestamp: str | None = None
+    value: Any = None
+
+
+class HandoffSchema(_ApiModel):
+    reason: str | None = None
+    type: str | None = None
+
+
+class StateChangesSchema(_ApiModel):
+    added: Any = None
+    removed: Any = None
+    updated: Any = None
+
+
+class FunctionEventSchema(_ApiModel):
+    id: str | None = None
+    name: str | None = None
+    function_id: str | None = None
+    function_version: Any = None
+    arguments: Any = None
+    content: Any = None
+    duration: Number | None = None
+    error: Any = None
+    handoff: HandoffSchema | None = None
+    hangup: bool | None = None
+    logs: Any = None
+    llm_request_id: str | None = None
+    start_time: str | None = None
+    state_changes: StateChangesSchema | None = None
+    transition: Any = None
+    turn_id: int | str | None = None
+    utterance: str | None = None
+    variant_id_change: Any = None
+    conversation_id: str | None = None
+
+
+class TopTranscriptSchema(_ApiModel):
+    text: str | None = None
+    intents: list[str | None] | None = None
+
+
+class TurnMetadataSchema(_ApiModel):
+    asr_corrected_user_input: str | None = None
+    current_node: str | None = None
+    entities: list[Any] | None = None
+    function_events: list[FunctionEventSchema] | None = None
+    retrieved_topics: list[str] | None = None
+    safety: Any = None
+    top_transcripts: list[TopTranscriptSchema] | None = None
 
 
 class TurnSchema(_ApiModel):
@@ -28,13 +94,22 @@ class TurnSchema(_ApiModel):
     user_input_datetime: str | None = None
     agent_response: str | None = None
     agent_response_datetime: str | None = None
-    latency: Number | None = None
+    latency: Number | LatencySchema | None = None
     translated_user_input: str | None = None
     english_agent_response: str | None = None
     intents: list[str | None] | None = None
     entities: list[Any] | None = None
     is_ood: bool | None = None
     is_silence: bool | None = None
+    turn_id: int | str | None = None
+    barge_in: bool | None = None
+    reviews: list[Any] | None = None
+    llm_requests: list[Any] | None = None
+    user_input_audio_url: str | None = None
+    asr_lang_code: str | None = None
+    tts_lang_code: str | None = None
+    user_input_dtmf_finish_key: str | None = None
+    metadata: TurnMetadataSchema | None = None
 
 
 class ConversationSchema(_ApiModel):
@@ -60,50 +135,38 @@ class ConversationSchema(_ApiModel):
     direction: str | None = None
     tags: list[str | None] | None = None
     poly_score: Number | None = Field(default=None, alias="polyScore")
-    short_summary: str | None = Field(default=None, alias="shortSummary")
+    short_summary: str | SummarySchema | None = Field(default=None, alias="shortSummary")
     deployment_id: str | None = Field(default=None, alias="deploymentId")
     note: str | None = None
     audio_url: str | None = Field(default=None, alias="audioUrl")
     turns: list[TurnSchema | None] | None = None
-    metrics: Any = None
-    function_events: Any = Field(default=None, alias="functionEvents")
+    metrics: dict[str, list[MetricPointSchema] | Any] | None = None  # histories, or any value
+    function_events: dict[str, list[FunctionEventSchema] | Any] | list[Any] | None = Field(
+        default=None, alias="functionEvents"
+    )
 
 
-def validate(data: dict[str, Any]) -> ConversationSchema:
-    """``data`` validated (and coerced); ``BadPayloadError`` with one plain sentence if not."""
+def unread_fields(data: dict[str, Any]) -> list[str]:
+    """Where ``data`` has a value of a shape polytui does not know ("turns.3.latency"), in
+    order, each once: those values are shown raw. Empty when every shape is understood."""
     try:
-        return ConversationSchema.model_validate(data)
+        ConversationSchema.model_validate(data)
     except ValidationError as exc:
-        raise BadPayloadError(describe_validation_error(exc)) from None
+        paths: list[str] = []
+        for error in exc.errors():
+            path = ".".join(str(part) for part in error["loc"] if not _is_type_tag(part))
+            if path and not any(path == p or path.startswith(p + ".") for p in paths):
+                paths.append(path)
+        return paths
     except RecursionError:
-        raise BadPayloadError("The API answered with JSON nested too deeply to read.") from None
-
-
-def validated_data(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` as the schema reads it, spelt as the API spells it: coerced values, fields in
-    the schema's order, then unknown fields, absent fields left out."""
-    return validate(data).model_dump(by_alias=True, exclude_unset=True)
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One sentence naming the first offending field, e.g. 'conversationId is missing'."""
-    errors = exc.errors()
-    if not errors:
-        return "The API answered with a conversation that could not be read."
-    first = errors[0]
-    loc = ".".join(str(part) for part in first.get("loc", ()) if not _is_type_tag(part))
-    kind = first.get("type", "")
-    if kind == "missing":
-        what = f"the required field {loc} is missing"
-    else:
-        what = f"the field {loc} is invalid ({first.get('msg', 'bad value')})"
-    more = f" and {len(errors) - 1} more problem(s)" if len(errors) > 1 else ""
-    return f"The API answered with a conversation that could not be read: {what}{more}."
+        return ["(nested too deeply to check)"]
+    return []
 
 
 def _is_type_tag(part: object) -> bool:
     """Union members show up in pydantic's error locations ("latency.int"): leave them out."""
     return isinstance(part, str) and (
         part in {"int", "float", "str", "bool", "none", "list", "dict"}
-        or part.startswith(("list[", "dict[", "function-"))
+        or part.startswith(("list[", "dict[", "function-", "LatencySchema", "SummarySchema"))
+        or part.endswith("Schema")
     )

@@ -40,13 +40,20 @@ class FunctionEvent:
     def event_id(self) -> str | None:
         return as_text(self._data.get("id"))
 
+    def _first(self, *keys: str) -> Any:
+        data = self._data
+        for key in keys:
+            if key in data:
+                return data[key]
+        return None
+
     @property
     def arguments(self) -> Any:
-        return self._data.get("arguments")
+        return self._first("arguments", "args")
 
     @property
     def duration_ms(self) -> Number | None:
-        return as_number(self._data.get("duration"))
+        return as_number(self._first("duration", "durationMs", "duration_ms"))
 
     @property
     def error(self) -> Any:
@@ -107,11 +114,11 @@ class FunctionEvent:
 
     @property
     def content(self) -> str | None:
-        return as_text(self._data.get("content")) or None
+        return as_text(self._first("content", "result")) or None
 
     @property
     def started(self) -> datetime | None:
-        return when(self._data.get("start_time"))
+        return when(self._first("start_time", "startedAt", "started_at"))
 
     @property
     def turn_id(self) -> Any:
@@ -162,6 +169,10 @@ def function_events_by_turn(
     if isinstance(value, dict):
         for key, events in value.items():
             number = _turn_key(key)
+            if number is None and not (
+                isinstance(events, list) and all(isinstance(e, dict) for e in events)
+            ):
+                continue  # not events (e.g. a state snapshot): left to the raw view
             for raw in as_list(events):
                 place(raw, number)
     elif isinstance(value, list):
