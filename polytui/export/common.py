@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import Conversation, Note, Turn, parse_datetime
+from ..models import Conversation, FunctionEvent, Note, Turn, parse_datetime
 from ..numbers import finite as _finite
 from ..numbers import latency_summary
 from ..readings import pretty_json as pretty_json
@@ -139,8 +139,9 @@ def _is_last_turn(conversation: Conversation, turn: Turn) -> bool:
 def turn_flags(
     turn: Turn, ctx: ExportContext | None = None, conversation: Conversation | None = None
 ) -> list[str]:
-    """Short flags for a turn, in a fixed order: OOD, silence, DTMF, slow, handoff.
+    """Short flags for a turn, in a fixed order: OOD, silence, DTMF, slow, BARGE-IN, handoff.
 
+    "BARGE-IN" marks a turn where the caller spoke over the agent.
     "handoff" marks the last turn of a call that was handed off; it needs ``conversation``.
     """
     ctx = ctx or DEFAULT_CONTEXT
@@ -153,6 +154,8 @@ def turn_flags(
         flags.append("DTMF")
     if latency_class(turn.latency, ctx) == "slow":
         flags.append("slow")
+    if turn.barge_in:
+        flags.append("BARGE-IN")
     if conversation is not None and handed_off(conversation) and _is_last_turn(conversation, turn):
         flags.append("handoff")
     return flags
@@ -184,6 +187,7 @@ class TurnView:
     offset: float | None
     flags: list[str]
     notes: list[Note]
+    events: list[FunctionEvent]
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,7 @@ def iter_turns(
             offset=conversation.turn_offset(turn),
             flags=turn_flags(turn, ctx, conversation),
             notes=by_turn.get(number, []),
+            events=conversation.function_events_for(number),
         )
 
 

@@ -24,6 +24,14 @@ from .common import (
     pretty_json,
     spaced_dtmf,
 )
+from .details import (
+    EventView,
+    alternative_texts,
+    event_view,
+    loose_event_lead,
+    metric_views,
+    review_texts,
+)
 
 TEXT_WIDTH = 100
 HEADER_LABEL_WIDTH = 19
@@ -133,6 +141,12 @@ def _turn(out: list[str], view: TurnView, ctx: ExportContext) -> None:
         _field(out, "caller", f"DTMF {spaced_dtmf(dtmf)}")
     elif turn.silent:
         _field(out, "caller", "(silence)")
+    corrected = turn.asr_corrected
+    if corrected:
+        _field(out, "corrected", clean(corrected))
+    alternatives = alternative_texts(turn)
+    if alternatives:
+        _field(out, "heard as", " | ".join(clean_line(a) for a in alternatives))
     if turn.translated_user_input:
         _field(out, "translated", clean(turn.translated_user_input))
     agent = clean(turn.agent_text)
@@ -148,16 +162,65 @@ def _turn(out: list[str], view: TurnView, ctx: ExportContext) -> None:
     entities = entities_text(turn)
     if entities:
         _field(out, "entities", clean_line(entities))
+    topics = turn.retrieved_topics
+    if topics:
+        _field(out, "topics", ", ".join(clean_line(t) for t in topics))
+    for event in view.events:
+        _event(out, event_view(event, turn.agent_text), "  function    ", _TURN_PREFIX)
+    for review in review_texts(turn):
+        _field(out, "review", clean(review))
     if view.flags:
         _field(out, "flags", ", ".join(view.flags))
     for note in view.notes:
         _note_lines(out, clean_line(note_label(note)), note.text, "  ")
 
 
-def _json_section(out: list[str], title: str, value: object) -> None:
-    _section(out, title)
+def _event(out: list[str], view: EventView, first: str, rest: str) -> None:
+    head = clean_line(view.head)
+    if view.failed:
+        head += f" FAILED: {clean_line(view.error)}"
+    out.extend(wrap(head, first, rest + "    "))
+    for label, text in view.details:
+        out.extend(wrap(clean_line(text), f"{rest}  {label} ", rest + "    "))
+
+
+def _json_lines(out: list[str], value: object, indent: str = "  ") -> None:
     for line in clean(pretty_json(value)).split("\n"):
-        out.extend(wrap(line, "  ", "      "))
+        out.extend(wrap(line, indent, indent + "    "))
+
+
+def _metrics(out: list[str], c: Conversation) -> None:
+    views, dump = metric_views(c)
+    _section(out, "Metrics")
+    width = min(24, max((cell_width(clean_line(v.name)) for v in views), default=0))
+    for view in views:
+        name = clean_line(view.name)
+        pad = " " * max(0, width - cell_width(name))
+        latest = clean_line(f"{view.latest} at {view.at}" if view.at else view.latest)
+        out.extend(wrap(latest, f"  {name}{pad}  ", " " * (width + 6)))
+        if view.history:
+            history = "history: " + ", ".join(clean_line(h) for h in view.history)
+            out.extend(wrap(history, " " * (width + 4), " " * (width + 6)))
+    if dump:
+        if views:
+            out.append("  as sent:")
+        _json_lines(out, c.metrics, "  " if not views else "    ")
+
+
+def _loose_events(out: list[str], c: Conversation) -> None:
+    loose = c.loose_function_events
+    if not loose:
+        return
+    _section(out, "Function events")
+    out.append("  (tied to no turn of this transcript)")
+    for event in loose:
+        view = event_view(event)
+        lead = loose_event_lead(event)
+        if lead:
+            view = EventView(view.head + lead, view.failed, view.error, view.details)
+        _event(out, view, "  ", "  ")
+    out.append("  as sent:")
+    _json_lines(out, [event.raw for event in loose], "    ")
 
 
 def render_text(conversation: Conversation, ctx: ExportContext | None = None) -> str:
@@ -196,7 +259,6 @@ def render_text(conversation: Conversation, ctx: ExportContext | None = None) ->
         _turn(out, view, ctx)
 
     if has_value(c.metrics):
-        _json_section(out, "Metrics", c.metrics)
-    if has_value(c.function_events):
-        _json_section(out, "Function events", c.function_events)
+        _metrics(out, c)
+    _loose_events(out, c)
     return "\n".join(out) + "\n"
