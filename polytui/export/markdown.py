@@ -28,6 +28,14 @@ from .common import (
     pretty_json,
     spaced_dtmf,
 )
+from .details import (
+    EventView,
+    alternative_texts,
+    event_view,
+    loose_event_lead,
+    metric_views,
+    review_texts,
+)
 
 # ASCII punctuation that can mean something anywhere in a line in CommonMark / GFM (always
 # escaped; a backslash before ASCII punctuation is always a literal character). Parentheses and
@@ -86,6 +94,47 @@ def _call_note_lead(item: CallNote) -> str:
     return lead
 
 
+def _event_text(view: EventView, indent: str = "  ") -> str:
+    """One event as one list item's text: the head, then each detail after a hard line break."""
+    text = md_line(view.head)
+    if view.failed:
+        text += f" **FAILED:** {md_line(view.error)}"
+    for label, detail in view.details:
+        text += f"\\\n{indent}{label}: {md_line(detail)}"
+    return text
+
+
+def _metrics(out: list[str], c: Conversation) -> None:
+    views, dump = metric_views(c)
+    out.extend(["## Metrics", ""])
+    for view in views:
+        text = md_line(view.latest) + (f" at {md_line(view.at)}" if view.at else "")
+        if view.history:
+            text += "\\\n  history: " + ", ".join(md_line(h) for h in view.history)
+        out.append(f"- **{md_line(view.name) or '-'}:** {text}")
+    if views:
+        out.append("")
+    if dump:
+        if views:
+            out.extend(["As sent:", ""])
+        out.extend([fence(clean(pretty_json(c.metrics)), "json"), ""])
+
+
+def _loose_events(out: list[str], c: Conversation) -> None:
+    loose = c.loose_function_events
+    if not loose:
+        return
+    out.extend(["## Function events", "", "Tied to no turn of this transcript:", ""])
+    for event in loose:
+        view = event_view(event)
+        lead = loose_event_lead(event)
+        if lead:
+            view = EventView(view.head + lead, view.failed, view.error, view.details)
+        _item(out, "Function", _event_text(view))
+    out.extend(["", "As sent:", ""])
+    out.extend([fence(clean(pretty_json([e.raw for e in loose])), "json"), ""])
+
+
 def _turn(out: list[str], view: TurnView, ctx: ExportContext) -> None:
     turn = view.turn
     out.append(f"### Turn {view.number} · {format_offset(view.offset)}")
@@ -99,6 +148,8 @@ def _turn(out: list[str], view: TurnView, ctx: ExportContext) -> None:
         _item(out, "Caller", f"DTMF {dtmf}")
     elif turn.silent:
         _item(out, "Caller", "*(silence)*")
+    _item(out, "Caller, ASR-corrected", md_text(turn.asr_corrected, indent="  "))
+    _item(out, "Heard as", " \\| ".join(md_line(a) for a in alternative_texts(turn)))
     _item(out, "Caller, translated", md_text(turn.translated_user_input, indent="  "))
     _item(out, "Agent", md_text(turn.agent_text, indent="  ") or "*(no response)*")
     _item(out, "Agent, in English", md_text(turn.english_agent_response, indent="  "))
@@ -108,6 +159,11 @@ def _turn(out: list[str], view: TurnView, ctx: ExportContext) -> None:
         _item(out, "Latency", f"{latency} **slow**" if slow else latency)
     _item(out, "Intents", ", ".join(md_line(i) for i in turn.intent_list))
     _item(out, "Entities", md_line(entities_text(turn)))
+    _item(out, "Retrieved topics", ", ".join(md_line(t) for t in turn.retrieved_topics))
+    for event in view.events:
+        _item(out, "Function", _event_text(event_view(event, turn.agent_text)))
+    for review in review_texts(turn):
+        _item(out, "Studio review", md_text(review, indent="  "))
     _item(out, "Flags", ", ".join(view.flags))
     for note in view.notes:
         out.append("")
@@ -149,7 +205,7 @@ def render_markdown(conversation: Conversation, ctx: ExportContext | None = None
     for view in iter_turns(c, ctx, by_turn):
         _turn(out, view, ctx)
 
-    for title, value in (("Metrics", c.metrics), ("Function events", c.function_events)):
-        if has_value(value):
-            out.extend([f"## {title}", "", fence(clean(pretty_json(value)), "json"), ""])
+    if has_value(c.metrics):
+        _metrics(out, c)
+    _loose_events(out, c)
     return "\n".join(out).rstrip("\n") + "\n"
