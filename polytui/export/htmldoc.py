@@ -26,6 +26,14 @@ from .common import (
     pretty_json,
     spaced_dtmf,
 )
+from .details import (
+    EventView,
+    alternative_texts,
+    event_view,
+    loose_event_lead,
+    metric_views,
+    review_texts,
+)
 
 _CSS = """
 :root { color-scheme: light dark; --fg: #1d2430; --muted: #5d6878; --bg: #ffffff;
@@ -63,6 +71,10 @@ th { color: var(--muted); font-weight: 600; }
 .note { background: var(--note-bg); border-left: 4px solid var(--note-line); padding: 6px 10px;
   margin: 4px 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .live { color: var(--live); font-weight: 700; }
+.asr { margin-top: 4px; } .asr b, .fn-detail b { color: var(--muted); font-weight: 600; }
+.failed { color: var(--slow); font-weight: 700; }
+.fn-detail { margin-left: 1.2em; overflow-wrap: anywhere; }
+.metrics th { width: 16em; } .metrics td.at { white-space: nowrap; color: var(--muted); }
 pre { background: var(--panel); padding: 12px; overflow-x: auto; border-radius: 6px; }
 a { color: var(--accent); }
 footer { margin-top: 3em; color: var(--muted); font-size: 0.85em; }
@@ -109,6 +121,9 @@ def _caller_cell(view: TurnView) -> str:
         parts.append(f"DTMF {esc(dtmf)}")
     elif turn.silent:
         parts.append('<span class="silence">(silence)</span>')
+    corrected = turn.asr_corrected
+    if corrected:
+        parts.append(f'<div class="asr"><b>ASR-corrected</b> {esc(corrected)}</div>')
     if turn.translated_user_input:
         parts.append(f'<div class="translation">{esc(turn.translated_user_input)}</div>')
     return "".join(parts)
@@ -125,6 +140,55 @@ def _agent_cell(view: TurnView) -> str:
     return body
 
 
+def _event_html(view: EventView, tag: str) -> str:
+    """One function event: its head (with the failure marked), then one line per detail."""
+    head = esc(clean_line(view.head))
+    if view.failed:
+        head += f' <span class="failed">FAILED:</span> {esc(clean_line(view.error))}'
+    lead = "<b>function</b> " if tag == "div" else ""
+    details = "".join(
+        f'<div class="fn-detail"><b>{esc(label)}</b> {esc(clean_line(text))}</div>'
+        for label, text in view.details
+    )
+    return f'<{tag} class="fn">{lead}{head}{details}</{tag}>'
+
+
+def _metrics(out: list[str], c: Conversation) -> None:
+    views, dump = metric_views(c)
+    out.append("<section><h2>Metrics</h2>")
+    if views:
+        out.append('<table class="metrics"><thead><tr><th>Metric</th><th>Latest</th>')
+        out.append("<th>At</th><th>History</th></tr></thead><tbody>")
+        for view in views:
+            history = ", ".join(esc(clean_line(h)) for h in view.history)
+            out.append(
+                f"<tr><th>{esc(clean_line(view.name))}</th><td>{esc(clean_line(view.latest))}</td>"
+                f'<td class="at">{esc(clean_line(view.at))}</td><td>{history}</td></tr>'
+            )
+        out.append("</tbody></table>")
+    if dump:
+        if views:
+            out.append("<p>As sent:</p>")
+        out.append(f"<pre><code>{esc(pretty_json(c.metrics))}</code></pre>")
+    out.append("</section>")
+
+
+def _loose_events(out: list[str], c: Conversation) -> None:
+    loose = c.loose_function_events
+    if not loose:
+        return
+    out.append("<section><h2>Function events</h2><p>Tied to no turn of this transcript:</p>")
+    out.append('<ul class="events">')
+    for event in loose:
+        view = event_view(event)
+        lead = loose_event_lead(event)
+        if lead:
+            view = EventView(view.head + lead, view.failed, view.error, view.details)
+        out.append(_event_html(view, "li"))
+    out.append("</ul><p>As sent:</p>")
+    out.append(f"<pre><code>{esc(pretty_json([e.raw for e in loose]))}</code></pre></section>")
+
+
 def _details_cell(view: TurnView) -> str:
     turn = view.turn
     parts: list[str] = []
@@ -134,6 +198,17 @@ def _details_cell(view: TurnView) -> str:
     entities = entities_text(turn)
     if entities:
         parts.append(f"<div><b>entities</b> {esc(clean_line(entities))}</div>")
+    alternatives = alternative_texts(turn)
+    if alternatives:
+        heard = " | ".join(esc(clean_line(a)) for a in alternatives)
+        parts.append(f"<div><b>heard as</b> {heard}</div>")
+    if turn.retrieved_topics:
+        topics = ", ".join(esc(clean_line(t)) for t in turn.retrieved_topics)
+        parts.append(f"<div><b>topics</b> {topics}</div>")
+    for event in view.events:
+        parts.append(_event_html(event_view(event, turn.agent_text), "div"))
+    for review in review_texts(turn):
+        parts.append(f'<div class="review"><b>Studio review</b> {esc(review)}</div>')
     if view.flags:
         parts.append("<div>" + "".join(f'<span class="flag">{esc(f)}</span>' for f in view.flags))
         parts[-1] += "</div>"
@@ -215,9 +290,8 @@ def render_html(conversation: Conversation, ctx: ExportContext | None = None) ->
         )
     out.append("</section>")
 
-    for title_text, value in (("Metrics", c.metrics), ("Function events", c.function_events)):
-        if has_value(value):
-            out.append(f"<section><h2>{title_text}</h2>")
-            out.append(f"<pre><code>{esc(pretty_json(value))}</code></pre></section>")
+    if has_value(c.metrics):
+        _metrics(out, c)
+    _loose_events(out, c)
     out.extend(["<footer>Exported by polytui.</footer>", "</main>", "</body>", "</html>"])
     return "\n".join(out) + "\n"
