@@ -12,8 +12,10 @@ from typing import Any
 
 from ..models import Conversation, Note
 from ..note import NOTES_KEY
+from ..readings import as_bool
 from ..text import clean, escape_json_text
 from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json
+from .details import event_cell
 
 CSV_COLUMNS = (
     "conversation_id",
@@ -31,6 +33,10 @@ CSV_COLUMNS = (
     "is_ood",
     "user_input_datetime",
     "agent_response_datetime",
+    "barge_in",
+    "asr_corrected",
+    "function_events",
+    "retrieved_topics",
     "notes",
 )
 
@@ -165,6 +171,10 @@ def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> 
                 _flag(turn.is_ood),
                 csv_cell(turn.user_input_datetime),
                 csv_cell(turn.agent_response_datetime),
+                _flag(as_bool(turn.get_raw("barge_in"))),
+                csv_cell(turn.asr_corrected),
+                csv_cell("; ".join(event_cell(e) for e in c.function_events_for(number))),
+                csv_cell("; ".join(turn.retrieved_topics)),
                 csv_cell(_notes_cell(by_turn.get(number, []))),
             )
         )
