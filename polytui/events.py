@@ -148,16 +148,18 @@ def function_events_by_turn(
     turn)``. The real API keys them by turn number as a string ("1", "6"); an event whose
     ``turn_id`` matches a turn's ``turn_id`` goes to that turn whatever its key. A list of
     events is placed by each event's ``turn``/``turn_number``/``turn_id`` where it has one."""
-    ids = {}
-    for number, turn_id in enumerate(turn_ids or [], start=1):
-        if turn_id is not None and not isinstance(turn_id, dict | list):
-            ids.setdefault(_hashable(turn_id), number)
+    ids: dict[str, int] = {}
+    for position, turn_id in enumerate(turn_ids or [], start=1):
+        key = _hashable(turn_id)
+        if key is not None:
+            ids.setdefault(key, position)
     by_turn: dict[int, list[FunctionEvent]] = {}
     loose: list[FunctionEvent] = []
 
     def place(raw: Any, number: int | None) -> None:
         data = raw if isinstance(raw, dict) else {}
-        matched = ids.get(_hashable(data.get("turn_id")))
+        own_id = _hashable(data.get("turn_id"))
+        matched = ids.get(own_id) if own_id is not None else None
         if matched is None and number is None:
             number = _turn_key(data.get("turn_number", data.get("turn")))
         target = matched if matched is not None else number
@@ -168,13 +170,13 @@ def function_events_by_turn(
 
     if isinstance(value, dict):
         for key, events in value.items():
-            number = _turn_key(key)
-            if number is None and not (
+            keyed = _turn_key(key)
+            if keyed is None and not (
                 isinstance(events, list) and all(isinstance(e, dict) for e in events)
             ):
                 continue  # not events (e.g. a state snapshot): left to the raw view
             for raw in as_list(events):
-                place(raw, number)
+                place(raw, keyed)
     elif isinstance(value, list):
         for raw in value:
             place(raw, None)

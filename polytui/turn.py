@@ -96,7 +96,9 @@ def _read_turns(turns: list[Any]) -> list[dict[str, Any] | None]:
     return read
 
 
-def _field(key: str) -> property:
+def _field(key: str) -> Any:
+    """A read-only attribute for ``key``'s reading; typed ``Any`` so that the annotation it is
+    assigned to (``user_input: str | None = _field(...)``) is what a type checker sees."""
     return property(lambda self: self._data.get(key), doc=f"``{key}``, best reading")
 
 

@@ -124,3 +124,8 @@ def test_events_keyed_to_a_turn_the_copy_lacks_are_kept_loose():
     }
     conv = Conversation.from_data(call)
     assert [e.name for e in conv.loose_function_events] == ["late"]
+
+
+def test_an_event_without_a_turn_id_never_matches_a_turn_by_a_null_id():
+    by_turn, loose = function_events_by_turn([{"name": "x"}], [True, None, {}])
+    assert by_turn == {} and [e.name for e in loose] == ["x"]
