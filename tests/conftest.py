@@ -3,7 +3,17 @@ settings leaking in from the developer's environment."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE (default "ci"). Only tests that leave
+# max_examples to the profile follow it (tests/test_any_shape.py); every other property test
+# sets its own count and keeps it.
+settings.register_profile("ci", max_examples=150, deadline=None)
+settings.register_profile("nightly", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
