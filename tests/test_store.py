@@ -678,3 +678,12 @@ def test_the_store_does_not_import_the_ui_or_the_network() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_query_with_a_lone_surrogate_finds_nothing_and_blames_nothing(tmp_path):
+    """Undecodable bytes on the command line arrive as lone surrogates: not the store's fault."""
+    from polytui.store import Store
+
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        assert store.search("\ud83d") == [] and store.search("refund \udcff") == []
+        store.query_problem("\ud83d")

@@ -247,11 +247,13 @@ class Store:
         """Best hits first (bm25) over turns, summaries, the API's notes and reviewer notes.
         FTS5 syntax: words, "phrases", prefix*, AND/OR/NOT; anything SQLite refuses is retried
         with each word taken literally."""
+        query = _valid_text(query)
         return self._run(lambda c: run_search(c, query, limit=limit, agent=agent), write=False)
 
     def query_problem(self, query: str) -> str | None:
         """Why ``query`` is not valid FTS5 syntax (None when it is): ``search`` then takes its
         words literally, and a user may want to know."""
+        query = _valid_text(query)
         return self._run(lambda c: query_problem(c, query), write=False)
 
     def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int:
@@ -329,3 +331,13 @@ class Store:
     def _notes(self, sql: str, params: tuple[Any, ...]) -> list[Note]:
         rows = self._run(lambda c: c.execute(sql, params).fetchall(), write=False)
         return [notes.from_row(row) for row in rows]
+
+
+def _valid_text(query: str) -> str:
+    """``query`` with lone surrogates (from undecodable bytes on the command line) as U+FFFD:
+    SQLite cannot take them, and no stored text holds them, so they match nothing."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        return query.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return query
