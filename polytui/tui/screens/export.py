@@ -97,8 +97,8 @@ class ExportScreen(ModalScreen[Path | None]):
         if path.is_dir():
             path = default_path(self.loaded.conversation_id, self.fmt, path)
         loader = self.app.loader  # type: ignore[attr-defined]
-        notes = loader.store.notes_for(self.loaded.conversation_id, self.loaded.agent)
         try:
+            notes = loader.store.notes_for(self.loaded.conversation_id, self.loaded.agent)
             written = write_export(self.loaded, self.settings, self.fmt, path, notes)
         except PolytuiError as exc:
             self.query_one("#export-error", Static).update(Content(clean_line(str(exc))))

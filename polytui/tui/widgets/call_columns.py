@@ -96,7 +96,8 @@ def cells(row: ConversationRow, *, latency_good: float, latency_warn: float) -> 
     note = Content.styled(f"{NOTE_MARK}{notes}", "bold $accent") if notes else Content("")
     score = row.poly_score
     score_style = SCORE_COLOURS.get(score_class(score) or "", "")
-    band = latency_class(row.max_latency, ExportContext(latency_good, latency_warn))
+    bands = ExportContext(latency_good=latency_good, latency_warn=latency_warn)
+    band = latency_class(row.max_latency, bands)
     if row.in_progress:
         length = Content.styled("live", "bold $warning")
     else:
