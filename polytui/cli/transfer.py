@@ -138,7 +138,9 @@ async def _export(
     report = BatchReport(verb="exported")
     async with Loader(settings) as loader:
         if ids is None:  # --all: every stored copy, never the network
-            targets = [(row.conversation_id, row.agent) for row in loader.store.list()]
+            targets: list[tuple[str, str | None]] = [
+                (row.conversation_id, row.agent) for row in loader.store.list()
+            ]
             if not targets:
                 print(f"The store holds no conversations ({settings.db_path}).", file=sys.stderr)
                 return 0

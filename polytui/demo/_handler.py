@@ -134,10 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
         if ids is None:
             return _error(404, "NOT_FOUND", "No such endpoint.", cid)
         agent, conversation = ids
-        body = demo._lookup(conversation) if demo.agent in (None, agent) else None
-        if body is None:
+        found = demo._lookup(conversation) if demo.agent in (None, agent) else None
+        if found is None:
             return _error(404, "CONVERSATIONS_NOT_FOUND", "Conversation not found.", cid)
-        return _Response(200, body, [("Content-Type", JSON)])
+        return _Response(200, found, [("Content-Type", JSON)])
 
     def _subject(self) -> dict[str, Any]:
         """The requested conversation (or a minimal stand-in) for faults that mangle a body."""
@@ -204,7 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_Response(200, bomb, encoded), cid)
         elif fault in ("redirect", "redirect_loop"):
             host, port = self.server.server_address[:2]
-            here = f"http://{host}:{port}{self.path}"
+            here = f"http://{host!s}:{port}{self.path}"
             target = options["location"] if fault == "redirect" else here
             self._send(_Response(302, b"", [("Location", target)]), cid)
         elif fault == "drop":

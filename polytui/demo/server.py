@@ -92,7 +92,8 @@ class DemoServer:
 
     def _lookup(self, cid: str) -> bytes | None:
         with self._lock:
-            return self._store.get(cid)
+            body: bytes | None = self._store.get(cid)
+            return body
 
     # -- faults ---------------------------------------------------------------------------------
 
@@ -145,7 +146,7 @@ class DemoServer:
         if httpd is None:
             raise RuntimeError("The demo server is not running; call start() first.")
         host, port = httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def running(self) -> bool:

@@ -3,6 +3,7 @@ in one SQLite file. All SQL of polytui lives in this package, behind this one cl
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import sqlite3
@@ -223,7 +224,7 @@ class Store:
         order_by: str = "started_at",
         descending: bool = True,
         text_filter: str | None = None,
-    ) -> list[ConversationKey]:
+    ) -> builtins.list[ConversationKey]:
         """(agent, conversation_id) of every stored conversation ``list`` would return with the
         same arguments, in the same order: cheap enough to hold the order of 10,000 calls and
         fetch the rows on screen with ``rows_for``."""
@@ -234,7 +235,7 @@ class Store:
             write=False,
         )
 
-    def rows_for(self, keys: Sequence[ConversationKey]) -> list[ConversationRow]:
+    def rows_for(self, keys: Sequence[ConversationKey]) -> builtins.list[ConversationRow]:
         """Listing rows of the conversations ``keys`` name, in that order; keys of copies no
         longer stored are left out."""
         return self._run(lambda c: rows_for(c, keys), write=False)
@@ -243,7 +244,9 @@ class Store:
         """How many stored conversations ``list`` would return with the same filters."""
         return self._run(lambda c: count_rows(c, agent=agent, text_filter=text_filter), write=False)
 
-    def search(self, query: str, *, limit: int = 50, agent: str | None = None) -> list[SearchHit]:
+    def search(
+        self, query: str, *, limit: int = 50, agent: str | None = None
+    ) -> builtins.list[SearchHit]:
         """Best hits first (bm25) over turns, summaries, the API's notes and reviewer notes.
         FTS5 syntax: words, "phrases", prefix*, AND/OR/NOT; anything SQLite refuses is retried
         with each word taken literally."""
@@ -315,7 +318,7 @@ class Store:
         """Delete a note (NotFoundError when there is no such note)."""
         self._run(lambda c: notes.delete(c, note_id), write=True)
 
-    def notes_for(self, conversation_id: str, agent: str | None = None) -> list[Note]:
+    def notes_for(self, conversation_id: str, agent: str | None = None) -> builtins.list[Note]:
         """Notes on one conversation: whole-call notes first, then by turn, then oldest first."""
         sql = (
             f"{notes.SELECT} WHERE conversation_id = ? AND (? IS NULL OR agent = ?) "
@@ -323,12 +326,12 @@ class Store:
         )
         return self._notes(sql, (conversation_id, agent, agent))
 
-    def all_notes(self) -> list[Note]:
+    def all_notes(self) -> builtins.list[Note]:
         """Every note, by agent, conversation, turn, then oldest first."""
         order = "ORDER BY agent, conversation_id, turn, created_at, id"
         return self._notes(f"{notes.SELECT} {order}", ())
 
-    def _notes(self, sql: str, params: tuple[Any, ...]) -> list[Note]:
+    def _notes(self, sql: str, params: tuple[Any, ...]) -> builtins.list[Note]:
         rows = self._run(lambda c: c.execute(sql, params).fetchall(), write=False)
         return [notes.from_row(row) for row in rows]
 
