@@ -48,14 +48,24 @@ ROW_LINES = {"source": 2, "ident": 2, "times": 2, "summary": 2, "extra": 1}
 
 
 def score_class(score: float | None) -> str | None:
-    """PolyAI's badge colours: 5 green ("-good"), 3-4 amber ("-warn"), 1-2 red ("-bad")."""
-    if score is None or not math.isfinite(score):
+    """PolyAI's badge colours: 5 green ("-good"), 3-4 amber ("-warn"), 1-2 red ("-bad"); None
+    for a score outside that 1-5 scale (the real API has sent 6.0: shown plain, no colour)."""
+    if score is None or not math.isfinite(score) or not 1 <= score <= 5:
         return None
     if score >= 5:
         return "-good"
     if score >= 3:
         return "-warn"
     return "-bad"
+
+
+def _score(score: float | None, cls: str | None) -> Content:
+    """The PolyScore badge, coloured where the scale is known, plain where it is not."""
+    if score is None:
+        return Content("")
+    if cls is None:
+        return Content.styled(f" PolyScore {format_number(score)} ", "bold reverse")
+    return badge(f"PolyScore {format_number(score)}", SCORE_COLOURS[cls])
 
 
 def format_utc(value: datetime) -> str:
@@ -224,9 +234,7 @@ class CallHeader(Widget):
         self._rows = {
             "source": Content.styled(clean_line(self.source_note), SOURCE_STYLE),
             "live": badge("IN PROGRESS" if c is not None and c.live else "", LIVE_COLOUR),
-            "score": badge(f"PolyScore {format_number(score)}", SCORE_COLOURS[cls])
-            if cls
-            else Content(""),
+            "score": _score(score, cls),
             "ident": self._ident(c) if c else Content.styled("No conversation loaded.", "dim"),
             "times": self._times(c) if c else Content(""),
             "summary": self._summary(c) if c else Content(""),
@@ -380,6 +388,8 @@ class CallHeader(Widget):
         if cls:
             style = f"bold auto 90% on {SCORE_COLOURS[cls]}"
             parts.append(Content.styled(f"PolyScore {format_number(score)}", style))
+        elif score is not None:
+            parts.append(Content.styled(f"PolyScore {format_number(score)}", "bold"))
         parts.append(Content.styled(clean_line(c.conversation_id), "bold"))
         if self.source_note:
             parts.append(Content.styled(clean_line(self.source_note), "bold $warning"))

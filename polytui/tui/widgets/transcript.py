@@ -79,6 +79,13 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         & > .transcript--badge-slow {
             background: $error-muted; color: $text-error; text-style: bold;
         }
+        & > .transcript--badge-barge-in {
+            background: $warning-muted; color: $text-warning; text-style: bold;
+        }
+        & > .transcript--badge-function { background: $boost; color: $text-accent; }
+        & > .transcript--badge-error {
+            background: $error-muted; color: $text-error; text-style: bold;
+        }
         & > .transcript--badge-handoff {
             background: $secondary-muted; color: $text-secondary; text-style: bold;
         }

@@ -12,8 +12,10 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from polytui.events import FunctionEvent
 from polytui.models import Conversation, Note, Turn
 from polytui.numbers import finite
+from polytui.readings import compact_json
 from polytui.text import clean, clean_line
 
 SILENCE_TEXT = "(silence)"
@@ -21,7 +23,7 @@ NO_INPUT_TEXT = "(no input)"  # nothing from the caller, not flagged as silence 
 NO_RESPONSE_TEXT = "(no response)"
 TRANSLATION_PREFIX = "→ en  "
 NOTE_PREFIX = "✎ "
-BADGES = ("OOD", "SILENCE", "DTMF", "SLOW", "HANDOFF", "NOTE")
+BADGES = ("OOD", "SILENCE", "DTMF", "SLOW", "BARGE-IN", "FUNCTION", "ERROR", "HANDOFF", "NOTE")
 
 #: Columns before the text: the cursor bar, a space, then the side label ("caller"/"agent").
 BAR_WIDTH = 2
@@ -158,6 +160,9 @@ class TurnEntry:
         "silence",
         "has_dtmf",
         "handoff",
+        "barge_in",
+        "events",
+        "failed",
         "_has_tr_user",
         "_has_tr_agent",
         "_meta_len",
@@ -167,9 +172,19 @@ class TurnEntry:
         "_offset",
     )
 
-    def __init__(self, index: int, turn: Turn, *, handoff: bool) -> None:
+    def __init__(
+        self,
+        index: int,
+        turn: Turn,
+        *,
+        handoff: bool,
+        events: Sequence[FunctionEvent] = (),
+    ) -> None:
         self.index = index
         self.turn = turn
+        self.barge_in = turn.barge_in
+        self.events = events
+        self.failed = any(event.failed for event in events)
         self.latency = finite(turn.latency)
         self.ood = turn.ood
         self.silence = turn.silent
@@ -199,10 +214,22 @@ class TurnEntry:
     def flagged(self, warn: float, has_notes: bool) -> bool:
         if has_notes or self.ood or self.silence or self.has_dtmf or self.handoff:
             return True
+        if self.barge_in or self.failed:
+            return True
         return self.slow(warn)
 
     def badges(self, warn: float, has_notes: bool) -> list[str]:
-        flags = (self.ood, self.silence, self.has_dtmf, self.slow(warn), self.handoff, has_notes)
+        flags = (
+            self.ood,
+            self.silence,
+            self.has_dtmf,
+            self.slow(warn),
+            self.barge_in,
+            bool(self.events),
+            self.failed,
+            self.handoff,
+            has_notes,
+        )
         return [name for name, on in zip(BADGES, flags, strict=True) if on]
 
     def offset(self, conversation: Conversation | None) -> float | None:
@@ -214,7 +241,8 @@ class TurnEntry:
 
     @property
     def text(self) -> dict[str, str]:
-        """Cleaned display strings: user, dtmf, agent, tr_user, tr_agent, meta ("" when absent)."""
+        """Cleaned display strings: user, dtmf, asr (the ASR-corrected words), agent, tr_user,
+        tr_agent, meta, events (a line per function event) ("" when absent)."""
         if self._text is None:
             turn = self.turn
             tr_user = turn.translated_user_input if self._has_tr_user else ""
@@ -226,6 +254,8 @@ class TurnEntry:
                 "tr_user": clean(tr_user).strip(),
                 "tr_agent": clean(tr_agent).strip(),
                 "meta": self._meta() if self._meta_len else "",
+                "asr": clean_line(turn.asr_corrected or ""),
+                "events": "\n".join(_event_line(event) for event in self.events),
             }
         return self._text
 
@@ -295,6 +325,8 @@ class TurnEntry:
         lines = [header]
         caller = [part for part in (text["user"], text["dtmf"]) if part] or [self.empty_caller]
         lines.append("caller: " + "\n".join(caller))
+        if text["asr"]:
+            lines.append(f"  ASR: {text['asr']}")
         if show_translations and text["tr_user"]:
             lines.append(f"  → en: {text['tr_user']}")
         lines.append("agent: " + (text["agent"] or NO_RESPONSE_TEXT))
@@ -302,16 +334,43 @@ class TurnEntry:
             lines.append(f"  → en: {text['tr_agent']}")
         if text["meta"]:
             lines.append(text["meta"])
+        if text["events"]:
+            lines.extend(text["events"].split("\n"))
         lines.extend(note_text(note) for note in notes)
         return "\n".join(lines)
+
+
+def _event_line(event: FunctionEvent) -> str:
+    """One cleaned line for a function event: name, duration, failure, handoff, arguments,
+    state changes and what it had the agent say."""
+    parts = [f"ƒ {event.name}"]
+    if event.duration_ms is not None:
+        parts.append(f"{event.duration_ms:g} ms")
+    if event.failed:
+        parts.append(f"FAILED: {event.error_text}")
+    if event.handoff is not None:
+        parts.append(f"handoff: {event.handoff_text}")
+    if event.arguments not in (None, {}, [], ""):
+        parts.append(f"args {compact_json(event.arguments)}")
+    if event.state_changes:
+        parts.append(f"state {compact_json(event.state_changes)}")
+    if event.utterance:
+        parts.append(f"says {event.utterance!s}")
+    return clean_line("  ·  ".join(parts))
 
 
 class TurnEntries(Sequence[TurnEntry]):
     """The ``TurnEntry`` of each turn, made when first asked for: opening a call of thousands
     of turns makes only the few on screen."""
 
-    def __init__(self, turns: list[Turn], handoff: bool) -> None:
+    def __init__(
+        self,
+        turns: list[Turn],
+        handoff: bool,
+        events: dict[int, list[FunctionEvent]] | None = None,
+    ) -> None:
         self._turns = turns
+        self._events = events or {}
         self._made: list[TurnEntry | None] = [None] * len(turns)
         self._handoff = handoff
 
@@ -326,7 +385,12 @@ class TurnEntries(Sequence[TurnEntry]):
         entry = self._made[index]
         if entry is None:
             last = index == len(self._turns) - 1
-            entry = TurnEntry(index, self._turns[index], handoff=self._handoff and last)
+            entry = TurnEntry(
+                index,
+                self._turns[index],
+                handoff=self._handoff and last,
+                events=self._events.get(index + 1, ()),
+            )
             self._made[index] = entry
         return entry
 
@@ -344,7 +408,8 @@ class TranscriptModel:
         self.conversation = conversation
         turns = conversation.turn_list if conversation is not None else []
         handoff = bool(conversation is not None and conversation.handoff)
-        self.entries = TurnEntries(turns, handoff)
+        events = conversation.turn_function_events if conversation is not None else {}
+        self.entries = TurnEntries(turns, handoff, events)
         self._payloads = conversation.turn_payloads() if conversation is not None else []
         # Every turn's searchable text joined (originals, translations) with where each starts:
         # built on the first search, so that later ones are a few str.find calls.

@@ -227,6 +227,8 @@ def render_turn(
         text_block(blank_label if text["user"] else caller, text["dtmf"], "caller")
     if not text["user"] and not text["dtmf"]:
         block(caller, Content.styled(entry.empty_caller, "silence"))
+    if text["asr"]:
+        block(blank_label, Content.styled(f"ASR  {text['asr']}", "meta"))
     if options.show_translations and text["tr_user"]:
         translation(text["tr_user"])
     agent = label("agent")
@@ -238,6 +240,9 @@ def render_turn(
         translation(text["tr_agent"])
     if text["meta"]:
         text_block(blank_label, text["meta"], "meta")
+    if text["events"]:
+        for event, line in zip(entry.events, text["events"].split("\n"), strict=True):
+            block(blank_label, Content.styled(line, "latency-bad" if event.failed else "meta"))
     for note in notes:
         text_block(blank_label, note_text(note), "note")
 
