@@ -716,7 +716,8 @@ async def test_hostile_text_is_shown_as_data(server, tmp_path, samples, monkeypa
         spots = [(ln.index("[@click"), y) for y, ln in enumerate(lines) if "[@click" in ln]
         assert spots
         for x, y in spots:
-            await pilot.click(offset=(x + len("[@click=app.quit]"), y))
+            if x + len("[@click=app.quit]") < SIZE[0]:  # a label at the edge is cropped
+                await pilot.click(offset=(x + len("[@click=app.quit]"), y))
         assert app.is_running and app.return_code is None
         # Notices carrying API text stay plain text too (the opened link, a copied value).
         await pilot.press("o")

@@ -76,3 +76,22 @@ async def test_the_header_shows_a_score_of_six_plainly(tmp_path):
         header = app.screen.query_one(CallHeader)
         text = "\n".join(line.plain for _, line in header.row_lines())
         assert "PolyScore 6" in text and "Reschedule attempt handed to reception" in text
+
+
+def test_the_panels_name_events_by_turn_and_show_the_latest_metric():
+    from polytui.tui.panel_data import AS_SENT, functions_view, metrics_view
+
+    call = real_shaped_conversations()[0]
+    conv = Conversation.from_data(call)
+    functions = functions_view(conv)
+    assert list(functions) == ["Turn 3", "Turn 4", "Turn 5", AS_SENT]
+    assert list(functions["Turn 4"]) == ["find_appointment (5012 ms) FAILED"]
+    assert (
+        functions["Turn 4"]["find_appointment (5012 ms) FAILED"] == call["functionEvents"]["4"][0]
+    )
+    assert functions[AS_SENT] == call["functionEvents"]
+    metrics = metrics_view(conv)
+    assert "CALL_DURATION = 73 · 2026-06-03 13:19:19 UTC" in metrics
+    # A spec-shaped call's metrics (not histories) are shown as sent.
+    plain = Conversation.from_data({**call, "metrics": {"containment": "contained"}})
+    assert metrics_view(plain) == {"containment": "contained"}

@@ -21,6 +21,7 @@ from ...loader import Loaded, describe_age
 from ...opener import open_url
 from ...text import clean_line
 from ..messages import ConversationLoaded, LoadFailed
+from ..panel_data import functions_view, metrics_view
 from ..widgets.call_header import CallHeader
 from ..widgets.search_bar import SearchBar
 from ..widgets.transcript import TranscriptView
@@ -158,8 +159,8 @@ class ConversationScreen(Screen[None]):
             metrics = JsonTree("metrics", id="metrics")
             functions = JsonTree("function events", id="functions")
             if self.loaded is not None:
-                metrics.set_data(self.loaded.conversation.metrics)
-                functions.set_data(self.loaded.conversation.function_events)
+                metrics.set_data(metrics_view(self.loaded.conversation))
+                functions.set_data(functions_view(self.loaded.conversation))
             side = self.query_one("#side", Vertical).mount_all(
                 [
                     Label("Metrics", classes="panel-title"),
@@ -255,8 +256,8 @@ class ConversationScreen(Screen[None]):
         self.note_actions.reload()
         self.refresh_bindings()
         if self._deferred is not None:  # else the trees are filled when they are mounted
-            self._tree("metrics").set_data(conversation.metrics)
-            self._tree("functions").set_data(conversation.function_events)
+            self._tree("metrics").set_data(metrics_view(conversation))
+            self._tree("functions").set_data(functions_view(conversation))
         if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
             self._focus_transcript_or_panel()
         if loaded.warning:
