@@ -686,4 +686,5 @@ def test_a_query_with_a_lone_surrogate_finds_nothing_and_blames_nothing(tmp_path
 
     with Store(tmp_path / "polytui.sqlite3") as store:
         assert store.search("\ud83d") == [] and store.search("refund \udcff") == []
+        assert store.search("\x1b[2J\x1b[Hnul\x00byte") == []  # NUL: no syntax error
         store.query_problem("\ud83d")

@@ -337,8 +337,10 @@ class Store:
 
 
 def _valid_text(query: str) -> str:
-    """``query`` with lone surrogates (from undecodable bytes on the command line) as U+FFFD:
-    SQLite cannot take them, and no stored text holds them, so they match nothing."""
+    """``query`` with lone surrogates (from undecodable bytes on the command line) as U+FFFD
+    and NUL as a space: SQLite's query syntax cannot take them, and no stored text holds them
+    (it is sanitised), so they match nothing."""
+    query = query.replace("\x00", " ")
     try:
         query.encode("utf-8")
     except UnicodeEncodeError:
