@@ -69,6 +69,9 @@ MAX_REDIRECTS = 5
 MAX_JSON_DEPTH = 200  # pydantic cannot serialise values nested deeper than ~255 levels
 DEADLINE_FACTOR = 2.0
 CONNECT_TIMEOUT_CAP = 10.0
+# A connection is given at least this long even under a tiny read timeout: on a loaded machine
+# a loopback connect can wait a few hundred ms for the event loop, and that is not the server.
+CONNECT_TIMEOUT_FLOOR = 1.0
 INFLATE_STEP = 1 << 20  # decoded bytes per zlib call: bounds the inflater's own buffers
 ERROR_BODY_CAP = 256 * 1024  # error bodies are read this far, then cut (no error)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -168,7 +171,12 @@ class ApiClient:
         self._http = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
-            timeout=httpx.Timeout(connect=min(CONNECT_TIMEOUT_CAP, t), read=t, write=t, pool=t),
+            timeout=httpx.Timeout(
+                connect=min(CONNECT_TIMEOUT_CAP, max(CONNECT_TIMEOUT_FLOOR, t)),
+                read=t,
+                write=t,
+                pool=t,
+            ),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
