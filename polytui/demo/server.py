@@ -222,17 +222,18 @@ def main(argv: list[str] | None = None) -> int:
             server.set_fault(args.fault)
         except ValueError as exc:
             parser.error(str(exc))
+    # `kill` stops as cleanly as Ctrl+C, from the first moment the server is up.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.start()
-    except DemoServerError as exc:
-        print(f"polytui: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(f"Serving on {server.url}  (agent: any, e.g. {DEMO_AGENT}; key: {args.key or 'any'})")
-    for call in calls:
-        print(f"  {server.url}/v1/agents/{DEMO_AGENT}/conversations/{call['conversationId']}")
-    print("Press Ctrl+C to stop.", flush=True)
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl+C
-    try:
+        try:
+            server.start()
+        except DemoServerError as exc:
+            print(f"polytui: {exc}", file=sys.stderr)
+            return exc.exit_code
+        print(f"Serving on {server.url}  (agent: any, e.g. {DEMO_AGENT}; key: {args.key or 'any'})")
+        for call in calls:
+            print(f"  {server.url}/v1/agents/{DEMO_AGENT}/conversations/{call['conversationId']}")
+        print("Press Ctrl+C to stop.", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
