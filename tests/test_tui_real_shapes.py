@@ -95,3 +95,33 @@ def test_the_panels_name_events_by_turn_and_show_the_latest_metric():
     # A spec-shaped call's metrics (not histories) are shown as sent.
     plain = Conversation.from_data({**call, "metrics": {"containment": "contained"}})
     assert metrics_view(plain) == {"containment": "contained"}
+
+
+async def test_topics_and_studio_reviews_show_and_alternatives_toggle_with_T(tmp_path):
+    call = real_shaped_conversations()[0]
+    app = _app(tmp_path, call)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        turn2, turn4 = view.turn_plain_text(1), view.turn_plain_text(3)
+        assert "topics  Rescheduling appointments" in turn2
+        assert (
+            "Studio review  slow_response: Six seconds of dead air before the apology. "
+            "(qa.lead@example.com)" in turn4
+        )
+        assert "thirsty" not in turn2  # alternatives are on demand
+        rows_before = view.virtual_size.height
+        await pilot.press("T")
+        await pilot.pause()
+        turn2 = view.turn_plain_text(1)
+        assert "heard  hi i need to move my appointment on thirsty" in turn2
+        assert "heard  hi i need to move my appointment on thursday (reschedule)" in turn2
+        view.cursor = 1
+        await pilot.pause()
+        painted = "\n".join(view.render_line(y).text for y in range(view.size.height))
+        assert "heard  hi i need to move my appointment on thirsty" in painted
+        assert "topics  Rescheduling appointments" in painted
+        assert view.virtual_size.height > rows_before
+        await pilot.press("T")
+        await pilot.pause()
+        assert "thirsty" not in view.turn_plain_text(1)

@@ -70,6 +70,7 @@ class ConversationScreen(Screen[None]):
         Binding("A", "edit_note", "Edit note", id="edit_note"),
         Binding("x", "delete_note", "Delete note", id="delete_note"),
         Binding("t", "translations", "Translations", id="translations"),
+        Binding("T", "heard", "Alternatives heard (ASR)", show=False, id="heard"),
         Binding("p", "panels", "Panels", id="panels"),
         Binding("y", "copy_turn", "Copy turn", show=False, id="copy_turn"),
         Binding("Y", "copy_id", "Copy ID", show=False, id="copy_id"),
@@ -399,11 +400,16 @@ class ConversationScreen(Screen[None]):
             self.note_actions.delete()
 
     def action_translations(self) -> None:
-        if not self._ready():
-            return
-        view = self.transcript
-        view.show_translations = not view.show_translations
-        self.notify(f"Translations {'shown' if view.show_translations else 'hidden'}.", timeout=2)
+        self._toggle("show_translations", "Translations")
+
+    def action_heard(self) -> None:
+        self._toggle("show_heard", "Speech recognition's alternatives")
+
+    def _toggle(self, name: str, what: str) -> None:
+        if self._ready():
+            shown = not getattr(self.transcript, name)
+            setattr(self.transcript, name, shown)
+            self.notify(f"{what} {'shown' if shown else 'hidden'}.", timeout=2)
 
     async def action_panels(self) -> None:
         await self._mount_deferred()

@@ -105,6 +105,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     ]
 
     show_translations: reactive[bool] = reactive(True, init=False)
+    show_heard: reactive[bool] = reactive(False, init=False)  # speech recognition's alternatives
     cursor: reactive[int] = reactive(0, init=False, repaint=False)
     search_query: reactive[str] = reactive("", init=False)
     notes: reactive[dict[int, list[Note]]] = reactive(dict, init=False, always_update=True)
@@ -252,6 +253,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             show_translations=self.show_translations,
             notes=self.notes.get(index + 1, ()),
             warn=self.latency_warn,
+            show_heard=self.show_heard,
         )
 
     # -- actions (the widget's own keys; the screen binds the same methods) -------------------
@@ -288,6 +290,10 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self._discard_layout(keep_anchor=True)
         self.refresh()
 
+    def watch_show_heard(self) -> None:
+        self._discard_layout(keep_anchor=True)
+        self.refresh()
+
     def watch_search_query(self) -> None:
         self._matches = None
         self._clear_strips()
@@ -315,7 +321,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         return len(self._model)
 
     def _layout_state(self) -> tuple[object, ...]:
-        return (self.show_translations, self._notes_version)
+        return (self.show_translations, self.show_heard, self._notes_version)
 
     def _estimate_heights(self, width: int, near: int | None = None) -> list[int]:
         return self._model.estimate_heights(width, self.show_translations, self.notes, near)
@@ -328,6 +334,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             show_translations=self.show_translations,
             latency_good=self.latency_good,
             latency_warn=self.latency_warn,
+            show_heard=self.show_heard,
         )
         return render_turn(
             self._model.entries[index],

@@ -10,35 +10,24 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from polytui.events import FunctionEvent
+from polytui.export.details import alternative_texts, review_texts
 from polytui.models import Conversation, Note, Turn
 from polytui.numbers import finite
 from polytui.readings import compact_json
 from polytui.text import clean, clean_line
 
+from .transcript_heights import differs, estimate_heights, meta_length
+
 SILENCE_TEXT = "(silence)"
 NO_INPUT_TEXT = "(no input)"  # nothing from the caller, not flagged as silence (a greeting)
 NO_RESPONSE_TEXT = "(no response)"
-TRANSLATION_PREFIX = "→ en  "
 NOTE_PREFIX = "✎ "
+REVIEW_PREFIX = "Studio review  "
+HEARD_PREFIX = "heard  "
+TOPICS_PREFIX = "topics  "
 BADGES = ("OOD", "SILENCE", "DTMF", "SLOW", "BARGE-IN", "FUNCTION", "ERROR", "HANDOFF", "NOTE")
-
-#: Columns before the text: the cursor bar, a space, then the side label ("caller"/"agent").
-BAR_WIDTH = 2
-LABEL_WIDTH = 8
-MIN_TEXT_WIDTH = 4
-
-
-def label_width(width: int) -> int:
-    """Width of the side-label column; dropped on very narrow panes."""
-    return LABEL_WIDTH if width >= 24 else 0
-
-
-def text_width(width: int) -> int:
-    """Cells available for wrapped text in a pane ``width`` cells wide."""
-    return max(MIN_TEXT_WIDTH, width - BAR_WIDTH - label_width(width))
 
 
 def format_offset(seconds: float | None) -> str:
@@ -62,85 +51,6 @@ def note_text(note: Note) -> str:
     """A note as one display string: "✎ [bad response] too long" (cleaned)."""
     label = f"[{clean_line(note.label)}] " if note.label else ""
     return f"{NOTE_PREFIX}{label}{clean(note.text).strip()}"
-
-
-def _rows(text_len: int, newlines: int, width: int) -> int:
-    """Estimated wrapped rows of a text: one per line plus the overflow, with ~10% slack for
-    word wrapping. Cheap on purpose: no wrapping, no cleaning."""
-    return newlines + 1 + (text_len + text_len // 10) // width
-
-
-def _meta_length(intents: Sequence[str | None] | None, entities: Sequence[Any] | None) -> int:
-    """A length estimate of the intents/entities line, without building it."""
-    length = 24 * len(entities) if entities else 0
-    for intent in intents or ():
-        if intent:
-            length += len(intent) + 2
-    return length
-
-
-def estimate_heights(
-    payloads: Sequence[dict[str, Any]],
-    width: int,
-    show_translations: bool,
-    notes: dict[int, list[Note]],
-    first: int = 1,
-) -> list[int]:
-    """Rows each turn (its checked payload: ``Turn`` fields by name; turn numbers from
-    ``first`` for ``notes``) takes at pane ``width``, estimated from raw lengths: header, caller,
-    translations, agent, intents/entities, notes, separator. Exact rows come from wrapping.
-    One loop with ``_rows`` written out: it runs over every turn of a call before its first
-    frame."""
-    tw = text_width(width)
-    prefix = len(TRANSLATION_PREFIX)
-    heights: list[int] = []
-    add = heights.append
-    for number, data in enumerate(payloads, start=first):
-        get = data.get
-        user = get("user_input") or ""
-        dtmf = get("user_input_dtmf") or ""
-        agent = get("agent_response") or ""
-        has_dtmf = bool(dtmf.strip())
-        rows = 2  # header + separator
-        if user.strip():
-            size = len(user)
-            rows += user.count("\n") + 1 + (size + size // 10) // tw
-        elif not has_dtmf:
-            rows += 1
-        if has_dtmf:
-            size = 2 * len(dtmf) + 5
-            rows += 1 + (size + size // 10) // tw
-        if agent.strip():
-            size = len(agent)
-            rows += agent.count("\n") + 1 + (size + size // 10) // tw
-        else:
-            rows += 1
-        if show_translations:
-            translation = get("translated_user_input")
-            if translation and _differs(translation, user):
-                size = len(translation) + prefix
-                rows += translation.count("\n") + 1 + (size + size // 10) // tw
-            translation = get("english_agent_response")
-            if translation and _differs(translation, agent):
-                size = len(translation) + prefix
-                rows += translation.count("\n") + 1 + (size + size // 10) // tw
-        intents, entities = get("intents"), get("entities")
-        if intents or entities:
-            meta = _meta_length(intents, entities)
-            if meta:
-                rows += _rows(meta + 20, 0, tw)
-        for note in notes.get(number, ()):
-            rows += _rows(len(note.text) + 20, note.text.count("\n"), tw)
-        add(rows)
-    return heights
-
-
-def _differs(translation: str | None, original: str | None) -> bool:
-    """A translation worth showing: present and not the original again."""
-    if not translation:
-        return False
-    stripped = translation.strip()
-    return bool(stripped) and stripped != (original or "").strip()
 
 
 def _dtmf_display(digits: str | None) -> str:
@@ -190,9 +100,9 @@ class TurnEntry:
         self.silence = turn.silent
         self.has_dtmf = bool(turn.dtmf.strip())
         self.handoff = handoff
-        self._has_tr_user = _differs(turn.translated_user_input, turn.user_input)
-        self._has_tr_agent = _differs(turn.english_agent_response, turn.agent_response)
-        self._meta_len = _meta_length(turn.intents, turn.entities)
+        self._has_tr_user = differs(turn.translated_user_input, turn.user_input)
+        self._has_tr_agent = differs(turn.english_agent_response, turn.agent_response)
+        self._meta_len = meta_length(turn.intents, turn.entities)
         self._text: dict[str, str] | None = None
         self._haystack: str | None = None
         self._haystack_tr: str | None = None
@@ -242,7 +152,9 @@ class TurnEntry:
     @property
     def text(self) -> dict[str, str]:
         """Cleaned display strings: user, dtmf, asr (the ASR-corrected words), agent, tr_user,
-        tr_agent, meta, events (a line per function event) ("" when absent)."""
+        tr_agent, meta, events (a line per function event), topics (retrieved topics), reviews
+        (a line per Studio review), heard (a line per speech-recognition alternative) ("" when
+        absent)."""
         if self._text is None:
             turn = self.turn
             tr_user = turn.translated_user_input if self._has_tr_user else ""
@@ -256,6 +168,13 @@ class TurnEntry:
                 "meta": self._meta() if self._meta_len else "",
                 "asr": clean_line(turn.asr_corrected or ""),
                 "events": "\n".join(_event_line(event) for event in self.events),
+                "topics": _topics_line(turn),
+                "reviews": "\n".join(
+                    clean_line(REVIEW_PREFIX + review) for review in review_texts(turn)
+                ),
+                "heard": "\n".join(
+                    clean_line(HEARD_PREFIX + alt) for alt in alternative_texts(turn)
+                ),
             }
         return self._text
 
@@ -278,7 +197,9 @@ class TurnEntry:
         if self._haystack is None:
             if self._text is not None:
                 text = self._text
-                base = "\n".join((text["user"], text["dtmf"], text["agent"], text["meta"]))
+                base = "\n".join(
+                    (text["user"], text["dtmf"], text["agent"], text["meta"], text["topics"])
+                )
                 translated = "\n".join((text["tr_user"], text["tr_agent"]))
             else:  # one clean() per side over the joined raw fields: cheap for a first search
                 turn = self.turn
@@ -289,6 +210,7 @@ class TurnEntry:
                             _dtmf_display(turn.user_input_dtmf) if self.has_dtmf else "",
                             turn.agent_response or "",
                             self._meta() if self._meta_len else "",
+                            _topics_line(turn),
                         )
                     )
                 )
@@ -313,8 +235,10 @@ class TurnEntry:
         show_translations: bool,
         notes: Sequence[Note],
         warn: float,
+        show_heard: bool = False,
     ) -> str:
-        """The turn as cleaned plain text, as shown (translations only when shown)."""
+        """The turn as cleaned plain text, as shown (translations and alternatives only when
+        shown)."""
         text = self.text
         header = f"#{self.number}  {format_offset(self.offset(conversation))}"
         if self.latency is not None:
@@ -327,6 +251,8 @@ class TurnEntry:
         lines.append("caller: " + "\n".join(caller))
         if text["asr"]:
             lines.append(f"  ASR: {text['asr']}")
+        if show_heard and text["heard"]:
+            lines.extend("  " + line for line in text["heard"].split("\n"))
         if show_translations and text["tr_user"]:
             lines.append(f"  → en: {text['tr_user']}")
         lines.append("agent: " + (text["agent"] or NO_RESPONSE_TEXT))
@@ -334,10 +260,20 @@ class TurnEntry:
             lines.append(f"  → en: {text['tr_agent']}")
         if text["meta"]:
             lines.append(text["meta"])
+        if text["topics"]:
+            lines.append(text["topics"])
         if text["events"]:
             lines.extend(text["events"].split("\n"))
+        if text["reviews"]:
+            lines.extend(text["reviews"].split("\n"))
         lines.extend(note_text(note) for note in notes)
         return "\n".join(lines)
+
+
+def _topics_line(turn: Turn) -> str:
+    """ "topics  a, b" for the knowledge-base topics retrieved for the turn; "" when none."""
+    topics = [topic for topic in turn.retrieved_topics if topic.strip()]
+    return clean_line(TOPICS_PREFIX + ", ".join(topics)) if topics else ""
 
 
 def _event_line(event: FunctionEvent) -> str:

@@ -20,16 +20,14 @@ from textual.style import Style
 
 from polytui.models import Conversation, Note
 
+from .transcript_heights import TRANSLATION_PREFIX, label_width, text_width
 from .transcript_model import (
     BADGES,
     NO_RESPONSE_TEXT,
-    TRANSLATION_PREFIX,
     TurnEntry,
     format_latency,
     format_offset,
-    label_width,
     note_text,
-    text_width,
 )
 
 if TYPE_CHECKING:
@@ -122,6 +120,7 @@ class RenderOptions:
     show_translations: bool
     latency_good: float
     latency_warn: float
+    show_heard: bool = False
 
 
 def to_strip(content: Content, row: str, width: int, palette: Palette) -> Strip:
@@ -229,6 +228,9 @@ def render_turn(
         block(caller, Content.styled(entry.empty_caller, "silence"))
     if text["asr"]:
         block(blank_label, Content.styled(f"ASR  {text['asr']}", "meta"))
+    if options.show_heard and text["heard"]:
+        for line in text["heard"].split("\n"):
+            block(blank_label, Content.styled(line, "meta"))
     if options.show_translations and text["tr_user"]:
         translation(text["tr_user"])
     agent = label("agent")
@@ -240,9 +242,14 @@ def render_turn(
         translation(text["tr_agent"])
     if text["meta"]:
         text_block(blank_label, text["meta"], "meta")
+    if text["topics"]:
+        text_block(blank_label, text["topics"], "meta")
     if text["events"]:
         for event, line in zip(entry.events, text["events"].split("\n"), strict=True):
             block(blank_label, Content.styled(line, "latency-bad" if event.failed else "meta"))
+    if text["reviews"]:
+        for line in text["reviews"].split("\n"):
+            block(blank_label, Content.styled(line, "translation"))
     for note in notes:
         text_block(blank_label, note_text(note), "note")
 
