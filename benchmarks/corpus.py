@@ -47,9 +47,9 @@ def synthetic_calls(count: int) -> list[dict]:
 def build_search_corpus(data_dir: Path, files_dir: Path, count: int) -> int:
     """``count`` synthetic calls stored in ``data_dir`` (the store ``polytui`` opens with
     POLYTUI_DATA_DIR) and saved as JSON files in ``files_dir``; returns the bytes of JSON."""
+    from polytui.adapters.sqlite import Store
+    from polytui.core.models import Conversation
     from polytui.demo.samples import DEMO_AGENT
-    from polytui.models import Conversation
-    from polytui.store import Store
 
     data_dir.mkdir(parents=True, exist_ok=True)
     files_dir.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ import time
 async def measure(conversation_id: str, repeat: int, query: str) -> dict[str, list[float]]:
     from textual.widgets import Input
 
-    from polytui.config import resolve_settings
+    from polytui.core.config import resolve_settings
     from polytui.tui.app import PolyTUI
 
     settings = resolve_settings({"offline": True})

@@ -131,7 +131,7 @@ def browser_row(workdir: Path, count: int, repeat: int) -> Row:
     """The call browser's store work with ``count`` stored calls, in-process: for each of the
     listing's orders, both ways, the order of every call (``Store.keys``) plus the rows of one
     page (``Store.rows_for``); the slowest order's median. Reuses the search corpus."""
-    from polytui.store import ORDER_COLUMNS, Store
+    from polytui.adapters.sqlite import ORDER_COLUMNS, Store
 
     data = workdir / "search-data"
     if not (data / "polytui.sqlite3").exists():

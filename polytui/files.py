@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import StoreError
+from .core.errors import StoreError
 
 
 def write_private(path: Path, text: str) -> Path:

@@ -18,22 +18,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from .errors import (
+from .core.errors import (
     AuthError,
     NotFoundError,
     PolytuiError,
     StoreError,
     UsageError,
 )
-from .ids import validate_conversation_id
-from .models import Conversation
+from .core.ids import validate_conversation_id
+from .core.models import Conversation
 
 if TYPE_CHECKING:
     import asyncio
 
-    from .client import ApiClient
-    from .config import Settings
-    from .store import Store, StoredConversation
+    from .adapters.http.client import ApiClient
+    from .adapters.sqlite import Store, StoredConversation
+    from .core.config import Settings
 
 Source = Literal["store", "api", "stale"]
 
@@ -95,7 +95,7 @@ class Loader:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from .store import Store
+            from .adapters.sqlite import Store
 
             self._store = Store(self.settings.db_path, warn=self._warn)
         return self._store
@@ -110,7 +110,7 @@ class Loader:
                 if self._client_factory is not None:
                     self._client = self._client_factory(self.settings)
                 else:
-                    from .client import ApiClient
+                    from .adapters.http.client import ApiClient
 
                     self._client = ApiClient(self.settings, announce=self._announce)
             return self._client

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+from .core.errors import UsageError
 
 
 def check_web_url(url: str) -> str:

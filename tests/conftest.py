@@ -74,7 +74,7 @@ def api_env(server, monkeypatch):
 @pytest.fixture
 def fast_retries(monkeypatch):
     """Keep retry back-off short so fault tests stay fast (the policy itself is unchanged)."""
-    import polytui.client as client
+    import polytui.adapters.http.client as client
 
     original = client.ApiClient.__init__
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from polytui.core.errors import EXIT_API, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
 from polytui.demo.server import DemoServer
-from polytui.errors import EXIT_API, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
 
 RETRY_NOTICE = re.compile(r"^polytui: .+; retrying in \d+\.\d s \(attempt \d+ of \d+\)$")
 

@@ -31,12 +31,12 @@ from hypothesis import strategies as st
 from rich.segment import Segment
 from textual.app import App, ComposeResult
 
-from polytui.config import Settings
+from polytui.adapters.sqlite import Store
+from polytui.core.config import Settings
+from polytui.core.errors import EXIT_NOT_FOUND
+from polytui.core.models import Conversation
 from polytui.demo import real_shaped_conversations, sample_conversations
-from polytui.errors import EXIT_NOT_FOUND
 from polytui.export import FORMATS, NOTES_KEY, render
-from polytui.models import Conversation
-from polytui.store import Store
 from polytui.tui.app import PolyTUI
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.widgets.call_header import CallHeader

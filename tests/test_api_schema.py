@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from polytui.api_schema import unread_fields
+from polytui.core.api_schema import unread_fields
+from polytui.core.models import Conversation
 from polytui.demo import real_shaped_conversations
 from polytui.demo.samples import sample_conversations
-from polytui.models import Conversation
 
 
 def test_both_shapes_of_sample_are_understood_in_full():

@@ -16,11 +16,11 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, RadioButton, Select, Static
 
-from polytui.config import Settings
+from polytui.core.config import Settings
+from polytui.core.models import Conversation
 from polytui.demo._scripts import BANK_ID, BOOKING_ID, FRENCH_ID, FUNCTIONS_ID, LIVE_ID
 from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT, sample_conversations, sample_ids
 from polytui.loader import Loader
-from polytui.models import Conversation
 from polytui.tui.app import PolyTUI
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.export import ExportScreen
@@ -774,7 +774,7 @@ async def test_header_shows_the_start_of_the_audio_url(samples):
 
 
 async def test_a_config_file_others_can_read_is_warned_about_in_the_app(server, tmp_path):
-    from polytui.config import config_path, resolve_settings
+    from polytui.core.config import config_path, resolve_settings
 
     path = config_path()
     path.parent.mkdir(parents=True)

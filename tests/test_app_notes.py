@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input, OptionList, RadioButton
 
+from polytui.adapters.sqlite import Store
+from polytui.core.models import Note
 from polytui.demo._scripts import BANK_ID
 from polytui.demo.samples import DEMO_AGENT, sample_conversations
-from polytui.models import Note
-from polytui.store import Store
 from polytui.tui.screens.confirm import ConfirmScreen
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.export import ExportScreen

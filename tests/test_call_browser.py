@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Static
 
-from polytui.config import Settings
+from polytui.adapters.sqlite import Store
+from polytui.adapters.sqlite import search as search_module
+from polytui.core.config import Settings
+from polytui.core.models import Conversation
 from polytui.demo._scripts import BANK_ID, BOOKING_ID, CHAT_ID, FRENCH_ID, FUNCTIONS_ID, LIVE_ID
 from polytui.demo.samples import DEMO_AGENT, sample_conversations
-from polytui.models import Conversation
-from polytui.store import Store
-from polytui.store import search as search_module
 from polytui.tui.app import PolyTUI
 from polytui.tui.screens.confirm import ConfirmScreen
 from polytui.tui.screens.conversation import ConversationScreen

@@ -13,9 +13,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from polytui.adapters.sqlite import Store
 from polytui.demo._scripts import BANK_ID
 from polytui.demo.samples import DEMO_AGENT
-from polytui.store import Store
 from polytui.tui.app import PolyTUI
 
 from .test_call_browser import fill, offline_app, scripted  # noqa: F401 - scripted is a fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from polytui.adapters.sqlite import Store
+from polytui.core.models import Conversation
 from polytui.demo import real_shaped_conversations
-from polytui.models import Conversation
-from polytui.store import Store
 from polytui.tui.widgets.call_columns import COLUMNS, cells
 from polytui.tui.widgets.call_header import LATENCY_STYLES
 

@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from polytui.errors import EXIT_API, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
+from polytui.core.errors import EXIT_API, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
 
 from .helpers import SECRET_KEY, run_cli, run_process
 

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from polytui.errors import EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
+from polytui.adapters.sqlite import Store
+from polytui.core.errors import EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
+from polytui.core.models import NOTE_LABELS, Conversation
 from polytui.export import FILE_EXTENSIONS, FORMATS, NOTES_KEY
-from polytui.models import NOTE_LABELS, Conversation
-from polytui.store import Store
 
 from .helpers import run_cli
 

@@ -1,4 +1,4 @@
-"""polytui.client against the real loopback DemoServer: success, encoding, auth, every fault,
+"""polytui.adapters.http.client against the real loopback DemoServer: success, encoding, auth, every fault,
 retries (counted on the server), redirects (the key never leaves its origin) and size caps."""
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ import httpx
 import pytest
 
 from polytui import __version__
-from polytui.client import ApiClient, Fetched, conversation_url, validate_conversation_id
-from polytui.client_wire import Inflater, retry_after_seconds, too_deep
-from polytui.config import Settings, config_path
-from polytui.demo.samples import DEMO_AGENT, sample_conversations
-from polytui.demo.server import DemoServer
-from polytui.errors import (
+from polytui.adapters.http.client import (
+    ApiClient,
+    Fetched,
+    conversation_url,
+    validate_conversation_id,
+)
+from polytui.adapters.http.wire import Inflater, retry_after_seconds, too_deep
+from polytui.core.config import Settings, config_path
+from polytui.core.errors import (
     EXIT_API,
     EXIT_AUTH,
     EXIT_NOT_FOUND,
@@ -36,6 +39,8 @@ from polytui.errors import (
     PolytuiError,
     UsageError,
 )
+from polytui.demo.samples import DEMO_AGENT, sample_conversations
+from polytui.demo.server import DemoServer
 
 KEY = "sk-client-test-9d2f61"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

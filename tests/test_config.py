@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from polytui.config import config_path, read_config_file, resolve_settings
-from polytui.errors import ConfigError, UsageError
-from polytui.ids import parse_studio_url, validate_conversation_id
+from polytui.core.config import config_path, read_config_file, resolve_settings
+from polytui.core.errors import ConfigError, UsageError
+from polytui.core.ids import parse_studio_url, validate_conversation_id
 
 FILE = {
     "api_key": "file-key",

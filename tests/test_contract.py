@@ -13,9 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis_jsonschema import from_schema
 
+from polytui.core.models import Conversation
+from polytui.core.text import is_clean
 from polytui.export import FORMATS, render
-from polytui.models import Conversation
-from polytui.text import is_clean
 
 SPEC = Path(__file__).parent / "data" / "conversations-v3.openapi.yaml"
 

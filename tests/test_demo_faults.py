@@ -11,11 +11,11 @@ import zlib
 import httpx
 import pytest
 
+from polytui.core.errors import BadPayloadError
+from polytui.core.models import Conversation
 from polytui.demo import FAULTS, DemoServer, sample_conversations
 from polytui.demo._payloads import INVALID_UTF8, crc32_of_zeros, gzip_bomb
 from polytui.demo.server import STATUS_FAULTS
-from polytui.errors import BadPayloadError
-from polytui.models import Conversation
 from tests.demo_http import BOOKING, KEY, assert_envelope, get, path, raw_get
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from polytui.core.models import Conversation, Summary
 from polytui.demo import (
     DEMO_ACCOUNT,
     DEMO_AGENT,
@@ -17,7 +18,6 @@ from polytui.demo import (
     sample_ids,
     synthetic_conversation,
 )
-from polytui.models import Conversation, Summary
 
 # ConversationDetailResponse / ConversationTurn from conversations-v3.openapi.yaml
 STR, INT, NUM, BOOL, LIST, OBJ = str, int, (int, float), bool, list, dict

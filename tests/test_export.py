@@ -16,7 +16,9 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from polytui.errors import EXIT_USAGE, UsageError
+from polytui.core.errors import EXIT_USAGE, UsageError
+from polytui.core.models import Conversation, Note, percentile
+from polytui.core.text import is_clean
 from polytui.export import (
     CSV_COLUMNS,
     FORMATS,
@@ -37,8 +39,6 @@ from polytui.export import (
     turn_flags,
 )
 from polytui.export.plain import cell_width, wrap
-from polytui.models import Conversation, Note, percentile
-from polytui.text import is_clean
 
 T0 = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
 HOSTILE = (
@@ -159,7 +159,7 @@ def test_latency_stats_and_classes():
 
 
 def test_default_thresholds_match_the_settings_defaults():
-    from polytui import config
+    from polytui.core import config
 
     assert ExportContext().latency_good == config.DEFAULT_LATENCY_GOOD
     assert ExportContext().latency_warn == config.DEFAULT_LATENCY_WARN

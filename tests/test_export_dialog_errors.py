@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
+from polytui.core.errors import StoreError
 from polytui.demo._scripts import BANK_ID
-from polytui.errors import StoreError
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.export import ExportScreen
 

@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
+from polytui.core.models import Conversation, Note
+from polytui.core.text import is_clean
 from polytui.demo import real_shaped_conversations
 from polytui.export import (
     CSV_COLUMNS,
@@ -31,8 +33,6 @@ from polytui.export import (
     render_text,
     turn_flags,
 )
-from polytui.models import Conversation, Note
-from polytui.text import is_clean
 
 T0 = datetime(2026, 6, 3, 14, 0, tzinfo=UTC)
 ERROR = "Scheduling system timed out after 5 s"

@@ -10,7 +10,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.color import Color
 
-from polytui.models import Conversation
+from polytui.core.models import Conversation
 from polytui.tui.widgets.call_header import CallHeader, render_sparkline, score_class
 from polytui.tui.widgets.json_tree import CHUNK, FILTER_SHOW_LIMIT, MAX_AUTO_DEPTH, JsonTree
 

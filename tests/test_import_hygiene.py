@@ -1,5 +1,6 @@
 """One home for each concern, checked on the source: Textual only under polytui/tui/, httpx only
-in the client, sqlite3 only in the store, and no second sanitiser next to polytui.text.
+in the HTTP adapter, sqlite3 only in the SQLite adapter, and no second sanitiser next to
+polytui.core.text.
 
 Read with ``ast`` (imports inside functions count too), so a lazy import in the wrong module is
 caught as surely as one at the top."""
@@ -17,8 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "polytui"
 HOMES = {
     "textual": ("tui/",),
     "rich": ("tui/", "cli/batch.py"),  # batch: the progress bar of fetch and export
-    "httpx": ("client.py",),
-    "sqlite3": ("store/",),
+    "httpx": ("adapters/http/",),
+    "sqlite3": ("adapters/sqlite/",),
 }
 
 
@@ -55,12 +56,12 @@ def test_each_dependency_is_imported_only_in_its_home(module):
 
 
 def test_control_characters_are_handled_only_by_the_sanitiser():
-    """Tables of control characters or escape sequences belong in polytui/text.py alone."""
+    """Tables of control characters or escape sequences belong in polytui/core/text.py alone."""
     suspects = ("\\x9b", "\\u202e", "\\u2066", "control pictures")
     offenders = []
     for path in _sources():
         relative = path.relative_to(PACKAGE).as_posix()
-        if relative == "text.py":
+        if relative == "core/text.py":
             continue
         source = path.read_text(encoding="utf-8")
         offenders += [f"{relative}: {s}" for s in suspects if s in source]

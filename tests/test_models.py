@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from polytui.errors import BadPayloadError
-from polytui.models import Conversation, Summary, parse_datetime, percentile
+from polytui.core.errors import BadPayloadError
+from polytui.core.models import Conversation, Summary, parse_datetime, percentile
 
 BASE = {"conversationId": "CA1", "accountId": "ACC", "projectId": "PROJ"}
 

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
+from polytui.core.errors import BadPayloadError
+from polytui.core.models import Conversation
 from polytui.demo import real_shaped_conversations
 from polytui.demo.samples import big_conversation, sample_conversations
-from polytui.errors import BadPayloadError
-from polytui.models import Conversation
 
 BASE = {"conversationId": "CA1", "accountId": "ACC", "projectId": "PROJ"}
 
@@ -114,7 +114,7 @@ def test_reading_any_call_does_not_load_pydantic():
     probe = (
         "import sys; from polytui.demo.samples import big_conversation; "
         "from polytui.demo import real_shaped_conversations; "
-        "from polytui.models import Conversation; "
+        "from polytui.core.models import Conversation; "
         "c = Conversation.from_data(big_conversation(50)); "
         "r = Conversation.from_data(real_shaped_conversations()[0]); "
         "print(len(c.turn_list), len(r.turn_list), 'pydantic' in sys.modules)"

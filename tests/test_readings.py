@@ -6,10 +6,9 @@ import math
 
 import pytest
 
-from polytui.demo import real_shaped_conversations
-from polytui.events import FunctionEvent, function_events_by_turn
-from polytui.models import Conversation
-from polytui.readings import (
+from polytui.core.events import FunctionEvent, function_events_by_turn
+from polytui.core.models import Conversation
+from polytui.core.readings import (
     Summary,
     as_bool,
     as_number,
@@ -20,6 +19,7 @@ from polytui.readings import (
     read_metrics,
     when,
 )
+from polytui.demo import real_shaped_conversations
 
 ODD = [None, True, 0, -3, 1.5, math.nan, 10**40, "", "x", [], [1, [2]], {}, {"a": {"b": None}}]
 

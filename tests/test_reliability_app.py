@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from polytui.config import Settings
+from polytui.core.config import Settings
 from polytui.demo._scripts import BANK_ID, FRENCH_ID
 from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT
 from polytui.demo.server import DemoServer
@@ -152,7 +152,7 @@ async def test_a_damaged_store_is_moved_aside_with_a_notice_and_the_app_works(se
 
 
 async def test_a_store_that_cannot_be_written_is_a_notice_and_the_copy_stays(server, tmp_path):
-    from polytui.store import Store
+    from polytui.adapters.sqlite import Store
 
     data = tmp_path / "store"
     settings = _settings(server.url, data)

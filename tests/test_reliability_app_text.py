@@ -9,10 +9,10 @@ import re
 import pytest
 from textual.widgets import Input, Static
 
-from polytui.config import Settings
+from polytui.core.config import Settings
+from polytui.core.text import clean, clean_line
 from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT
 from polytui.loader import Loader
-from polytui.text import clean, clean_line
 from polytui.tui.app import PolyTUI
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.start import StartScreen

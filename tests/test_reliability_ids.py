@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polytui.client import conversation_url
+from polytui.adapters.http.client import conversation_url
+from polytui.core.errors import EXIT_NOT_FOUND, EXIT_USAGE, UsageError
+from polytui.core.ids import check_id_segment
 from polytui.demo.samples import DEMO_AGENT
 from polytui.demo.server import parse_path
-from polytui.errors import EXIT_NOT_FOUND, EXIT_USAGE, UsageError
-from polytui.ids import check_id_segment
 
 from .helpers import SECRET_KEY, run_cli
 

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from textual.widgets import Input
 
-from polytui.config import Settings
+from polytui.core.config import Settings
 from polytui.demo._scripts import BANK_ID, FRENCH_ID
 from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT, sample_conversations
 from polytui.demo.server import DemoServer
@@ -297,8 +297,8 @@ async def test_the_key_never_shows_in_the_app(tmp_path, fast_retries):
 async def test_not_even_part_of_an_echoed_key_survives_shortening(padding):
     """API text is cut to 200 characters in messages; the key is taken out before the cut, so
     a key straddling the cut does not leave its first characters behind."""
-    from polytui.client import ApiClient
-    from polytui.errors import AuthError
+    from polytui.adapters.http.client import ApiClient
+    from polytui.core.errors import AuthError
 
     calls = sample_conversations()[:1]
     with DemoServer(calls, api_key=KEY) as server:

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from polytui.core.errors import EXIT_UNEXPECTED
 from polytui.demo.samples import DEMO_AGENT, synthetic_conversation
 from polytui.demo.server import DemoServer
-from polytui.errors import EXIT_UNEXPECTED
 
 from .faults import integrity
 from .helpers import SECRET_KEY, polytui_command

@@ -29,9 +29,9 @@ from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
+from polytui.core.models import Conversation
+from polytui.core.text import clean, clean_line
 from polytui.export import FORMATS, NOTES_KEY, render
-from polytui.models import Conversation
-from polytui.text import clean, clean_line
 from polytui.tui.widgets.call_header import CallHeader
 from polytui.tui.widgets.json_tree import JsonTree
 from polytui.tui.widgets.transcript import TranscriptView

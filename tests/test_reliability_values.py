@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
+from polytui.adapters.sqlite import Store
+from polytui.core.models import Conversation
 from polytui.export import FORMATS, render
-from polytui.models import Conversation
-from polytui.store import Store
 from polytui.tui.widgets.call_header import CallHeader
 from polytui.tui.widgets.json_tree import JsonTree
 from polytui.tui.widgets.transcript import TranscriptView

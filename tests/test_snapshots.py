@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from polytui.client import ApiClient
+from polytui.adapters.http.client import ApiClient
 from polytui.demo._scripts import BANK_ID, FRENCH_ID, FUNCTIONS_ID
 from polytui.demo.samples import DEMO_AGENT
 from polytui.loader import Loader
@@ -143,7 +143,7 @@ def test_note_editor_over_a_call(snap_compare, server, tmp_path):
 def test_call_with_labelled_notes(snap_compare, server, tmp_path):
     """A labelled note inline under turn 3 (with its NOTE badge) and a whole-call note above
     the transcript, written to the store before the app opens (as `polytui notes add` would)."""
-    from polytui.store import Store
+    from polytui.adapters.sqlite import Store
 
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     with Store(app.settings.db_path) as store:

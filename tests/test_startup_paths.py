@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from polytui.adapters.sqlite import Store
 from polytui.cli.commands import FORMAT_CHOICES
+from polytui.core.models import Conversation
+from polytui.core.note import NOTES_KEY as NOTE_MODULE_KEY
 from polytui.demo.samples import DEMO_AGENT, sample_conversations
 from polytui.export import FORMATS, NOTES_KEY
-from polytui.models import Conversation
-from polytui.note import NOTES_KEY as NOTE_MODULE_KEY
-from polytui.store import Store
 
 
 def _probe(tmp_path: Path, steps: list[list[str]]) -> str:
@@ -78,7 +78,7 @@ def test_the_export_formats_and_notes_key_have_one_spelling():
 
 
 async def test_a_stored_call_opens_on_its_data_and_the_start_screen_comes_later(tmp_path):
-    from polytui.config import Settings
+    from polytui.core.config import Settings
     from polytui.tui.app import PolyTUI
     from polytui.tui.screens.conversation import ConversationScreen
     from polytui.tui.screens.start import StartScreen
@@ -102,7 +102,7 @@ async def test_a_stored_call_opens_on_its_data_and_the_start_screen_comes_later(
 
 
 async def test_a_call_missing_offline_still_opens_its_error_page(tmp_path):
-    from polytui.config import Settings
+    from polytui.core.config import Settings
     from polytui.tui.app import PolyTUI
     from polytui.tui.screens.conversation import ConversationScreen
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from polytui.errors import NotFoundError, StoreError, UsageError
-from polytui.models import NOTE_LABELS, Conversation
-from polytui.store import SCHEMA_VERSION, SNIPPET_CLOSE, SNIPPET_OPEN, Store
-from polytui.store import search as search_module
-from polytui.store.records import to_db_time
+from polytui.adapters.sqlite import SCHEMA_VERSION, SNIPPET_CLOSE, SNIPPET_OPEN, Store
+from polytui.adapters.sqlite import search as search_module
+from polytui.adapters.sqlite.records import to_db_time
+from polytui.core.errors import NotFoundError, StoreError, UsageError
+from polytui.core.models import NOTE_LABELS, Conversation
 
 AGENT = "PROJECT-1"
 HOST = "api.us.poly.ai"
@@ -440,7 +440,7 @@ def test_prune_by_fetch_time(store: Store, monkeypatch) -> None:
     put(store, conversation_data("CA-old"), fetched_at=now - timedelta(days=40))
     put(store, conversation_data("CA-new"), fetched_at=now - timedelta(days=1))
     kept = store.add_note(AGENT, "CA-old", 1, "fresh note")
-    monkeypatch.setattr("polytui.store.notes.utc_now", lambda: now - timedelta(days=50))
+    monkeypatch.setattr("polytui.adapters.sqlite.notes.utc_now", lambda: now - timedelta(days=50))
     store.add_note(AGENT, "CA-old", 1, "stale note")
     cutoff = now - timedelta(days=30)
     assert store.prune(cutoff) == 1
@@ -482,7 +482,7 @@ def test_a_store_from_a_newer_polytui_is_refused(db_path: Path) -> None:
 def test_a_new_migration_is_applied_once_and_a_failing_one_changes_nothing(
     db_path: Path, monkeypatch
 ) -> None:
-    from polytui.store import schema
+    from polytui.adapters.sqlite import schema
 
     with Store(db_path) as store:
         put(store, conversation_data())
@@ -673,7 +673,7 @@ def test_fetched_at_is_stored_in_utc(store: Store) -> None:
 
 def test_the_store_does_not_import_the_ui_or_the_network() -> None:
     code = (
-        "import sys, polytui.store; "
+        "import sys, polytui.adapters.sqlite; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx', 'rich')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -682,7 +682,7 @@ def test_the_store_does_not_import_the_ui_or_the_network() -> None:
 
 def test_a_query_with_a_lone_surrogate_finds_nothing_and_blames_nothing(tmp_path):
     """Undecodable bytes on the command line arrive as lone surrogates: not the store's fault."""
-    from polytui.store import Store
+    from polytui.adapters.sqlite import Store
 
     with Store(tmp_path / "polytui.sqlite3") as store:
         assert store.search("\ud83d") == [] and store.search("refund \udcff") == []

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from polytui.errors import UsageError
-from polytui.models import Conversation
-from polytui.store import ORDER_COLUMNS, SCHEMA_VERSION, Store
-from polytui.store import schema as schema_module
-from polytui.store.listing import list_keys
+from polytui.adapters.sqlite import ORDER_COLUMNS, SCHEMA_VERSION, Store
+from polytui.adapters.sqlite import schema as schema_module
+from polytui.adapters.sqlite.listing import list_keys
+from polytui.core.errors import UsageError
+from polytui.core.models import Conversation
 
 AGENT = "PROJECT-1"
 

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polytui.text import clean, clean_line, is_clean
+from polytui.core.text import clean, clean_line, is_clean
 
 
 def _dangerous(ch: str) -> bool:

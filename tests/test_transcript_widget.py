@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
-from polytui.models import Conversation, Note
+from polytui.core.models import Conversation, Note
 from polytui.tui.widgets.transcript import NO_CONVERSATION, NO_TRANSCRIPT, TranscriptView
 from polytui.tui.widgets.transcript_model import TranscriptModel
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from polytui.config import Settings
+from polytui.adapters.sqlite import Store
+from polytui.core.config import Settings
+from polytui.core.models import Conversation
 from polytui.demo import DEMO_AGENT, real_shaped_conversations
-from polytui.models import Conversation
-from polytui.store import Store
 from polytui.tui.app import PolyTUI
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.widgets.transcript import TranscriptView

@@ -7,8 +7,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
-from ..errors import EXIT_UNEXPECTED, EXIT_USAGE, PolytuiError, UsageError, redact, unexpected_error
+from polytui import __version__
+from polytui.core.errors import (
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
+    PolytuiError,
+    UsageError,
+    redact,
+    unexpected_error,
+)
 
 SUBCOMMANDS = ("show", "fetch", "cache", "notes", "export", "import", "config", "demo")
 # Shared options that take a value (needed to find the subcommand among the arguments).
@@ -180,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secret: str | None = None
     try:
         args = parse_args(argv)
-        from ..config import resolve_settings
+        from polytui.core.config import resolve_settings
 
         settings = resolve_settings(shared_flags(args))
         secret = settings.api_key

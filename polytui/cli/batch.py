@@ -9,8 +9,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from ..config import Settings
-from ..errors import (
+from polytui.core.config import Settings
+from polytui.core.errors import (
     EXIT_API,
     EXIT_AUTH,
     EXIT_NOT_FOUND,
@@ -19,7 +19,7 @@ from ..errors import (
     AuthError,
     PolytuiError,
 )
-from ..text import clean_line
+from polytui.core.text import clean_line
 
 # When failures differ, the exit code is the most telling one: a bad key first.
 _SEVERITY = (EXIT_AUTH, EXIT_API, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNEXPECTED)

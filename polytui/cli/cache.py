@@ -8,9 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from ..config import Settings
-from ..errors import NotFoundError, UsageError
-from ..text import clean_line
+from polytui.core.config import Settings
+from polytui.core.errors import NotFoundError, UsageError
+from polytui.core.text import clean_line
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -61,7 +61,7 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     if action == "path":
         print(settings.db_path)
         return 0
-    from ..store import Store
+    from polytui.adapters.sqlite import Store
 
     with Store(settings.db_path) as store:
         agent = getattr(args, "agent", None)  # only an --agent typed here filters
@@ -129,7 +129,7 @@ def _list(rows: Sequence, settings: Settings, *, as_json: bool, filtered: bool) 
 
 
 def _search(store, query: str, limit: int, agent: str | None, *, as_json: bool) -> int:
-    from ..store import SNIPPET_CLOSE, SNIPPET_OPEN
+    from polytui.adapters.sqlite import SNIPPET_CLOSE, SNIPPET_OPEN
 
     hits = store.search(query, limit=limit, agent=agent)
     if as_json:
@@ -271,7 +271,7 @@ def _row_dict(row) -> dict[str, object]:
 
 
 def _print_json(data: object) -> None:
-    from ..export.data import json_text
+    from polytui.export.data import json_text
 
     sys.stdout.write(json_text(data))
 
@@ -283,7 +283,7 @@ def _print_table(rows: Sequence[tuple[str, ...]]) -> None:
 
 
 def _short_time(value: str | None) -> str:
-    from ..dates import parse_datetime
+    from polytui.core.dates import parse_datetime
 
     parsed = parse_datetime(value)
     return f"{parsed:%Y-%m-%d %H:%M}" if parsed else "-"

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Settings
+from polytui.core.config import Settings
 
 AddParser = Callable[[str, str], argparse.ArgumentParser]
 FORMAT_CHOICES = ("text", "markdown", "json", "csv", "html")
@@ -90,17 +90,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if command == "config":
         return config(args, settings)
     if command == "demo":
-        from ..tui.launch import run_demo
+        from polytui.tui.launch import run_demo
 
         return run_demo(settings, getattr(args, "conversation_id", None))
-    from ..tui.launch import run_app
+    from polytui.tui.launch import run_app
 
     return run_app(settings, getattr(args, "conversation_id", None))
 
 
 def show(args: argparse.Namespace, settings: Settings) -> int:
-    from ..export import context_for, render
-    from ..loader import Loader
+    from polytui.export import context_for, render
+    from polytui.loader import Loader
 
     loader = Loader(settings)
     try:
@@ -135,14 +135,14 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
         return
-    from ..files import write_private
+    from polytui.files import write_private
 
     where = write_private(output, text)
     print(f"polytui: wrote {where}", file=sys.stderr)
 
 
 def config(args: argparse.Namespace, settings: Settings) -> int:
-    from ..config import config_path
+    from polytui.core.config import config_path
 
     if args.config_command == "path":
         print(config_path())

@@ -7,9 +7,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Settings
-from ..errors import UsageError
-from ..text import clean_line
+from polytui.core.config import Settings
+from polytui.core.errors import UsageError
+from polytui.core.text import clean_line
+
 from .batch import Batch, BatchReport, progress_bar
 
 DEFAULT_CONCURRENCY = 8
@@ -44,7 +45,7 @@ def read_ids(args: argparse.Namespace) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise UsageError(f"Cannot read IDs from {source}: {reason}.") from None
-    from ..loader import unique_ids  # the loader (and pydantic) only when fetching
+    from polytui.loader import unique_ids  # the loader (and pydantic) only when fetching
 
     ids = unique_ids(values)
     if not ids:
@@ -71,7 +72,7 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
 async def _run(ids: list[str], concurrency: int, settings: Settings) -> int:
     """Load every ID through the one policy: stored finished calls are not fetched again
     unless --refresh."""
-    from ..loader import Loader
+    from polytui.loader import Loader
 
     bar, advance, announce = progress_bar("fetching", len(ids), settings)
     report = BatchReport(verb="fetched")

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..config import Settings
-from ..errors import NotFoundError, PolytuiError, UsageError
-from ..note import NOTE_LABELS, Note
-from ..text import clean_line
+from polytui.core.config import Settings
+from polytui.core.errors import NotFoundError, PolytuiError, UsageError
+from polytui.core.note import NOTE_LABELS, Note
+from polytui.core.text import clean_line
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -41,7 +41,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 def run_notes(args: argparse.Namespace, settings: Settings) -> int:
-    from ..store import Store
+    from polytui.adapters.sqlite import Store
 
     with Store(settings.db_path) as store:
         if args.notes_command == "list":
@@ -78,7 +78,7 @@ def by_call(notes: Sequence[Note]) -> list[Note]:
 
 def list_notes(store, conversation_id: str | None, agent: str | None, *, as_json: bool) -> int:
     if conversation_id is not None:
-        from ..ids import validate_conversation_id
+        from polytui.core.ids import validate_conversation_id
 
         notes = store.notes_for(validate_conversation_id(conversation_id), agent)
     else:
@@ -132,7 +132,7 @@ def _note_text(words: Sequence[str]) -> str:
 
 
 def add_note(store, args: argparse.Namespace, settings: Settings) -> int:
-    from ..ids import validate_conversation_id
+    from polytui.core.ids import validate_conversation_id
 
     conversation_id = validate_conversation_id(args.conversation_id)
     label = normalise_label(args.label)
@@ -183,6 +183,6 @@ def remove_notes(store, note_ids: Sequence[int]) -> int:
 def print_json(data: object) -> None:
     """JSON on stdout, with characters a terminal could act on (C1 controls, bidi overrides)
     escaped: the values are unchanged for any JSON reader."""
-    from ..export.data import json_text
+    from polytui.export.data import json_text
 
     sys.stdout.write(json_text(data))

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
-from ..errors import BadPayloadError, PolytuiError, StoreError, UsageError
-from ..note import NOTE_LABELS, NOTES_KEY
-from ..text import clean_line
+from polytui.core.config import Settings
+from polytui.core.errors import BadPayloadError, PolytuiError, StoreError, UsageError
+from polytui.core.note import NOTE_LABELS, NOTES_KEY
+from polytui.core.text import clean_line
+
 from .batch import Batch, BatchReport, progress_bar
 from .commands import FORMAT_CHOICES
 from .fetch import DEFAULT_CONCURRENCY, check_concurrency, read_ids
@@ -113,8 +114,8 @@ class FileNames:
         self._taken: set[str] = set()
 
     def name_for(self, conversation_id: str) -> str:
-        from ..export import export_filename
-        from ..models import Conversation
+        from polytui.core.models import Conversation
+        from polytui.export import export_filename
 
         name = export_filename(
             Conversation.model_construct(conversation_id=conversation_id), self.fmt
@@ -131,9 +132,9 @@ class FileNames:
 async def _export(
     ids: list[str] | None, fmt: str, output: Path, concurrency: int, settings: Settings
 ) -> int:
-    from ..export import context_for, render
-    from ..files import write_private
-    from ..loader import Loader
+    from polytui.export import context_for, render
+    from polytui.files import write_private
+    from polytui.loader import Loader
 
     report = BatchReport(verb="exported")
     async with Loader(settings) as loader:
@@ -199,7 +200,7 @@ class ImportReport:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from ..store import Store
+    from polytui.adapters.sqlite import Store
 
     if list(args.files).count("-") > 1:
         raise UsageError("Standard input ('-') can be imported only once.")
@@ -259,8 +260,8 @@ def read_items(name: str) -> list[Any]:
 def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
     """Store one conversation (host ``import``) and the notes it carries under NOTES_KEY, leaving
     out notes already stored with the same turn, label and text. Returns (added, already)."""
-    from ..ids import check_id_segment
-    from ..models import Conversation
+    from polytui.core.ids import check_id_segment
+    from polytui.core.models import Conversation
 
     if not isinstance(item, dict):
         raise UsageError("it is not a conversation object.")

@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import PolytuiError
+from polytui.core.errors import PolytuiError
+
 from . import _payloads as payloads
 from ._handler import FAULTS, STATUS_FAULTS, RecordedRequest, _HTTPServer, parse_path
 from .samples import DEMO_AGENT, DEMO_API_KEY

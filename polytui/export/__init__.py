@@ -2,7 +2,7 @@
 
 This package is on the fast ``polytui show`` path: it imports only the standard library and
 polytui's own models and sanitiser (never textual, httpx or rich). Every API string that lands
-in text, markdown, html or csv goes through ``polytui.text.clean`` first; json stays faithful
+in text, markdown, html or csv goes through ``polytui.core.text.clean`` first; json stays faithful
 (JSON escaping keeps it safe to print).
 
 The helpers ``format_offset``, ``format_duration``, ``format_latency``, ``latency_stats``,
@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UsageError
-from ..models import Conversation
-from ..text import clean_line
+from polytui.core.errors import UsageError
+from polytui.core.models import Conversation
+from polytui.core.text import clean_line
+
 from .common import (
     ExportContext,
     format_datetime,
@@ -33,9 +34,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..loader import Loaded
-    from ..models import Note
+    from polytui.core.config import Settings
+    from polytui.core.models import Note
+    from polytui.loader import Loaded
 
 FORMATS = ("text", "markdown", "json", "csv", "html")
 FILE_EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html"}

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import Conversation, FunctionEvent, Note, Turn, parse_datetime
-from ..numbers import finite as _finite
-from ..numbers import latency_summary
-from ..readings import pretty_json as pretty_json
+from polytui.core.models import Conversation, FunctionEvent, Note, Turn, parse_datetime
+from polytui.core.numbers import finite as _finite
+from polytui.core.numbers import latency_summary
+from polytui.core.readings import pretty_json as pretty_json
 
 DEFAULT_LATENCY_GOOD = 1.5
 DEFAULT_LATENCY_WARN = 3.0

@@ -10,10 +10,11 @@ import math
 import re
 from typing import Any
 
-from ..models import Conversation, Note
-from ..note import NOTES_KEY
-from ..readings import as_bool
-from ..text import clean, escape_json_text
+from polytui.core.models import Conversation, Note
+from polytui.core.note import NOTES_KEY
+from polytui.core.readings import as_bool
+from polytui.core.text import clean, escape_json_text
+
 from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json
 from .details import event_cell
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import FunctionEvent
-from ..models import Conversation, Metric, Turn
-from ..readings import as_text, compact_json
+from polytui.core.events import FunctionEvent
+from polytui.core.models import Conversation, Metric, Turn
+from polytui.core.readings import as_text, compact_json
+
 from .common import format_datetime, format_number
 
 _SCALARS = (str, int, float, bool, type(None))

@@ -7,8 +7,9 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from ..models import Conversation, Note
-from ..text import clean, clean_line
+from polytui.core.models import Conversation, Note
+from polytui.core.text import clean, clean_line
+
 from .common import (
     DEFAULT_CONTEXT,
     CallNote,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..models import Conversation
-from ..text import clean, clean_line
+from polytui.core.models import Conversation
+from polytui.core.text import clean, clean_line
+
 from .common import (
     DEFAULT_CONTEXT,
     CallNote,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from ..models import Conversation
-from ..text import clean, clean_line
+from polytui.core.models import Conversation
+from polytui.core.text import clean, clean_line
+
 from .common import (
     DEFAULT_CONTEXT,
     CallNote,

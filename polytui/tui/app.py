@@ -13,9 +13,10 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..config import Settings
-from ..loader import Loaded, Loader
-from ..text import clean_line
+from polytui.core.config import Settings
+from polytui.core.text import clean_line
+from polytui.loader import Loaded, Loader
+
 from .screens.conversation import ConversationScreen
 
 # The start, help and export screens are imported where they are first shown: a call opened

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ..config import Settings, normalise_region
-from ..errors import UsageError
-from ..ids import parse_studio_url
+from polytui.core.config import Settings, normalise_region
+from polytui.core.errors import UsageError
+from polytui.core.ids import parse_studio_url
 
 
 def settings_for_target(settings: Settings, target: str | None) -> tuple[Settings, str | None]:
@@ -37,9 +37,10 @@ def run_app(settings: Settings, target: str | None = None) -> int:
 
 def run_demo(settings: Settings, target: str | None = None) -> int:
     """The app on bundled sample calls, served by the loopback server, in a throwaway data dir."""
-    from ..demo._real import real_shaped_conversations
-    from ..demo.samples import DEMO_ACCOUNT, DEMO_AGENT, DEMO_API_KEY, sample_conversations
-    from ..demo.server import DemoServer
+    from polytui.demo._real import real_shaped_conversations
+    from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT, DEMO_API_KEY, sample_conversations
+    from polytui.demo.server import DemoServer
+
     from .app import PolyTUI
 
     samples = sample_conversations() + real_shaped_conversations()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from ..errors import PolytuiError
-from ..loader import Loaded
+from polytui.core.errors import PolytuiError
+from polytui.loader import Loaded
 
 
 class ConversationLoaded(Message):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dates import parse_datetime
-from ..events import FunctionEvent
-from ..models import Conversation
-from ..readings import MetricPoint
+from polytui.core.dates import parse_datetime
+from polytui.core.events import FunctionEvent
+from polytui.core.models import Conversation
+from polytui.core.readings import MetricPoint
 
 AS_SENT = "as sent"
 

@@ -16,20 +16,21 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from ...errors import PolytuiError, unexpected_error
-from ...loader import Loaded, describe_age
-from ...opener import open_url
-from ...text import clean_line
-from ..messages import ConversationLoaded, LoadFailed
-from ..panel_data import functions_view, metrics_view
-from ..widgets.call_header import CallHeader
-from ..widgets.search_bar import SearchBar
-from ..widgets.transcript import TranscriptView
+from polytui.core.errors import PolytuiError, unexpected_error
+from polytui.core.text import clean_line
+from polytui.loader import Loaded, describe_age
+from polytui.opener import open_url
+from polytui.tui.messages import ConversationLoaded, LoadFailed
+from polytui.tui.panel_data import functions_view, metrics_view
+from polytui.tui.widgets.call_header import CallHeader
+from polytui.tui.widgets.search_bar import SearchBar
+from polytui.tui.widgets.transcript import TranscriptView
+
 from .note_actions import NoteActions
 
 if TYPE_CHECKING:
-    from ..app import PolyTUI
-    from ..widgets.json_tree import JsonTree
+    from polytui.tui.app import PolyTUI
+    from polytui.tui.widgets.json_tree import JsonTree
 
 # Widgets of the panels, the footer and the loading state are imported where they are first
 # made: a call opened from the store paints its first frame without them.
@@ -155,7 +156,7 @@ class ConversationScreen(Screen[None]):
         if self._deferred is None:
             from textual.widgets import Footer
 
-            from ..widgets.json_tree import JsonTree
+            from polytui.tui.widgets.json_tree import JsonTree
 
             metrics = JsonTree("metrics", id="metrics")
             functions = JsonTree("function events", id="functions")
@@ -208,7 +209,7 @@ class ConversationScreen(Screen[None]):
 
     def _tree(self, name: str) -> JsonTree:
         """The metrics or function-events tree (there once ``_mount_deferred`` ran)."""
-        from ..widgets.json_tree import JsonTree
+        from polytui.tui.widgets.json_tree import JsonTree
 
         return self.query_one(f"#{name}", JsonTree)
 

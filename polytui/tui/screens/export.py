@@ -12,10 +12,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
-from ...config import Settings
-from ...errors import PolytuiError
-from ...loader import Loaded
-from ...text import clean_line
+from polytui.core.config import Settings
+from polytui.core.errors import PolytuiError
+from polytui.core.text import clean_line
+from polytui.loader import Loaded
 
 EXTENSIONS = {"markdown": "md", "json": "json", "csv": "csv", "html": "html", "text": "txt"}
 
@@ -30,8 +30,8 @@ def default_path(conversation_id: str, fmt: str, directory: Path | None = None) 
 
 
 def write_export(loaded: Loaded, settings: Settings, fmt: str, path: Path, notes=()) -> Path:
-    from ...export import context_for, render
-    from ...files import write_private
+    from polytui.export import context_for, render
+    from polytui.files import write_private
 
     return write_private(
         path, render(loaded.conversation, fmt, context_for(loaded, settings, notes))

@@ -18,10 +18,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from ...errors import PolytuiError
-from ...models import NOTE_LABELS, Note
-from ...text import clean, clean_line
-from ..widgets.transcript_model import note_text
+from polytui.core.errors import PolytuiError
+from polytui.core.models import NOTE_LABELS, Note
+from polytui.core.text import clean, clean_line
+from polytui.tui.widgets.transcript_model import note_text
+
 from .confirm import ConfirmScreen
 
 SaveNote = Callable[[str, str | None], Note]

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from ...errors import NotFoundError, PolytuiError
-from ...export.common import CallNote, group_notes
-from ...models import Note
-from ...text import clean_line
+from polytui.core.errors import NotFoundError, PolytuiError
+from polytui.core.models import Note
+from polytui.core.text import clean_line
+from polytui.export.common import CallNote, group_notes
 
 # The note screens (.note) are imported when a note is first shown or edited: opening a call
 # without notes does not need them.
 if TYPE_CHECKING:
-    from ...store import Store
+    from polytui.adapters.sqlite import Store
+
     from .conversation import ConversationScreen
 
 CALL_NOTE_ROWS = 3  # whole-call notes shown above the transcript; the rest via A

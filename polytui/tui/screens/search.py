@@ -20,13 +20,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...errors import PolytuiError, UsageError
-from ...store import SNIPPET_CLOSE, SNIPPET_OPEN, SearchHit
-from ...text import clean_line
-from ..widgets.call_columns import short_time
+from polytui.adapters.sqlite import SNIPPET_CLOSE, SNIPPET_OPEN, SearchHit
+from polytui.core.errors import PolytuiError, UsageError
+from polytui.core.text import clean_line
+from polytui.tui.widgets.call_columns import short_time
 
 if TYPE_CHECKING:
-    from ..app import PolyTUI
+    from polytui.tui.app import PolyTUI
 
 LIMIT = 100  # hits shown: the best ones (bm25)
 DEBOUNCE = 0.25  # seconds of quiet typing before the search runs

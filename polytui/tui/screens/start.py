@@ -16,18 +16,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from ...config import REGION_HOSTS, normalise_region
-from ...errors import PolytuiError, UsageError
-from ...ids import parse_studio_url, validate_conversation_id
-from ...models import Conversation
-from ...store import ConversationRow
-from ...text import clean_line
-from ..widgets.call_columns import COLUMN_BY_KEY
-from ..widgets.call_table import DOWN, UP, CallTable
+from polytui.adapters.sqlite import ConversationRow
+from polytui.core.config import REGION_HOSTS, normalise_region
+from polytui.core.errors import PolytuiError, UsageError
+from polytui.core.ids import parse_studio_url, validate_conversation_id
+from polytui.core.models import Conversation
+from polytui.core.text import clean_line
+from polytui.tui.widgets.call_columns import COLUMN_BY_KEY
+from polytui.tui.widgets.call_table import DOWN, UP, CallTable
+
 from .confirm import ConfirmScreen
 
 if TYPE_CHECKING:
-    from ..app import PolyTUI
+    from polytui.tui.app import PolyTUI
 
 
 def sample_label(data: dict) -> Content:

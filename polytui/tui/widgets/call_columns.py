@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 
 from textual.content import Content
 
-from ...dates import parse_datetime
-from ...export.common import ExportContext, format_latency, format_number, latency_class
-from ...store import ConversationRow
-from ...text import clean_line
+from polytui.adapters.sqlite import ConversationRow
+from polytui.core.dates import parse_datetime
+from polytui.core.text import clean_line
+from polytui.export.common import ExportContext, format_latency, format_number, latency_class
+
 from .call_header import LATENCY_STYLES, SCORE_COLOURS, score_class
 
 NOTE_MARK = "✎"

@@ -20,7 +20,11 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ...export.common import (
+from polytui.core.models import Conversation
+from polytui.core.numbers import finite as _finite
+from polytui.core.numbers import latency_summary
+from polytui.core.text import clean_line
+from polytui.export.common import (
     ExportContext,
     format_duration,
     format_latency,
@@ -28,10 +32,6 @@ from ...export.common import (
     handed_off,
     latency_class,
 )
-from ...models import Conversation
-from ...numbers import finite as _finite
-from ...numbers import latency_summary
-from ...text import clean_line
 
 SEPARATOR = (" · ", "dim")
 NARROW_BELOW = 100  # columns under which the summary gets one line instead of two

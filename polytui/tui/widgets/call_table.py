@@ -21,9 +21,10 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
 
-from ...errors import PolytuiError
-from ...store import ConversationKey, ConversationRow, Store
-from ...text import clean_line
+from polytui.adapters.sqlite import ConversationKey, ConversationRow, Store
+from polytui.core.errors import PolytuiError
+from polytui.core.text import clean_line
+
 from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit
 
 PAGE = 100  # rows fetched from the store at once

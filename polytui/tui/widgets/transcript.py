@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from polytui.models import Conversation, Note
+from polytui.core.models import Conversation, Note
 
 from .transcript_model import TranscriptModel
 from .transcript_render import (

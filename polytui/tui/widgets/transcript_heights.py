@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from polytui.models import Note
+from polytui.core.models import Note
 
 TRANSLATION_PREFIX = "→ en  "
 

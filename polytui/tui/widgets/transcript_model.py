@@ -1,7 +1,7 @@
 """Per-turn data behind the transcript view: flags, cheap height estimates, cleaned text (built
 lazily, once), search text and the plain-text form used for copying.
 
-Every string that came from the API passes through ``polytui.text.clean`` before it leaves this
+Every string that came from the API passes through ``polytui.core.text.clean`` before it leaves this
 module. Nothing here imports Textual, so it can be tested and timed on its own.
 """
 
@@ -11,12 +11,12 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
-from polytui.events import FunctionEvent
+from polytui.core.events import FunctionEvent
+from polytui.core.models import Conversation, Note, Turn
+from polytui.core.numbers import finite
+from polytui.core.readings import compact_json
+from polytui.core.text import clean, clean_line
 from polytui.export.details import alternative_texts, review_texts
-from polytui.models import Conversation, Note, Turn
-from polytui.numbers import finite
-from polytui.readings import compact_json
-from polytui.text import clean, clean_line
 
 from .transcript_heights import differs, estimate_heights, meta_length
 

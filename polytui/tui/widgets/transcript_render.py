@@ -1,7 +1,7 @@
 """Turn -> Strips for the transcript view.
 
 Everything is built as plain ``Content`` from strings already passed through
-``polytui.text.clean`` (see transcript_model): API text is never parsed as markup, so
+``polytui.core.text.clean`` (see transcript_model): API text is never parsed as markup, so
 "[bold]x[/]" shows literally and "[@click=app.quit]" is inert.
 """
 
@@ -18,7 +18,7 @@ from textual.content import Content, Span
 from textual.strip import Strip
 from textual.style import Style
 
-from polytui.models import Conversation, Note
+from polytui.core.models import Conversation, Note
 
 from .transcript_heights import TRANSLATION_PREFIX, label_width, text_width
 from .transcript_model import (

@@ -4,7 +4,7 @@ A tolerant reader, faithful out:
 - only conversationId, accountId and projectId are required (strings; snake_case spellings
   too); a payload without them is refused with a message naming the field;
 - every other field may come as any JSON type, at any depth, or be absent, and fields appear
-  without notice: each is read into its best meaning (``polytui.readings``), and nothing is
+  without notice: each is read into its best meaning (``polytui.core.readings``), and nothing is
   refused for its shape;
 - the payload is kept exactly as received (``raw``, ``to_dict``): unknown fields, key order and
   values, so the stored copy and ``--format json`` give back what the API sent.

@@ -1,7 +1,7 @@
 """Pieces of the HTTP client that need no connection: bounded content decoding, Retry-After,
 the PolyAI error envelope, JSON depth, and the short cleaned text used in messages.
 
-Only ``polytui.client`` uses these; they live apart to keep that module readable.
+Only ``polytui.adapters.http.client`` uses these; they live apart to keep that module readable.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
-from .errors import redact
-from .text import clean_line
+from polytui.core.errors import redact
+from polytui.core.text import clean_line
 
 API_TEXT_LIMIT = 200
 

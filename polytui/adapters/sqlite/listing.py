@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import UsageError
+from polytui.core.errors import UsageError
+
 from .records import ConversationRow, from_db_time
 
 ConversationKey = tuple[str, str]  # (agent, conversation_id): a stored copy's primary key

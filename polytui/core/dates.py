@@ -1,5 +1,5 @@
 """Date-times as the API writes them: no pydantic here, so the command line can show them
-without loading the API models (``polytui.models`` re-exports ``parse_datetime``)."""
+without loading the API models (``polytui.core.models`` re-exports ``parse_datetime``)."""
 
 from __future__ import annotations
 

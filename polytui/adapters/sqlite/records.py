@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..numbers import finite
-from ..text import clean_line
+from polytui.core.numbers import finite
+from polytui.core.text import clean_line
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
-    from ..models import Conversation
+    from polytui.core.models import Conversation
 
 SNIPPET_OPEN = "\x02"  # wraps matched words in SearchHit.snippet; callers turn them into highlights
 SNIPPET_CLOSE = "\x03"
@@ -30,7 +30,9 @@ class StoredConversation:
     in_progress: bool
 
     def conversation(self) -> Conversation:
-        from ..models import Conversation  # pydantic: only for who reads a call, not a search
+        from polytui.core.models import (
+            Conversation,  # pydantic: only for who reads a call, not a search
+        )
 
         return Conversation.from_json_bytes(self.raw)
 

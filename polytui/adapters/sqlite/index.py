@@ -8,8 +8,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..note import Note
-from ..text import clean_line
+from polytui.core.note import Note
+from polytui.core.text import clean_line
+
 from .records import Document
 
 FTS_COLUMNS = "caller, agent, translation, summary, note"

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import StoreError
+from polytui.core.errors import StoreError
+
 from .schema import NewerSchemaError, migrate
 
 T = TypeVar("T")

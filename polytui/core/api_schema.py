@@ -3,8 +3,8 @@
 (``shortSummary`` as an object, ``latency`` as ``{perceived_latency, ...}``, metric histories,
 ``functionEvents`` keyed by turn, turn ``metadata``...).
 
-A description, not a gate: ``polytui.models`` opens any payload that has its three IDs and
-reads each field tolerantly (``polytui.readings``). This schema names what is understood, so
+A description, not a gate: ``polytui.core.models`` opens any payload that has its three IDs and
+reads each field tolerantly (``polytui.core.readings``). This schema names what is understood, so
 ``unread_fields`` can say which values polytui shows raw because their shape is new to it.
 Loaded only on demand (pydantic costs about 70 ms at start).
 """

@@ -1,5 +1,5 @@
 """One turn of a call, read tolerantly: each known field as its best reading (``_data``)
-beside the turn exactly as received (``raw``). ``polytui.models`` builds them."""
+beside the turn exactly as received (``raw``). ``polytui.core.models`` builds them."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ Policy, in one place:
   (the default announcer prints it to stderr as ``polytui: ...``).
 - The body is streamed and its decoded bytes are capped at ``max_bytes`` (a gzip bomb stops
   there); it must be UTF-8 JSON at most ``MAX_JSON_DEPTH`` levels deep holding a conversation.
-- Failures become ``polytui.errors`` classes with one sentence, the HTTP status and the
+- Failures become ``polytui.core.errors`` classes with one sentence, the HTTP status and the
   correlation id (``X-PolyAI-Correlation-Id``, else the envelope's ``error_id``). Text the API
   sent is cleaned and shortened; HTML and the API key never reach a message.
 - With ``settings.debug`` each request is announced as ``GET <url> -> 200 in 34 ms (corr <id>)``.
@@ -40,8 +40,22 @@ from urllib.parse import quote
 
 import httpx
 
-from . import __version__
-from .client_wire import (
+from polytui import __version__
+from polytui.core.config import Settings, config_path
+from polytui.core.errors import (
+    ApiError,
+    AuthError,
+    BadPayloadError,
+    NotFoundError,
+    PolytuiError,
+    UsageError,
+    redact,
+)
+from polytui.core.ids import check_id_segment as _check_segment
+from polytui.core.ids import validate_conversation_id
+from polytui.core.models import Conversation
+
+from .wire import (
     Inflater,
     error_envelope,
     exception_chain,
@@ -51,19 +65,6 @@ from .client_wire import (
     status_phrase,
     too_deep,
 )
-from .config import Settings, config_path
-from .errors import (
-    ApiError,
-    AuthError,
-    BadPayloadError,
-    NotFoundError,
-    PolytuiError,
-    UsageError,
-    redact,
-)
-from .ids import check_id_segment as _check_segment
-from .ids import validate_conversation_id
-from .models import Conversation
 
 MAX_REDIRECTS = 5
 MAX_JSON_DEPTH = 200  # pydantic cannot serialise values nested deeper than ~255 levels

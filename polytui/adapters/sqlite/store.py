@@ -14,9 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import StoreError
-from ..note import Note
-from ..text import clean_line
+from polytui.core.errors import StoreError
+from polytui.core.note import Note
+from polytui.core.text import clean_line
+
 from . import notes
 from .connection import is_corrupt, move_aside, open_database, retry_busy, store_error
 from .index import (
@@ -38,7 +39,7 @@ from .records import (
 from .search import query_problem, run_search
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
-    from ..models import Conversation
+    from polytui.core.models import Conversation
 
 T = TypeVar("T")
 

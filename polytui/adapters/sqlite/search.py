@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..errors import UsageError
+from polytui.core.errors import UsageError
+
 from .connection import is_busy, is_corrupt
 from .records import FIELDS, SNIPPET_CLOSE, SNIPPET_OPEN, SearchHit
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..errors import NotFoundError, UsageError
-from ..note import NOTE_LABELS, Note
+from polytui.core.errors import NotFoundError, UsageError
+from polytui.core.note import NOTE_LABELS, Note
+
 from .index import drop_documents, index_note
 from .records import from_db_time, to_db_time, utc_now
 
