@@ -150,3 +150,18 @@ def test_query_problem_names_what_fts5_refuses(store: Store) -> None:
     assert "no such column" in (store.query_problem("foo: refund") or "")
     # ...and search still answers such a query, word for word.
     assert [h.turn for h in store.search('"refund')] == [1]
+
+
+def test_every_sort_key_of_the_interface_has_its_sql_ordering():
+    from polytui.adapters.sqlite import ORDER_COLUMNS
+    from polytui.core.ports import SORT_KEYS
+
+    assert tuple(ORDER_COLUMNS) == SORT_KEYS
+
+
+def test_the_sqlite_store_plays_the_cache_and_review_roles(tmp_path):
+    from polytui.adapters.sqlite import Store
+    from polytui.core.ports import CallCache, ReviewStore
+
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        assert isinstance(store, CallCache) and isinstance(store, ReviewStore)

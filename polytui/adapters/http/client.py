@@ -54,6 +54,7 @@ from polytui.core.errors import (
 from polytui.core.ids import check_id_segment as _check_segment
 from polytui.core.ids import validate_conversation_id
 from polytui.core.models import Conversation
+from polytui.core.ports import Fetched
 
 from .wire import (
     Inflater,
@@ -79,16 +80,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CORRELATION_HEADER = "x-polyai-correlation-id"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A conversation as fetched, with the body exactly as received (decoded UTF-8)."""
-
-    conversation: Conversation
-    raw: str
-    correlation_id: str | None
-    host: str
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,20 @@
 """The on-disk store: conversations as fetched, reviewer notes, full-text search (SQLite).
 
-All of polytui's SQL lives in this package, behind ``Store``; a shared server-side store can
-replace it by implementing the same methods."""
+All of polytui's SQL lives in this package, behind ``Store``, which plays the ``CallCache`` and
+``ReviewStore`` roles of ``polytui.core.ports``; a shared server-side store is another adapter
+playing the same roles."""
 
-from .listing import ORDER_COLUMNS, ConversationKey
-from .records import (
+from polytui.core.ports import (
     SNIPPET_CLOSE,
     SNIPPET_OPEN,
+    SORT_KEYS,
+    ConversationKey,
     ConversationRow,
     SearchHit,
     StoredConversation,
 )
+
+from .listing import ORDER_COLUMNS
 from .schema import SCHEMA_VERSION
 from .store import Store
 
@@ -19,6 +23,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SNIPPET_CLOSE",
     "SNIPPET_OPEN",
+    "SORT_KEYS",
     "ConversationKey",
     "ConversationRow",
     "SearchHit",

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from polytui.core.errors import UsageError
+from polytui.core.ports import ConversationKey, ConversationRow
 
-from .records import ConversationRow, from_db_time
-
-ConversationKey = tuple[str, str]  # (agent, conversation_id): a stored copy's primary key
+from .records import from_db_time
 
 _NOTE_COUNT = (
     "(SELECT count(*) FROM notes AS n "

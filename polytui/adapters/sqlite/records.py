@@ -1,74 +1,20 @@
-"""What the store hands out (StoredConversation, ConversationRow, SearchHit) and what it
-derives from a Conversation when storing it (listing columns, searchable documents)."""
+"""What the store derives from a Conversation when storing it (listing columns, searchable
+documents); the values it hands out are ``polytui.core.ports``'."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from polytui.core.numbers import finite
+from polytui.core.ports import SEARCH_FIELDS
 from polytui.core.text import clean_line
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
     from polytui.core.models import Conversation
 
-SNIPPET_OPEN = "\x02"  # wraps matched words in SearchHit.snippet; callers turn them into highlights
-SNIPPET_CLOSE = "\x03"
-
-FIELDS = ("caller", "agent", "translation", "summary", "note")
-
-
-@dataclass(frozen=True)
-class StoredConversation:
-    agent: str
-    conversation_id: str
-    host: str
-    raw: str  # the exact JSON text received
-    fetched_at: datetime  # aware, UTC
-    in_progress: bool
-
-    def conversation(self) -> Conversation:
-        from polytui.core.models import (
-            Conversation,  # pydantic: only for who reads a call, not a search
-        )
-
-        return Conversation.from_json_bytes(self.raw)
-
-
-@dataclass(frozen=True)
-class ConversationRow:
-    """One line of the cached-call browser and of ``polytui cache list``.
-
-    Text columns (channel, tags, summary) are already single-line and sanitised."""
-
-    agent: str
-    conversation_id: str
-    started_at: str | None
-    channel: str | None
-    duration: float | None
-    turn_count: int
-    handoff: bool | None
-    poly_score: float | None
-    tags: tuple[str, ...]
-    summary: str
-    fetched_at: datetime
-    host: str
-    in_progress: bool
-    max_latency: float | None
-    note_count: int
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    agent: str
-    conversation_id: str
-    turn: int | None  # 1-based turn number; None = the summary or a note on the whole call
-    field: str  # one of FIELDS
-    snippet: str  # sanitised single-line excerpt, matches wrapped in SNIPPET_OPEN/SNIPPET_CLOSE
-    rank: float  # bm25 as SQLite reports it: the smaller (more negative), the better the match
-    started_at: str | None
+FIELDS = SEARCH_FIELDS
 
 
 # -- time -------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ import sqlite3
 from typing import Any
 
 from polytui.core.errors import UsageError
+from polytui.core.ports import SNIPPET_CLOSE, SNIPPET_OPEN, SearchHit
 
 from .connection import is_busy, is_corrupt
-from .records import FIELDS, SNIPPET_CLOSE, SNIPPET_OPEN, SearchHit
+from .records import FIELDS
 
 SQLITE_ERROR = 1
 SNIPPET_TOKENS = 16  # words of context in a snippet (FTS5's maximum is 64)

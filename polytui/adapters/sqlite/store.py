@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.errors import StoreError
 from polytui.core.note import Note
+from polytui.core.ports import ConversationKey, ConversationRow, SearchHit, StoredConversation
 from polytui.core.text import clean_line
 
 from . import notes
@@ -25,11 +26,8 @@ from .index import (
     drop_conversations,
     index_conversation,
 )
-from .listing import ConversationKey, count_rows, list_keys, list_rows, rows_for
+from .listing import count_rows, list_keys, list_rows, rows_for
 from .records import (
-    ConversationRow,
-    SearchHit,
-    StoredConversation,
     from_db_time,
     listing_values,
     search_documents,

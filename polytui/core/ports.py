@@ -1,0 +1,190 @@
+"""The interfaces polytui's front ends build on, and the values that cross them.
+
+Three roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
+
+- ``ConversationSource``: where calls come from (PolyAI's API over HTTP today). Listing calls
+  by filter and fetching recordings are roles of their own (``ConversationLister``,
+  ``MediaSource``), so a source that offers only get-by-ID is still a whole source.
+- ``CallCache``: the local copy of every call fetched (the JSON exactly as received), its
+  listing for the browser, and full-text search over turns and summaries.
+- ``ReviewStore``: what reviewers add (notes with their author and labels).
+
+The SQLite store is one object playing ``CallCache`` and ``ReviewStore``; a team store on a
+shared PostgreSQL would be another package under ``polytui/adapters`` playing the same roles.
+Cache and store methods block (they do I/O); the front ends call them through
+``polytui.workspace``, which keeps them off the event loop.
+
+Search speaks polytui's own terms: ``SearchHit.score`` is higher for a better match whatever
+the backend ranks by, and matched words come as ``(start, end)`` spans of a plain snippet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from .note import Note
+
+if TYPE_CHECKING:
+    from .models import Conversation
+
+ConversationKey = tuple[str, str]  # (agent, conversation_id): one stored copy
+
+#: What the call listing sorts by (each adapter maps them to its own ordering).
+SORT_KEYS = (
+    "started_at",
+    "conversation_id",
+    "channel",
+    "duration",
+    "turn_count",
+    "handoff",
+    "poly_score",
+    "max_latency",
+    "tags",
+    "fetched_at",
+    "note_count",
+)
+
+SNIPPET_OPEN = "\x02"  # wraps matched words in SearchHit.snippet
+SNIPPET_CLOSE = "\x03"
+
+#: Where a search hit was found.
+SEARCH_FIELDS = ("caller", "agent", "translation", "summary", "note")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A conversation as a source delivered it, with the body exactly as received."""
+
+    conversation: Conversation
+    raw: str
+    correlation_id: str | None
+    host: str
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    agent: str
+    conversation_id: str
+    host: str
+    raw: str  # the exact JSON text received
+    fetched_at: datetime  # aware, UTC
+    in_progress: bool
+
+    def conversation(self) -> Conversation:
+        from .models import Conversation  # only for who reads a call, not for a listing
+
+        return Conversation.from_json_bytes(self.raw)
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One line of the stored-call browser and of ``polytui cache list``.
+
+    Text columns (channel, tags, summary) are already single-line and sanitised."""
+
+    agent: str
+    conversation_id: str
+    started_at: str | None
+    channel: str | None
+    duration: float | None
+    turn_count: int
+    handoff: bool | None
+    poly_score: float | None
+    tags: tuple[str, ...]
+    summary: str
+    fetched_at: datetime
+    host: str
+    in_progress: bool
+    max_latency: float | None
+    note_count: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    agent: str
+    conversation_id: str
+    turn: int | None  # 1-based turn number; None = the summary or a note on the whole call
+    field: str  # one of SEARCH_FIELDS
+    snippet: str  # sanitised single-line excerpt, matches wrapped in SNIPPET_OPEN/SNIPPET_CLOSE
+    rank: float  # bm25 as SQLite reports it: the smaller (more negative), the better the match
+    started_at: str | None
+
+
+@runtime_checkable
+class ConversationSource(Protocol):
+    """Gets one call by its ID (PolyAI's get-by-ID)."""
+
+    @property
+    def host(self) -> str: ...
+
+    async def get_conversation(self, conversation_id: str, agent: str | None = None) -> Fetched:
+        """The call as the source has it now; raises a ``PolytuiError`` with one sentence."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CallCache(Protocol):
+    """The calls kept on this computer (or a team's server), as received."""
+
+    def get(self, conversation_id: str, agent: str | None = None) -> StoredConversation | None: ...
+
+    def put(
+        self,
+        agent: str,
+        host: str,
+        raw: str | bytes,
+        conversation: Conversation,
+        fetched_at: datetime | None = None,
+    ) -> None: ...
+
+    def keys(
+        self,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        text_filter: str | None = None,
+    ) -> list[ConversationKey]: ...
+
+    def rows_for(self, keys: Sequence[ConversationKey]) -> list[ConversationRow]: ...
+
+    def count(self, *, agent: str | None = None, text_filter: str | None = None) -> int: ...
+
+    def search(
+        self, query: str, *, limit: int = 50, agent: str | None = None
+    ) -> list[SearchHit]: ...
+
+    def query_problem(self, query: str) -> str | None:
+        """Why ``query`` is not search syntax (its words are then matched literally)."""
+        ...
+
+    def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReviewStore(Protocol):
+    """Reviewers' notes on calls and turns."""
+
+    def add_note(
+        self,
+        agent: str,
+        conversation_id: str,
+        turn: int | None,
+        text: str,
+        label: str | None = None,
+    ) -> Note: ...
+
+    def update_note(self, note_id: int, *, text: str, label: str | None) -> Note: ...
+
+    def delete_note(self, note_id: int) -> None: ...
+
+    def notes_for(self, conversation_id: str, agent: str | None = None) -> list[Note]: ...
+
+    def all_notes(self) -> list[Note]: ...
