@@ -34,6 +34,7 @@ from textual.app import App, ComposeResult
 from polytui.adapters.sqlite import Store
 from polytui.core.config import Settings
 from polytui.core.errors import EXIT_NOT_FOUND
+from polytui.core.facts import DEFAULT_BANDS
 from polytui.core.models import Conversation
 from polytui.demo import real_shaped_conversations, sample_conversations
 from polytui.export import FORMATS, NOTES_KEY, render
@@ -301,7 +302,7 @@ def check_rows(payload: dict[str, Any], header: CallHeader, palette: Palette) ->
     conversation = Conversation.from_data(payload)
     model = TranscriptModel(conversation)
     for width in (100, 23):
-        options = RenderOptions(width, palette, "a", True, 1.5, 3.0)
+        options = RenderOptions(width, palette, "a", True, DEFAULT_BANDS)
         for entry in model.entries:
             for cursor in (True, False):
                 for strip in render_turn(entry, conversation, [], cursor=cursor, options=options):

@@ -29,6 +29,7 @@ from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
+from polytui.core.facts import DEFAULT_BANDS
 from polytui.core.models import Conversation
 from polytui.core.text import clean, clean_line
 from polytui.export import FORMATS, NOTES_KEY, render
@@ -223,7 +224,7 @@ async def test_any_text_renders_in_the_transcript_rows_literally_and_inert():
             conversation = Conversation.from_data(payload)
             model = TranscriptModel(conversation)
             for width in (100, 23):
-                options = RenderOptions(width, palette, "", True, 1.5, 3.0)
+                options = RenderOptions(width, palette, "", True, DEFAULT_BANDS)
                 for entry in model.entries:
                     for cursor in (True, False):
                         strips = render_turn(

@@ -45,7 +45,7 @@ def read_ids(args: argparse.Namespace) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise UsageError(f"Cannot read IDs from {source}: {reason}.") from None
-    from polytui.loader import unique_ids  # the loader (and pydantic) only when fetching
+    from polytui.loader import unique_ids  # the loader (and the models) only when fetching
 
     ids = unique_ids(values)
     if not ids:

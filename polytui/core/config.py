@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, UsageError
+from .facts import DEFAULT_BANDS, LatencyBands
 
 APP_NAME = "polytui"
 
@@ -55,8 +56,8 @@ REGION_ALIASES = {
 }
 DEFAULT_REGION = "us"
 DEFAULT_TIMEOUT = 30.0
-DEFAULT_LATENCY_GOOD = 1.5
-DEFAULT_LATENCY_WARN = 3.0
+DEFAULT_LATENCY_GOOD = DEFAULT_BANDS.good
+DEFAULT_LATENCY_WARN = DEFAULT_BANDS.warn
 
 
 def config_dir() -> Path:
@@ -120,6 +121,11 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.base_url_override or REGION_HOSTS[self.region]
+
+    @property
+    def bands(self) -> LatencyBands:
+        """The configured latency bands (``[latency]`` in the config file)."""
+        return LatencyBands(self.latency_good, self.latency_warn)
 
     @property
     def host(self) -> str:

@@ -1,5 +1,5 @@
-"""Date-times as the API writes them: no pydantic here, so the command line can show them
-without loading the API models (``polytui.core.models`` re-exports ``parse_datetime``)."""
+"""Date-times as the API writes them, read on their own so that the command line can show them
+without reading a whole call (``polytui.core.models`` re-exports ``parse_datetime``)."""
 
 from __future__ import annotations
 

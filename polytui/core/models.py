@@ -23,7 +23,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .dates import parse_datetime as parse_datetime  # pydantic-free, for the command line
+from .dates import parse_datetime as parse_datetime  # re-exported for the exports and the app
 from .errors import BadPayloadError
 from .events import FunctionEvent, function_events_by_turn, merge_events
 from .note import NOTE_LABELS as NOTE_LABELS  # reviewer notes live in polytui.note

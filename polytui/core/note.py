@@ -1,5 +1,5 @@
-"""A reviewer's note: plain data, no pydantic, so that the store, the notes commands and
-``polytui cache search`` load without the API models (``polytui.core.models`` re-exports both)."""
+"""A reviewer's note: plain data, so that the store, the notes commands and ``polytui cache
+search`` load without the API models (``polytui.core.models`` re-exports both)."""
 
 from __future__ import annotations
 

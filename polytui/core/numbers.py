@@ -1,6 +1,6 @@
 """Numbers from the API made safe to show: one reading of "a finite number or unknown", the
-percentiles and the (p50, p95, max) latency summary. No pydantic, no I/O: the store, the
-exports and the app all use it."""
+percentiles and the (p50, p95, max) latency summary. The store, the exports and the app all
+use it."""
 
 from __future__ import annotations
 

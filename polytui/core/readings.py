@@ -7,7 +7,7 @@ bool, number, string, list, object, at any depth) and returns the meaning polytu
 or a plain reading (``None``, an empty list, the value as compact JSON) when none fits. None of
 them raises. The raw value stays in the payload; these readings are only what is shown.
 
-Plain Python, no pydantic and no I/O: the models, the store, the exports and the app use it.
+Plain Python without I/O: the models, the store, the exports and the app use it.
 """
 
 from __future__ import annotations

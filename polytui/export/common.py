@@ -10,16 +10,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from polytui.core.models import Conversation, FunctionEvent, Note, Turn, parse_datetime
+from polytui.core.facts import (
+    DEFAULT_BANDS,
+    CallNote,
+    LatencyBands,
+    format_api_datetime,
+    format_datetime,
+    format_duration,
+    format_latency,
+    format_number,
+    format_offset,
+    group_notes,
+    handed_off,
+    last_turn,
+    latency_stats,
+    spaced_dtmf,
+    turn_marks,
+)
+from polytui.core.models import Conversation, FunctionEvent, Note, Turn
 from polytui.core.numbers import finite as _finite
-from polytui.core.numbers import latency_summary
 from polytui.core.readings import pretty_json as pretty_json
 
-DEFAULT_LATENCY_GOOD = 1.5
-DEFAULT_LATENCY_WARN = 3.0
+__all__ = [  # the call's rules, as every format reaches them
+    "CallNote",
+    "format_api_datetime",
+    "format_datetime",
+    "format_duration",
+    "format_latency",
+    "format_number",
+    "format_offset",
+    "group_notes",
+    "handed_off",
+    "latency_stats",
+    "pretty_json",
+    "spaced_dtmf",
+]
 
 
 @dataclass(frozen=True)
@@ -29,111 +57,36 @@ class ExportContext:
     notes: Sequence[Note] = ()
     fetched_at: datetime | None = None
     source: str | None = None
-    latency_good: float = DEFAULT_LATENCY_GOOD
-    latency_warn: float = DEFAULT_LATENCY_WARN
+    latency_good: float = DEFAULT_BANDS.good
+    latency_warn: float = DEFAULT_BANDS.warn
     studio_url: str | None = None
+
+    @property
+    def bands(self) -> LatencyBands:
+        return LatencyBands(self.latency_good, self.latency_warn)
 
 
 DEFAULT_CONTEXT = ExportContext()
 
 
-# -- numbers and times ---------------------------------------------------------------------------
-
-
-def format_offset(seconds: float | None) -> str:
-    """``mm:ss`` from the start of the call (``h:mm:ss`` past an hour); ``--:--`` when unknown."""
-    value = _finite(seconds)
-    if value is None:
-        return "--:--"
-    whole = int(abs(value))
-    sign = "-" if value < 0 and whole else ""
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
-    return f"{sign}{minutes:02d}:{secs:02d}"
-
-
-def format_duration(seconds: float | None) -> str:
-    """A length such as ``42s``, ``3m 05s`` or ``1h 02m 05s``; ``--`` when unknown."""
-    value = _finite(seconds)
-    if value is None:
-        return "--"
-    whole = int(round(abs(value)))
-    sign = "-" if value < 0 and whole else ""
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
-    if minutes:
-        return f"{sign}{minutes}m {secs:02d}s"
-    return f"{sign}{secs}s"
-
-
-def format_latency(seconds: float | None) -> str:
-    """``1.24 s``; "" when unknown."""
-    value = _finite(seconds)
-    return "" if value is None else f"{value:.2f} s"
-
-
-def format_number(value: Any) -> str:
-    """A score or count without a pointless ``.0`` (``4``, ``4.5``); "" when unknown."""
-    number = _finite(value)
-    if number is None:
-        return ""
-    return str(int(number)) if number.is_integer() else f"{number:g}"
-
-
-def format_datetime(value: datetime | None) -> str:
-    """``2024-05-01 12:00:03 UTC`` (or with its own offset); "" for None."""
-    if value is None:
-        return ""
-    text = value.replace(microsecond=0).isoformat(sep=" ")
-    if value.tzinfo is not None and value.utcoffset() == timedelta(0):
-        text = text[: -len("+00:00")] + " UTC"
-    return text
-
-
-def format_api_datetime(raw: str | None) -> str:
-    """An API date-time made readable; the raw text when it cannot be parsed."""
-    parsed = parse_datetime(raw)
-    return format_datetime(parsed) if parsed else (raw or "")
-
-
-def latency_stats(conversation: Conversation) -> tuple[float, float, float] | None:
-    """(p50, p95, max) of the turn latencies in seconds; None when no turn has one."""
-    return latency_summary([_finite(turn.latency) for turn in conversation.turn_list])
+# -- latencies, turns and notes (the rules are polytui.core.facts') ----------------------
 
 
 def latency_class(seconds: float | None, ctx: ExportContext | None = None) -> str | None:
-    """The latency's band: "good" below latency_good, "warn" below latency_warn, else "slow".
-
-    None when the latency is unknown."""
-    value = _finite(seconds)
-    if value is None:
-        return None
-    ctx = ctx or DEFAULT_CONTEXT
-    if value < ctx.latency_good:
-        return "good"
-    if value < ctx.latency_warn:
-        return "warn"
-    return "slow"
+    """The latency's band ("good", "warn", "slow") by the context's bands; None when unknown."""
+    return (ctx or DEFAULT_CONTEXT).bands.band(seconds)
 
 
-# -- turns ---------------------------------------------------------------------------------------
-
-
-def handed_off(conversation: Conversation) -> bool:
-    return conversation.handoff is True or (
-        conversation.handoff is None and bool(conversation.handoff_destination)
-    )
-
-
-def _is_last_turn(conversation: Conversation, turn: Turn) -> bool:
-    for candidate in reversed(conversation.turns or []):
-        if candidate is not None:
-            return candidate is turn
-    return False
+# How the marks of polytui.core.facts are written in exports (function events are listed under
+# their turn, notes beside it).
+_EXPORT_FLAGS = {
+    "OOD": "OOD",
+    "SILENCE": "silence",
+    "DTMF": "DTMF",
+    "SLOW": "slow",
+    "BARGE-IN": "BARGE-IN",
+    "HANDOFF": "handoff",
+}
 
 
 def turn_flags(
@@ -145,28 +98,10 @@ def turn_flags(
     "handoff" marks the last turn of a call that was handed off; it needs ``conversation``.
     """
     ctx = ctx or DEFAULT_CONTEXT
-    flags: list[str] = []
-    if turn.ood:
-        flags.append("OOD")
-    if turn.silent:
-        flags.append("silence")
-    if turn.dtmf:
-        flags.append("DTMF")
-    if latency_class(turn.latency, ctx) == "slow":
-        flags.append("slow")
-    if turn.barge_in:
-        flags.append("BARGE-IN")
-    if conversation is not None and handed_off(conversation) and _is_last_turn(conversation, turn):
-        flags.append("handoff")
-    return flags
-
-
-def spaced_dtmf(digits: str) -> str:
-    """``1234#`` -> ``1 2 3 4 #`` (already spaced input is kept as words)."""
-    words = digits.split()
-    if len(words) > 1:
-        return " ".join(words)
-    return " ".join(digits.strip())
+    last = conversation is not None and handed_off(conversation)
+    last = last and conversation is not None and last_turn(conversation) is turn
+    marks = turn_marks(turn, bands=ctx.bands, handoff=last)
+    return [_EXPORT_FLAGS[mark] for mark in marks if mark in _EXPORT_FLAGS]
 
 
 def entities_text(turn: Turn) -> str:
@@ -188,33 +123,6 @@ class TurnView:
     flags: list[str]
     notes: list[Note]
     events: list[FunctionEvent]
-
-
-@dataclass(frozen=True)
-class CallNote:
-    """A note shown at call level; ``missing_turn`` is set for a note on a turn not in the copy."""
-
-    note: Note
-    missing_turn: int | None = None
-
-
-def group_notes(
-    notes: Sequence[Note], turn_count: int
-) -> tuple[list[CallNote], dict[int, list[Note]]]:
-    """Split notes into call-level ones and per-turn lists (keyed by 1-based turn number).
-
-    A note on a turn this copy does not have (a shorter transcript) is kept at call level.
-    """
-    call: list[CallNote] = []
-    by_turn: dict[int, list[Note]] = {}
-    for note in notes:
-        if note.turn is None:
-            call.append(CallNote(note))
-        elif 1 <= note.turn <= turn_count:
-            by_turn.setdefault(note.turn, []).append(note)
-        else:
-            call.append(CallNote(note, missing_turn=note.turn))
-    return call, by_turn
 
 
 def iter_turns(

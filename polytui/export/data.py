@@ -12,10 +12,10 @@ from typing import Any
 
 from polytui.core.models import Conversation, Note
 from polytui.core.note import NOTES_KEY
-from polytui.core.readings import as_bool
+from polytui.core.readings import as_bool, json_safe
 from polytui.core.text import clean, escape_json_text
 
-from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json
+from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json, turn_flags
 from .details import event_cell
 
 CSV_COLUMNS = (
@@ -34,32 +34,13 @@ CSV_COLUMNS = (
     "is_ood",
     "user_input_datetime",
     "agent_response_datetime",
+    "flags",
     "barge_in",
     "asr_corrected",
     "function_events",
     "retrieved_topics",
     "notes",
 )
-
-
-def _without_non_finite(value: Any) -> Any:
-    """A copy of ``value`` with NaN and infinities as null (they are not JSON), any depth."""
-    root: list[Any] = [value]
-    stack: list[tuple[Any, Any]] = [(root, 0)]
-    while stack:
-        container, key = stack.pop()
-        item = container[key]
-        if isinstance(item, float) and not math.isfinite(item):
-            container[key] = None
-        elif isinstance(item, dict):
-            copy = dict(item)
-            container[key] = copy
-            stack.extend((copy, k) for k in copy)
-        elif isinstance(item, list):
-            copy_list = list(item)
-            container[key] = copy_list
-            stack.extend((copy_list, i) for i in range(len(copy_list)))
-    return root[0]
 
 
 def _payload(conversation: Conversation) -> dict[str, Any]:
@@ -86,9 +67,9 @@ def _dumps(data: Any) -> str:
     try:
         return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError:  # NaN / Infinity (Python's json reads them) are not JSON: write null
-        data = _without_non_finite(data)
+        data = json_safe(data)
     except RecursionError:  # nested deeper than Python's recursion limit
-        return pretty_json(_without_non_finite(data))
+        return pretty_json(json_safe(data))
     try:
         return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     except RecursionError:
@@ -172,6 +153,7 @@ def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> 
                 _flag(turn.is_ood),
                 csv_cell(turn.user_input_datetime),
                 csv_cell(turn.agent_response_datetime),
+                csv_cell("; ".join(turn_flags(turn, ctx, c))),
                 _flag(as_bool(turn.get_raw("barge_in"))),
                 csv_cell(turn.asr_corrected),
                 csv_cell("; ".join(event_cell(e) for e in c.function_events_for(number))),

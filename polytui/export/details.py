@@ -1,7 +1,8 @@
 """What the real API adds to a call, read for the text, markdown, html and csv formats:
 function events (under their turn, or in a section of their own when tied to no turn, where the
-formats also show them as sent: they are rare and their shape is the least known), Studio
-reviews, speech recognition's alternatives, and metric histories (latest value first).
+formats also show them as sent: they are rare and their shape is the least known) and metric
+histories (latest value first). Studio reviews and speech recognition's alternatives are read
+by ``polytui.core.facts``.
 
 Pure, like ``common``: values returned here are raw text (not yet cleaned); each format cleans
 and escapes for its medium.
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from polytui.core.events import FunctionEvent
-from polytui.core.models import Conversation, Metric, Turn
-from polytui.core.readings import as_text, compact_json
+from polytui.core.models import Conversation, Metric
+from polytui.core.readings import compact_json
 
 from .common import format_datetime, format_number
 
@@ -81,38 +82,6 @@ def loose_event_lead(event: FunctionEvent) -> str:
 
 
 # -- the rest of a turn --------------------------------------------------------------------------
-
-
-def review_text(review: Any) -> str:
-    """A Studio review as ``label: comment (author)``; compact JSON for any other shape."""
-    if not isinstance(review, dict):
-        return as_text(review) or ""
-    label = as_text(review.get("label")) or as_text(review.get("type")) or ""
-    comment = (
-        as_text(review.get("comment"))
-        or as_text(review.get("text"))
-        or as_text(review.get("note"))
-        or ""
-    )
-    author = as_text(review.get("author")) or as_text(review.get("user")) or ""
-    if not (label or comment):
-        return compact_json(review)
-    text = f"{label}: {comment}" if label and comment else (label or comment)
-    return f"{text} ({author})" if author else text
-
-
-def review_texts(turn: Turn) -> list[str]:
-    return [text for text in (review_text(r) for r in turn.reviews) if text.strip()]
-
-
-def alternative_texts(turn: Turn) -> list[str]:
-    """Speech recognition's alternatives as ``text (intent, intent)``, best first."""
-    found = []
-    for text, intents in turn.top_transcripts:
-        if not text.strip() and not intents:
-            continue
-        found.append(f"{text} ({', '.join(intents)})" if intents else text)
-    return found
 
 
 # -- metrics -------------------------------------------------------------------------------------

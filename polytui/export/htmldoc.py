@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
+from polytui.core.facts import alternative_texts, review_texts
 from polytui.core.models import Conversation, Note
 from polytui.core.text import clean, clean_line
 
@@ -29,11 +30,9 @@ from .common import (
 )
 from .details import (
     EventView,
-    alternative_texts,
     event_view,
     loose_event_lead,
     metric_views,
-    review_texts,
 )
 
 _CSS = """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from polytui.core.facts import alternative_texts, review_texts
 from polytui.core.models import Conversation
 from polytui.core.text import clean, clean_line
 
@@ -31,11 +32,9 @@ from .common import (
 )
 from .details import (
     EventView,
-    alternative_texts,
     event_view,
     loose_event_lead,
     metric_views,
-    review_texts,
 )
 
 # ASCII punctuation that can mean something anywhere in a line in CommonMark / GFM (always

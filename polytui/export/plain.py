@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from polytui.core.facts import alternative_texts, review_texts
 from polytui.core.models import Conversation
 from polytui.core.text import clean, clean_line
 
@@ -27,11 +28,9 @@ from .common import (
 )
 from .details import (
     EventView,
-    alternative_texts,
     event_view,
     loose_event_lead,
     metric_views,
-    review_texts,
 )
 
 TEXT_WIDTH = 100

@@ -68,7 +68,7 @@ from .wire import (
 )
 
 MAX_REDIRECTS = 5
-MAX_JSON_DEPTH = 200  # pydantic cannot serialise values nested deeper than ~255 levels
+MAX_JSON_DEPTH = 200  # refused deeper: json.dumps (exports) stops at the recursion limit
 DEADLINE_FACTOR = 2.0
 CONNECT_TIMEOUT_CAP = 10.0
 # A connection is given at least this long even under a tiny read timeout: on a loaded machine

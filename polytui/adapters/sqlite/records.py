@@ -7,11 +7,12 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from polytui.core.facts import handoff_state
 from polytui.core.numbers import finite
 from polytui.core.ports import SEARCH_FIELDS
 from polytui.core.text import clean_line
 
-if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
+if TYPE_CHECKING:  # the models load only where a call is read or stored
     from polytui.core.models import Conversation
 
 FIELDS = SEARCH_FIELDS
@@ -49,7 +50,7 @@ def listing_values(conv: Conversation) -> dict[str, Any]:
         "channel": clean_line(conv.channel) or None,
         "duration": finite(conv.call_seconds),
         "turn_count": len(conv.turn_list),
-        "handoff": None if conv.handoff is None else int(conv.handoff),
+        "handoff": None if (state := handoff_state(conv)) is None else int(state),
         "poly_score": finite(conv.poly_score),
         "tags": json.dumps([clean_line(tag) for tag in conv.tag_list], ensure_ascii=False),
         "summary": clean_line(summary.one_line) if summary else "",

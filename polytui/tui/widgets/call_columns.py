@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 
 from textual.content import Content
 
-from polytui.adapters.sqlite import ConversationRow
 from polytui.core.dates import parse_datetime
+from polytui.core.facts import LatencyBands, format_latency, format_number
+from polytui.core.ports import ConversationRow
 from polytui.core.text import clean_line
-from polytui.export.common import ExportContext, format_latency, format_number, latency_class
 
 from .call_header import LATENCY_STYLES, SCORE_COLOURS, score_class
 
@@ -27,7 +27,7 @@ MISSING = Content.styled("-", "$text-muted")
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # the store's ORDER_COLUMNS name: the column sorts by it
+    key: str  # one of polytui.core.ports.SORT_KEYS: the column sorts by it
     label: str
     width: int  # cells; the tags column is widened to fill the screen
     right: bool = False  # numbers line up on the right
@@ -97,8 +97,7 @@ def cells(row: ConversationRow, *, latency_good: float, latency_warn: float) -> 
     note = Content.styled(f"{NOTE_MARK}{notes}", "bold $accent") if notes else Content("")
     score = row.poly_score
     score_style = SCORE_COLOURS.get(score_class(score) or "", "")
-    bands = ExportContext(latency_good=latency_good, latency_warn=latency_warn)
-    band = latency_class(row.max_latency, bands)
+    band = LatencyBands(latency_good, latency_warn).band(row.max_latency)
     if row.in_progress:
         length = Content.styled("live", "bold $warning")
     else:

@@ -20,18 +20,18 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from polytui.core.models import Conversation
-from polytui.core.numbers import finite as _finite
-from polytui.core.numbers import latency_summary
-from polytui.core.text import clean_line
-from polytui.export.common import (
-    ExportContext,
+from polytui.core.facts import (
+    DEFAULT_BANDS,
+    LatencyBands,
     format_duration,
     format_latency,
     format_number,
     handed_off,
-    latency_class,
 )
+from polytui.core.models import Conversation
+from polytui.core.numbers import finite as _finite
+from polytui.core.numbers import latency_summary
+from polytui.core.text import clean_line
 
 SEPARATOR = (" · ", "dim")
 NARROW_BELOW = 100  # columns under which the summary gets one line instead of two
@@ -134,14 +134,14 @@ def render_sparkline(
         buckets.append(max(known) if known else None)
     known_all = [v for v in buckets if v is not None]
     top = max([latency_warn, *known_all]) if known_all else latency_warn
-    ctx = ExportContext(latency_good=latency_good, latency_warn=latency_warn)
+    bands = LatencyBands(latency_good, latency_warn)
     parts: list[tuple[str, str]] = []
     for value in buckets:
         if value is None:
             parts.append((MISSING_BAR, "dim"))
             continue
         level = 0 if top <= 0 else round(max(0.0, value) / top * (len(BLOCKS) - 1))
-        kind = latency_class(value, ctx) or "good"
+        kind = bands.band(value) or "good"
         parts.append((BLOCKS[min(len(BLOCKS) - 1, level)], LATENCY_STYLES[kind]))
     return Content.assemble(*parts)
 
@@ -163,8 +163,8 @@ class CallHeader(Widget):
     def __init__(
         self,
         *,
-        latency_good: float = 1.5,
-        latency_warn: float = 3.0,
+        latency_good: float = DEFAULT_BANDS.good,
+        latency_warn: float = DEFAULT_BANDS.warn,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -172,7 +172,7 @@ class CallHeader(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.latency_good = latency_good
         self.latency_warn = latency_warn
-        self._ctx = ExportContext(latency_good=latency_good, latency_warn=latency_warn)
+        self._bands = LatencyBands(latency_good, latency_warn)
         self.conversation: Conversation | None = None
         self.source_note: str | None = None
         self._latencies: list[float | None] = []  # per turn, finite or None
@@ -359,7 +359,7 @@ class CallHeader(Widget):
         )
 
     def _latency_value(self, label: str, value: float) -> Content:
-        kind = latency_class(value, self._ctx) or "good"
+        kind = self._bands.band(value) or "good"
         return Content.assemble((f"{label} ", "dim"), (format_latency(value), LATENCY_STYLES[kind]))
 
     def _latency(self, c: Conversation) -> Content:

@@ -22,8 +22,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from polytui.core.readings import pretty_json
 from polytui.core.text import clean, clean_line
-from polytui.export.common import pretty_json
 
 CHUNK = 200
 """Children added per expansion (and per "more" node)."""

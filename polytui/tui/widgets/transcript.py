@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from polytui.core.facts import DEFAULT_BANDS, LatencyBands
 from polytui.core.models import Conversation, Note
 
 from .transcript_model import TranscriptModel
@@ -126,8 +127,8 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self,
         conversation: Conversation | None = None,
         *,
-        latency_good: float = 1.5,
-        latency_warn: float = 3.0,
+        latency_good: float = DEFAULT_BANDS.good,
+        latency_warn: float = DEFAULT_BANDS.warn,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -136,6 +137,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.latency_good = latency_good
         self.latency_warn = latency_warn
+        self.bands = LatencyBands(latency_good, latency_warn)
         self._model = TranscriptModel(conversation)
         self._notes_version = 0
         self._matches: list[int] | None = None
@@ -204,7 +206,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         step = 1 if direction >= 0 else -1
         index = self.cursor + step
         while 0 <= index < len(entries):
-            if entries[index].flagged(self.latency_warn, bool(notes.get(index + 1))):
+            if entries[index].flagged(self.bands, bool(notes.get(index + 1))):
                 self._set_cursor(index)
                 return True
             index += step
@@ -252,7 +254,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             self._model.conversation,
             show_translations=self.show_translations,
             notes=self.notes.get(index + 1, ()),
-            warn=self.latency_warn,
+            bands=self.bands,
             show_heard=self.show_heard,
         )
 
@@ -332,8 +334,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             palette=self._get_palette(),
             query=self.search_query.lower(),
             show_translations=self.show_translations,
-            latency_good=self.latency_good,
-            latency_warn=self.latency_warn,
+            bands=self.bands,
             show_heard=self.show_heard,
         )
         return render_turn(

@@ -7,16 +7,26 @@ module. Nothing here imports Textual, so it can be tested and timed on its own.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
 from polytui.core.events import FunctionEvent
+from polytui.core.facts import (
+    TURN_MARKS,
+    LatencyBands,
+    alternative_texts,
+    format_latency,
+    format_offset,
+    handed_off,
+    is_review_stop,
+    review_texts,
+    spaced_dtmf,
+    turn_marks,
+)
 from polytui.core.models import Conversation, Note, Turn
 from polytui.core.numbers import finite
 from polytui.core.readings import compact_json
 from polytui.core.text import clean, clean_line
-from polytui.export.details import alternative_texts, review_texts
 
 from .transcript_heights import differs, estimate_heights, meta_length
 
@@ -27,24 +37,7 @@ NOTE_PREFIX = "✎ "
 REVIEW_PREFIX = "Studio review  "
 HEARD_PREFIX = "heard  "
 TOPICS_PREFIX = "topics  "
-BADGES = ("OOD", "SILENCE", "DTMF", "SLOW", "BARGE-IN", "FUNCTION", "ERROR", "HANDOFF", "NOTE")
-
-
-def format_offset(seconds: float | None) -> str:
-    """mm:ss (h:mm:ss past an hour) since the call started; "--:--" when unknown."""
-    if seconds is None or not math.isfinite(seconds):
-        return "--:--"
-    sign = "-" if seconds < 0 else ""
-    total = int(abs(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
-    return f"{sign}{minutes:02d}:{secs:02d}"
-
-
-def format_latency(latency: float) -> str:
-    return f"{latency:.2f} s"
+BADGES = TURN_MARKS
 
 
 def note_text(note: Note) -> str:
@@ -55,8 +48,8 @@ def note_text(note: Note) -> str:
 
 def _dtmf_display(digits: str | None) -> str:
     """ "DTMF 1 2 3 4" from "1234" (cleaned); "" when no digits were pressed."""
-    keys = clean_line(digits).replace(" ", "")
-    return ("DTMF " + " ".join(keys)) if keys else ""
+    keys = spaced_dtmf(clean_line(digits))
+    return ("DTMF " + keys) if keys else ""
 
 
 class TurnEntry:
@@ -66,16 +59,14 @@ class TurnEntry:
         "index",
         "turn",
         "latency",
-        "ood",
         "silence",
         "has_dtmf",
         "handoff",
-        "barge_in",
         "events",
-        "failed",
         "_has_tr_user",
         "_has_tr_agent",
         "_meta_len",
+        "_marks",
         "_text",
         "_haystack",
         "_haystack_tr",
@@ -92,17 +83,15 @@ class TurnEntry:
     ) -> None:
         self.index = index
         self.turn = turn
-        self.barge_in = turn.barge_in
         self.events = events
-        self.failed = any(event.failed for event in events)
         self.latency = finite(turn.latency)
-        self.ood = turn.ood
         self.silence = turn.silent
         self.has_dtmf = bool(turn.dtmf.strip())
         self.handoff = handoff
         self._has_tr_user = differs(turn.translated_user_input, turn.user_input)
         self._has_tr_agent = differs(turn.english_agent_response, turn.agent_response)
         self._meta_len = meta_length(turn.intents, turn.entities)
+        self._marks: tuple[LatencyBands, list[str]] | None = None
         self._text: dict[str, str] | None = None
         self._haystack: str | None = None
         self._haystack_tr: str | None = None
@@ -118,29 +107,17 @@ class TurnEntry:
         """What stands for a caller side with no words and no keys."""
         return SILENCE_TEXT if self.silence else NO_INPUT_TEXT
 
-    def slow(self, warn: float) -> bool:
-        return self.latency is not None and self.latency >= warn
+    def badges(self, bands: LatencyBands, has_notes: bool) -> list[str]:
+        """The turn's marks (``polytui.core.facts.turn_marks``), NOTE last when it has notes."""
+        marks = self._marks
+        if marks is None or marks[0] != bands:
+            found = turn_marks(self.turn, bands=bands, handoff=self.handoff, events=self.events)
+            marks = self._marks = (bands, found)
+        return [*marks[1], "NOTE"] if has_notes else marks[1]
 
-    def flagged(self, warn: float, has_notes: bool) -> bool:
-        if has_notes or self.ood or self.silence or self.has_dtmf or self.handoff:
-            return True
-        if self.barge_in or self.failed:
-            return True
-        return self.slow(warn)
-
-    def badges(self, warn: float, has_notes: bool) -> list[str]:
-        flags = (
-            self.ood,
-            self.silence,
-            self.has_dtmf,
-            self.slow(warn),
-            self.barge_in,
-            bool(self.events),
-            self.failed,
-            self.handoff,
-            has_notes,
-        )
-        return [name for name, on in zip(BADGES, flags, strict=True) if on]
+    def flagged(self, bands: LatencyBands, has_notes: bool) -> bool:
+        """A turn ``]``/``[`` stop at (``polytui.core.facts.is_review_stop``)."""
+        return has_notes or is_review_stop(self.badges(bands, False))
 
     def offset(self, conversation: Conversation | None) -> float | None:
         if self._offset is None:
@@ -234,7 +211,7 @@ class TurnEntry:
         *,
         show_translations: bool,
         notes: Sequence[Note],
-        warn: float,
+        bands: LatencyBands,
         show_heard: bool = False,
     ) -> str:
         """The turn as cleaned plain text, as shown (translations and alternatives only when
@@ -243,7 +220,7 @@ class TurnEntry:
         header = f"#{self.number}  {format_offset(self.offset(conversation))}"
         if self.latency is not None:
             header += f"  {format_latency(self.latency)}"
-        badges = self.badges(warn, bool(notes))
+        badges = self.badges(bands, bool(notes))
         if badges:
             header += "  [" + ", ".join(badges) + "]"
         lines = [header]
@@ -343,7 +320,7 @@ class TranscriptModel:
     def __init__(self, conversation: Conversation | None) -> None:
         self.conversation = conversation
         turns = conversation.turn_list if conversation is not None else []
-        handoff = bool(conversation is not None and conversation.handoff)
+        handoff = conversation is not None and handed_off(conversation)
         events = conversation.turn_function_events if conversation is not None else {}
         self.entries = TurnEntries(turns, handoff, events)
         self._payloads = conversation.turn_payloads() if conversation is not None else []

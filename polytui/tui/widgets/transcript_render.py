@@ -18,17 +18,11 @@ from textual.content import Content, Span
 from textual.strip import Strip
 from textual.style import Style
 
+from polytui.core.facts import LatencyBands, format_latency, format_offset
 from polytui.core.models import Conversation, Note
 
 from .transcript_heights import TRANSLATION_PREFIX, label_width, text_width
-from .transcript_model import (
-    BADGES,
-    NO_RESPONSE_TEXT,
-    TurnEntry,
-    format_latency,
-    format_offset,
-    note_text,
-)
+from .transcript_model import BADGES, NO_RESPONSE_TEXT, TurnEntry, note_text
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -118,8 +112,7 @@ class RenderOptions:
     palette: Palette
     query: str  # lower-cased, "" for none
     show_translations: bool
-    latency_good: float
-    latency_warn: float
+    bands: LatencyBands
     show_heard: bool = False
 
 
@@ -150,12 +143,11 @@ def to_strip(content: Content, row: str, width: int, palette: Palette) -> Strip:
     return strip.crop(0, width) if cells > width else strip
 
 
+_LATENCY_PARTS = {"good": "latency-good", "warn": "latency-warn", "slow": "latency-bad"}
+
+
 def _latency_name(latency: float, options: RenderOptions) -> str:
-    if latency < options.latency_good:
-        return "latency-good"
-    if latency < options.latency_warn:
-        return "latency-warn"
-    return "latency-bad"
+    return _LATENCY_PARTS[options.bands.band(latency) or "good"]
 
 
 def _header(
@@ -171,7 +163,7 @@ def _header(
         "  ",
         (format_offset(entry.offset(conversation)), "time"),
     ]
-    for badge in entry.badges(options.latency_warn, bool(notes)):
+    for badge in entry.badges(options.bands, bool(notes)):
         parts.extend(("  ", (f" {badge} ", f"badge-{badge.lower()}")))
     left = Content.assemble(*parts)
     if entry.latency is None:
