@@ -155,7 +155,7 @@ def latency_seconds(value: Any) -> Number | None:
     """A turn's latency in seconds: a plain number, a numeric string, or the real API's
     object ``{"label", "perceived_latency", "perceived_latency_percentile_1d"}``."""
     if type(value) is float or type(value) is int:
-        return value  # type: ignore[no-any-return]
+        return value
     return as_number(value)
 
 

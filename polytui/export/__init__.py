@@ -12,8 +12,9 @@ The helpers ``format_offset``, ``format_duration``, ``format_latency``, ``latenc
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from polytui.core.errors import UsageError
 from polytui.core.models import Conversation
@@ -36,7 +37,20 @@ from .common import (
 if TYPE_CHECKING:
     from polytui.core.config import Settings
     from polytui.core.models import Note
-    from polytui.loader import Loaded
+
+
+class LoadedCall(Protocol):
+    """What an export needs of a call as it was loaded (the workspace's ``Loaded``)."""
+
+    @property
+    def conversation(self) -> Conversation: ...
+
+    @property
+    def fetched_at(self) -> datetime: ...
+
+    @property
+    def source(self) -> str: ...
+
 
 FORMATS = ("text", "markdown", "json", "csv", "html")
 FILE_EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html"}
@@ -72,7 +86,8 @@ def __getattr__(name: str) -> Any:
 
 
 def _renderer(name: str) -> Callable[[Conversation, ExportContext | None], str]:
-    return __getattr__(_RENDERERS[name])
+    renderer: Callable[[Conversation, ExportContext | None], str] = __getattr__(_RENDERERS[name])
+    return renderer
 
 
 __all__ = [
@@ -116,7 +131,9 @@ def _format_name(fmt: str) -> str:
 SOURCE_LABELS = {"store": "stored copy", "api": "API", "stale": "offline copy"}
 
 
-def context_for(loaded: Loaded, settings: Settings, notes: Sequence[Note] = ()) -> ExportContext:
+def context_for(
+    loaded: LoadedCall, settings: Settings, notes: Sequence[Note] = ()
+) -> ExportContext:
     """The export context for a loaded call: its notes, where and when it came from, the
     configured latency thresholds and the Studio link (one place for the CLI and the app)."""
     conversation = loaded.conversation

@@ -303,13 +303,13 @@ class JsonTree(Tree[JsonNodeData]):
             return added
         if data.path in self._routes:
             for key in self._routes[data.path]:
-                added.append(self._add_child(node, key, _child(container, key)))
+                added.append(self._add_value_node(node, key, _child(container, key)))
             data.loaded = len(added)
             data.complete = True
             return added
         start = data.loaded
         for key, value in _items(container, start, start + CHUNK):
-            added.append(self._add_child(node, key, value))
+            added.append(self._add_value_node(node, key, value))
         data.loaded = start + len(added)
         remaining = len(container) - data.loaded
         data.complete = remaining <= 0
@@ -323,7 +323,7 @@ class JsonTree(Tree[JsonNodeData]):
             )
         return added
 
-    def _add_child(
+    def _add_value_node(
         self, parent: TreeNode[JsonNodeData], key: Key, value: Any
     ) -> TreeNode[JsonNodeData]:
         assert parent.data is not None

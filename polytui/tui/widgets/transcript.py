@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding
@@ -45,7 +46,7 @@ NO_TRANSCRIPT = (
 class TranscriptView(VirtualTurnsView, can_focus=True):
     """Turns of one conversation: header, caller, agent, translations, intents, notes."""
 
-    COMPONENT_CLASSES = COMPONENT_CLASSES
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(COMPONENT_CLASSES)
     DEFAULT_CSS = """
     TranscriptView {
         background: $surface;
