@@ -102,6 +102,10 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
     from polytui.export import context_for, render
     from polytui.loader import Loader
 
+    if args.output is not None and str(args.output) != "-":
+        from polytui.files import check_output
+
+        check_output(args.output, store=settings.db_path)  # before any fetching
     loader = Loader(settings)
     try:
         # A stored, finished call needs neither the network nor an event loop.
@@ -114,7 +118,7 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
     if loaded.warning:
         print(f"polytui: {loaded.warning}", file=sys.stderr)
     text = render(loaded.conversation, args.format, context_for(loaded, settings, notes))
-    emit(text, args.output)
+    emit(text, args.output, settings.db_path)
     return 0
 
 
@@ -129,7 +133,7 @@ def _run_async(coroutine):
     return asyncio.run(coroutine)
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None, store: Path | None = None) -> None:
     """Print to stdout, or write a private file and say where on stderr."""
     if output is None or str(output) == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -137,7 +141,7 @@ def emit(text: str, output: Path | None) -> None:
         return
     from polytui.files import write_private
 
-    where = write_private(output, text)
+    where = write_private(output, text, store=store)
     print(f"polytui: wrote {where}", file=sys.stderr)
 
 

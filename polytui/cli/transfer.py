@@ -159,6 +159,7 @@ async def _export(
             write_private(
                 folder / name,
                 render(loaded.conversation, fmt, context_for(loaded, settings, notes)),
+                store=settings.db_path,
             )
             report.done.append(cid)
             if loaded.warning:
