@@ -91,10 +91,42 @@ def normalise_region(value: str) -> str:
 
 
 def check_base_url(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"The base URL {value!r} is not an http(s) URL.")
-    return value.strip().rstrip("/")
+    """The base URL, checked: http(s), a host, a port that exists, and no user name or password
+    (the key goes in a header; credentials in a URL end up in messages and logs)."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port past 65535 or not a number
+        shown = _without_credentials(text)
+        if "ipv6" in str(exc).lower():
+            reason = "an IPv6 address in brackets is not closed"
+        else:
+            reason = "the port must be a whole number from 1 to 65535"
+        raise UsageError(f"The base URL {shown!r} is not valid: {reason}.") from None
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            f"The base URL {_without_credentials(text)!r} carries a user name or password: "
+            "remove them (polytui sends the API key in a header)."
+        )
+    if not port_ok:
+        raise UsageError(
+            f"The base URL {text!r} is not valid: the port must be a whole number from 1 to 65535."
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"The base URL {text!r} is not an http(s) URL with a host.")
+    return text.rstrip("/")
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` with anything before an ``@`` in its authority replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{path}"
 
 
 @dataclass(frozen=True)
