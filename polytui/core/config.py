@@ -24,6 +24,7 @@ override them (the demo and the tests point them at throwaway directories).
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from collections.abc import Mapping
@@ -231,10 +232,60 @@ def readable_key_warning(path: Path, data: Mapping[str, Any]) -> str | None:
     return None
 
 
+# What each key of the config file holds (a profile holds the same, bar the last three).
+_TEXT_KEYS = ("api_key", "agent", "region", "base_url", "account")
+_FILE_ONLY_KEYS = ("default_profile", "profiles")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _check_types(data: Mapping[str, Any], where: str) -> None:
+    """ConfigError naming the key and the type expected for the first value of a wrong type."""
+
+    def wrong(key: str, expected: str, value: Any) -> ConfigError:
+        return ConfigError(
+            f"In the config file, {where}{key} must be {expected}, not {_kind(value)}."
+        )
+
+    for key in _TEXT_KEYS + ("default_profile",):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise wrong(key, "text", value)
+    timeout = data.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+        raise wrong("timeout", "a number of seconds", timeout)
+    latency = data.get("latency")
+    if latency is not None:
+        if not isinstance(latency, dict):
+            raise wrong("latency", "a table ([latency] with good and warn)", latency)
+        for name in ("good", "warn"):
+            value = latency.get(name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                raise wrong(f"latency.{name}", "a number of seconds", value)
+
+
 def _pick_profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
     profiles = data.get("profiles") or {}
     if not isinstance(profiles, dict):
         raise ConfigError("The config file's [profiles] must be a table of tables.")
+    for key, profile in profiles.items():
+        if not isinstance(profile, dict):
+            raise ConfigError(f"In the config file, profiles.{key} must be a table.")
+        _check_types(profile, f"profiles.{key}.")
     if name is None:
         return {}
     if name not in profiles or not isinstance(profiles[name], dict):
@@ -244,12 +295,14 @@ def _pick_profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
 
 
 def _as_float(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{what} must be a number of seconds, not {value!r}.")
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{what} must be a number of seconds, not {value!r}.") from None
-    if not number > 0:
-        raise ConfigError(f"{what} must be greater than zero.")
+    if not (number > 0 and math.isfinite(number)):
+        raise ConfigError(f"{what} must be a finite number greater than zero.")
     return number
 
 
@@ -270,10 +323,21 @@ def resolve_settings(
         file_data = read_config_file(path)
         warning = readable_key_warning(path, file_data)
         notices = (warning,) if warning else ()
+    _check_types(file_data, "")
     profile_name = (
         flags.get("profile") or env.get("POLYTUI_PROFILE") or file_data.get("default_profile")
     )
     profile = _pick_profile(file_data, profile_name)
+
+    def source(flag: str, env_name: str | None, key: str) -> str:
+        """Where ``pick`` found its value, as a user would name it."""
+        if flag in flags:
+            return "--" + flag.replace("_", "-")
+        if env_name and env.get(env_name):
+            return env_name
+        if key in profile:
+            return f"{key} in profile {profile_name!r} of the config file"
+        return f"{key} in the config file"
 
     def pick(flag: str, env_name: str | None, key: str) -> Any:
         if flag in flags:
@@ -303,7 +367,7 @@ def resolve_settings(
         account=(str(pick("account", "POLYAI_ACCOUNT_ID", "account") or "") or None),
         offline=bool(flags.get("offline", False)),
         refresh=bool(flags.get("refresh", False)),
-        timeout=_as_float(timeout_value, "--timeout")
+        timeout=_as_float(timeout_value, source("timeout", "POLYTUI_TIMEOUT", "timeout"))
         if timeout_value is not None
         else DEFAULT_TIMEOUT,
         profile=profile_name,
