@@ -548,16 +548,19 @@ async def test_debug_lines_name_url_status_time_and_correlation(demo, cid):
 
 
 async def test_same_origin_redirects_are_followed_with_the_key(demo, calls, cid):
-    other = calls[2]["conversationId"]
-    demo.set_fault(
-        "redirect", times=1, location=f"{demo.url}/v1/agents/{DEMO_AGENT}/conversations/{other}"
-    )
+    path = f"/v1/agents/{DEMO_AGENT}/conversations/{cid}?moved=1"
+    demo.set_fault("redirect", times=1, location=f"{demo.url}{path}")
     out = await fetch(demo.url, cid)
-    assert out.result.conversation.conversation_id == other
+    assert out.result.conversation.conversation_id == cid
+    demo.set_fault("redirect", times=1, location=path)
+    out = await fetch(demo.url, cid)
+    assert out.result.conversation.conversation_id == cid
+    assert demo.hits == 4 and all(r.headers.get("x-api-key") == KEY for r in demo.requests)
+    # A redirect to another call's URL delivers another call: refused, never taken for this one.
+    other = calls[2]["conversationId"]
     demo.set_fault("redirect", times=1, location=f"/v1/agents/{DEMO_AGENT}/conversations/{other}")
     out = await fetch(demo.url, cid)
-    assert out.result.conversation.conversation_id == other
-    assert demo.hits == 4 and all(r.headers.get("x-api-key") == KEY for r in demo.requests)
+    assert out.result is None and "another conversation" in str(out.error)
 
 
 async def test_cross_origin_redirect_is_refused_and_the_key_stays_home(demo, calls, cid):

@@ -402,7 +402,7 @@ class ApiClient:
     def _interpret(self, reply: _Reply, cid: str, agent: str) -> Fetched:
         status = reply.status
         if 200 <= status < 300:
-            return self._parse(reply)
+            return self._answered_for(self._parse(reply), reply, cid)
         message, error_id = error_envelope(reply.body, self._secret)
         if error_id and not reply.correlation_id:
             reply = _Reply(status, reply.headers, reply.body, error_id)
@@ -435,6 +435,20 @@ class ApiClient:
                 wait = retry_after_seconds(reply.headers.get("retry-after"), self._retry_after_cap)
             raise _Retry(f"HTTP {status}", f"The API at {host} answered {said}", reply, wait)
         raise ApiError(f"The API at {host} answered {said}.", **kw)
+
+    def _answered_for(self, fetched: Fetched, reply: _Reply, cid: str) -> Fetched:
+        """``fetched``, when it is the conversation asked for: an answer about another call is
+        refused, so that it can neither pass for ``cid`` nor replace a stored copy of its own."""
+        got = fetched.conversation.conversation_id
+        if got != cid:
+            raise BadPayloadError(
+                f"The API at {self.host} answered the request for conversation "
+                f"{short_text(cid, 100)} with another conversation ({short_text(got, 100)}); "
+                "nothing was stored.",
+                status=reply.status,
+                correlation_id=reply.correlation_id,
+            )
+        return fetched
 
     def _parse(self, reply: _Reply) -> Fetched:
         kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
