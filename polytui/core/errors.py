@@ -83,15 +83,35 @@ class StoreError(PolytuiError):
     exit_code = EXIT_UNEXPECTED
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` (as is, or URL-encoded) replaced by ``***``: for anything that
-    may repeat what a server or a library was given, such as an API that echoes the key."""
-    if not secret or len(secret) < 4:
-        return text
+def secret_forms(secret: str) -> list[str]:
+    """Every spelling of ``secret`` a server or a library may send back, longest first: as is,
+    URL-encoded, and its base64 (standard and URL-safe) at each of the three alignments it can
+    have inside a longer base64 text (``Basic`` credentials, a token wrapping the key)."""
+    import base64
     from urllib.parse import quote, quote_plus
 
-    for form in sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True):
-        text = text.replace(form, "***")
+    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    raw = secret.encode("utf-8", "surrogatepass")
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        # only the characters made of the secret's own bits, whatever came before it
+        first = -(-8 * offset // 6)
+        last = (8 * (offset + len(raw))) // 6
+        core = encoded[first:last]
+        if len(core) >= 8:
+            forms.update((core, core.replace("+", "-").replace("/", "_")))
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` replaced by ``***`` in every form ``secret_forms`` lists: for
+    anything that may repeat what a server or a library was given (an API echoing the key).
+    Redact before cutting a text short, so that no part of a secret survives the cut."""
+    if not secret or len(secret) < 4 or not text:
+        return text
+    for form in secret_forms(secret):
+        if form in text:
+            text = text.replace(form, "***")
     return text
 
 

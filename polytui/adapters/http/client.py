@@ -317,7 +317,7 @@ class ApiClient:
             response = await self._http.send(request, stream=True)
             try:
                 header = response.headers.get(CORRELATION_HEADER)
-                corr = (short_text(header, 100) or None) if header else None
+                corr = (short_text(redact(header, key), 100) or None) if header else None
                 body = await self._read(response, corr)
             finally:
                 await response.aclose()
@@ -461,6 +461,8 @@ class ApiClient:
             raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
         if not text.strip():
             raise BadPayloadError(f"{said} an empty body instead of a conversation.", **kw)
+        # An API that echoes the key in a conversation must not get it stored or exported.
+        text = redact(text, self._secret)
         if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
             raise BadPayloadError(
                 f"{said} an HTML page instead of JSON; a proxy or login page may be in the way.",
