@@ -74,9 +74,23 @@ class StoredConversation:
     in_progress: bool
 
     def conversation(self) -> Conversation:
+        """The stored call, read; a copy that cannot be read any more (damaged on disk, or
+        edited by hand) raises StoreError saying so, and how to get a good one."""
+        import json
+
+        from .errors import BadPayloadError, StoreError
         from .models import Conversation  # only for who reads a call, not for a listing
 
-        return Conversation.from_json_bytes(self.raw)
+        try:
+            return Conversation.from_data(json.loads(self.raw))
+        except (ValueError, RecursionError):
+            reason = "it is not valid JSON"
+        except BadPayloadError:
+            reason = "it is not a conversation with its three IDs"
+        raise StoreError(
+            f"The stored copy of conversation {self.conversation_id} is damaged ({reason}); "
+            "fetch it again with --refresh."
+        )
 
 
 @dataclass(frozen=True)
