@@ -138,12 +138,12 @@ def test_notes_add_errors(api_env, server, samples, capsys):
     cases = [
         (["notes", "add", cid, "--label", "rude", "x"], EXIT_USAGE, NOTE_LABELS[-1]),
         (["notes", "add", cid, "--turn", str(turns + 1), "x"], EXIT_USAGE, f"has {turns} turn"),
-        (["notes", "add", cid, "--turn", "0", "x"], EXIT_USAGE, "from 1 up"),
-        (["notes", "add", cid, "--turn", "two", "x"], EXIT_USAGE, "invalid int"),
+        (["notes", "add", cid, "--turn", "0", "x"], EXIT_USAGE, "out of range"),
+        (["notes", "add", cid, "--turn", "two", "x"], EXIT_USAGE, "not a whole number"),
         (["notes", "add", cid, "  "], EXIT_USAGE, "needs some text"),
         (["notes", "add", cid], EXIT_USAGE, "required"),
         (["notes", "add", "CA-not-stored", "x"], EXIT_NOT_FOUND, "not stored"),
-        (["notes", "rm", "abc"], EXIT_USAGE, "invalid int"),
+        (["notes", "rm", "abc"], EXIT_USAGE, "not a whole number"),
         (["notes"], EXIT_USAGE, "required"),
     ]
     for args, expected, words in cases:

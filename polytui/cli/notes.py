@@ -9,8 +9,10 @@ from typing import Any
 
 from polytui.core.config import Settings
 from polytui.core.errors import NotFoundError, PolytuiError, UsageError
-from polytui.core.note import NOTE_LABELS, Note
+from polytui.core.note import MAX_TURN, NOTE_LABELS, Note
 from polytui.core.text import clean_line
+
+from .args import MAX_ROW_ID, bounded_int
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -27,7 +29,10 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     adding = sub.add_parser("add", help="add a note to a stored call, or to one of its turns")
     adding.add_argument("conversation_id", metavar="ID", help="conversation ID (must be stored)")
     adding.add_argument(
-        "--turn", type=int, metavar="N", help="turn number from 1 (default: the whole call)"
+        "--turn",
+        type=bounded_int(1, MAX_TURN),
+        metavar="N",
+        help="turn number from 1 (default: the whole call)",
     )
     adding.add_argument("--label", metavar="LABEL", help=f"one of: {labels}")
     adding.add_argument(
@@ -37,7 +42,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         help="the note ('-' reads standard input; '' for a label alone)",
     )
     remove = sub.add_parser("rm", help="delete notes by their number (see 'notes list')")
-    remove.add_argument("note_ids", nargs="+", type=int, metavar="NOTE_ID")
+    remove.add_argument("note_ids", nargs="+", type=bounded_int(1, MAX_ROW_ID), metavar="NOTE_ID")
 
 
 def run_notes(args: argparse.Namespace, settings: Settings) -> int:

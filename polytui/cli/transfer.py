@@ -14,7 +14,7 @@ from typing import Any
 
 from polytui.core.config import Settings
 from polytui.core.errors import BadPayloadError, PolytuiError, StoreError, UsageError
-from polytui.core.note import NOTE_LABELS, NOTES_KEY
+from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY
 from polytui.core.text import clean_line
 
 from .batch import Batch, BatchReport, progress_bar
@@ -302,8 +302,13 @@ def parse_notes(value: Any) -> list[tuple[int | None, str | None, str]]:
         if not isinstance(entry, dict):
             raise UsageError(f"note {number} under {NOTES_KEY} is not an object.")
         turn, label, text = entry.get("turn"), entry.get("label"), entry.get("text")
-        if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int) or turn < 1):
-            raise UsageError(f"note {number} under {NOTES_KEY} has a bad turn number.")
+        if turn is not None and (
+            isinstance(turn, bool) or not isinstance(turn, int) or not 1 <= turn <= MAX_TURN
+        ):
+            raise UsageError(
+                f"note {number} under {NOTES_KEY} has a bad turn number "
+                f"(turns are numbered from 1 to {MAX_TURN:,})."
+            )
         if label is not None and label not in NOTE_LABELS:
             raise UsageError(
                 f"note {number} under {NOTES_KEY} has an unknown label {clean_line(label)[:40]!r}."

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+MAX_TURN = 1_000_000  # a turn number past any call: notes name turns from 1 to this
 NOTES_KEY = "polytuiNotes"  # the key of the notes in a JSON export, read back by `polytui import`
 
 NOTE_LABELS = (
