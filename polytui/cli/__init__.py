@@ -4,6 +4,7 @@ for the commands that open it, and the HTTP client only when a command needs the
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,19 @@ SUBCOMMANDS = ("show", "fetch", "cache", "notes", "export", "import", "config", 
 # Shared options that take a value (needed to find the subcommand among the arguments).
 _VALUE_OPTIONS = {"-a", "--agent", "--region", "--base-url", "--timeout", "--profile"}
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
+_APP_COMMANDS = (None, "demo")  # Textual handles its own signals
+
+
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO})
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl+C (transactions roll back, files stay whole)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -195,7 +209,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"warning: {notice}", secret)
         from .commands import run
 
-        return run(args, settings)
+        if args.command not in _APP_COMMANDS:
+            import signal
+
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            raise PolytuiError("Standard output is closed: nothing can be printed.")
+        code = run(args, settings)
+        sys.stdout.flush()  # a full disk or a closed pipe is met here, not at exit
+        return code
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     except PolytuiError as exc:
@@ -207,17 +229,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted.", secret)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        _say("terminated.", secret)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         _silence_stdout()
         return 0
-    except Exception as exc:  # the last resort: one line, never a traceback unless --debug
-        if debug:
-            print(redact(_traceback(exc), secret), file=sys.stderr, end="")
-        message = unexpected_error(exc).message
-        if not debug:
-            message += " (run with --debug for details)"
-        _say(message, secret)
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            return _unexpected(exc, debug, secret)
+        _silence_stdout()  # writing the output failed (/dev/full, a closed descriptor)
+        _say(f"Could not write the output: {exc.strerror or exc}.", secret)
         return EXIT_UNEXPECTED
+    except Exception as exc:
+        return _unexpected(exc, debug, secret)
+
+
+def _unexpected(exc: BaseException, debug: bool, secret: str | None) -> int:
+    """The last resort: one line, never a traceback unless --debug."""
+    if debug:
+        print(redact(_traceback(exc), secret), file=sys.stderr, end="")
+    message = unexpected_error(exc).message
+    if not debug:
+        message += " (run with --debug for details)"
+    _say(message, secret)
+    return EXIT_UNEXPECTED
 
 
 def _silence_stdout() -> None:
