@@ -60,6 +60,7 @@ from .wire import (
     Inflater,
     error_envelope,
     exception_chain,
+    is_loopback,
     retry_after_seconds,
     short_text,
     size_text,
@@ -163,6 +164,9 @@ class ApiClient:
         self._http = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
+            # HTTP(S)_PROXY and NO_PROXY are honoured, but never for a server on this machine:
+            # the key would go to the proxy for the demo server and loopback tests.
+            trust_env=not is_loopback(settings.base_url),
             timeout=httpx.Timeout(
                 connect=min(CONNECT_TIMEOUT_CAP, max(CONNECT_TIMEOUT_FLOOR, t)),
                 read=t,
