@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from polytui.core.config import Settings
 from polytui.core.errors import UsageError
 from polytui.core.text import clean_line
 
 from .batch import Batch, BatchReport, progress_bar
+from .inputs import read_bounded
 
 DEFAULT_CONCURRENCY = 8
+MAX_ID_FILE_BYTES = 16 << 20  # 16 MiB: some 200,000 IDs
+MAX_IDS = 100_000
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -37,14 +38,15 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 def read_ids(args: argparse.Namespace) -> list[str]:
     values: list[str] = list(args.conversation_ids)
     source = args.from_file
-    if source == "-":
-        values.extend(sys.stdin.read().splitlines())
-    elif source:
+    if source:
+        data = read_bounded(source, limit=MAX_ID_FILE_BYTES, what="IDs")
         try:
-            values.extend(Path(source).read_text(encoding="utf-8").splitlines())
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise UsageError(f"Cannot read IDs from {source}: {reason}.") from None
+            values.extend(data.decode("utf-8").splitlines())
+        except UnicodeDecodeError:
+            shown = "standard input" if source == "-" else source
+            raise UsageError(f"Cannot read IDs from {shown}: it is not UTF-8 text.") from None
+    if len(values) > MAX_IDS:
+        raise UsageError(f"{len(values):,} IDs given; polytui fetches at most {MAX_IDS:,} at once.")
     from polytui.loader import unique_ids  # the loader (and the models) only when fetching
 
     ids = unique_ids(values)

@@ -13,6 +13,9 @@ from polytui.core.note import MAX_TURN, NOTE_LABELS, Note
 from polytui.core.text import clean_line
 
 from .args import MAX_ROW_ID, bounded_int
+from .inputs import read_bounded
+
+MAX_NOTE_BYTES = 1 << 20  # a note from standard input: 1 MiB of text
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -132,7 +135,8 @@ def normalise_label(value: str | None) -> str | None:
 
 def _note_text(words: Sequence[str]) -> str:
     if list(words) == ["-"]:
-        return sys.stdin.read()
+        data = read_bounded("-", limit=MAX_NOTE_BYTES, what="note text")
+        return data.decode("utf-8", "replace")
     return " ".join(words)
 
 

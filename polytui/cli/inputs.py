@@ -1,0 +1,44 @@
+"""Reading what a user points a command at (a file of IDs, a note from standard input), with a
+bound: ``/dev/zero`` or a runaway pipe ends in one sentence, not in gigabytes of memory."""
+
+from __future__ import annotations
+
+import sys
+from typing import BinaryIO, TextIO
+
+from polytui.core.errors import UsageError
+
+CHUNK = 1 << 16
+
+
+def read_bounded(name: str, *, limit: int, what: str) -> bytes:
+    """The bytes of file ``name`` ('-' for standard input), at most ``limit`` of them; a longer
+    input is a UsageError naming ``what`` and the limit. Read in chunks: nothing past the limit
+    is ever held."""
+    shown = "standard input" if name == "-" else name
+    try:
+        if name == "-":  # the bytes under a text stdin (a text-only one, e.g. in tests, as is)
+            return _read(getattr(sys.stdin, "buffer", sys.stdin), limit, what, shown)
+        with open(name, "rb") as handle:
+            return _read(handle, limit, what, shown)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {what} from {shown}: {exc.strerror or exc}.") from None
+
+
+def _read(handle: BinaryIO | TextIO, limit: int, what: str, shown: str) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        read = handle.read(min(CHUNK, limit + 1 - size))
+        chunk = read.encode("utf-8", "surrogateescape") if isinstance(read, str) else read
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+        size += len(chunk)
+    raise UsageError(f"{shown} holds more {what} than polytui reads ({_size(limit)} at most).")
+
+
+def _size(limit: int) -> str:
+    if limit >= 1 << 20:
+        return f"{limit >> 20} MiB"
+    return f"{limit >> 10} KiB"
