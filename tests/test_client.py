@@ -625,3 +625,18 @@ async def test_a_retry_after_holds_back_every_request_of_the_client(demo, calls)
     later = demo.requests[1:]
     assert len(later) == 2
     assert all(r.at - told >= 0.95 for r in later), [round(r.at - told, 2) for r in later]
+
+
+async def test_a_redirect_to_https_on_the_same_host_is_named_as_such(demo, cid):
+    host = demo.url.removeprefix("http://")
+    demo.set_fault(
+        "redirect", location=f"https://{host}/v1/agents/{DEMO_AGENT}/conversations/{cid}"
+    )
+    out = await fetch(demo.url, cid)
+    assert type(out.error) is ApiError and demo.hits == 1
+    assert out.error.message == (
+        f"The API redirected to https://{host}; polytui follows redirects only on the same "
+        "scheme, host and port (set the base URL to that address instead), so your key stays "
+        "private."
+    )
+    assert "other hosts" not in out.error.message

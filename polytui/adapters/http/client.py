@@ -66,6 +66,7 @@ from .wire import (
     size_text,
     status_phrase,
     too_deep,
+    without_key,
 )
 
 MAX_REDIRECTS = 5
@@ -77,6 +78,10 @@ CONNECT_TIMEOUT_CAP = 10.0
 CONNECT_TIMEOUT_FLOOR = 1.0
 INFLATE_STEP = 1 << 20  # decoded bytes per zlib call: bounds the inflater's own buffers
 ERROR_BODY_CAP = 256 * 1024  # error bodies are read this far, then cut (no error)
+_SAME_ORIGIN_RULE = (
+    "polytui follows redirects only on the same scheme, host and port (set the base URL to that "
+    "address instead)"
+)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CORRELATION_HEADER = "x-polyai-correlation-id"
@@ -112,16 +117,6 @@ def conversation_url(base_url: str, agent: str, conversation_id: str) -> str:
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     scheme = url.scheme.lower()
     return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
-
-
-def _without_key(error: PolytuiError, key: str) -> PolytuiError:
-    """``error`` with the key taken out of its message and correlation id (an API may echo the
-    key it was sent, e.g. "Invalid API key '...'"); the same object when the key is not there."""
-    message = redact(error.message, key)
-    correlation = redact(error.correlation_id, key) if error.correlation_id else None
-    if message == error.message and correlation == error.correlation_id:
-        return error
-    return type(error)(message, status=error.status, correlation_id=correlation)
 
 
 def _print_announce(line: str) -> None:
@@ -213,7 +208,7 @@ class ApiClient:
         try:
             return await self._with_retries(url, key, cid, agent_id)
         except PolytuiError as exc:
-            scrubbed = _without_key(exc, key)
+            scrubbed = without_key(exc, key)
             if scrubbed is exc:
                 raise
             raise scrubbed from None
@@ -300,11 +295,14 @@ class ApiClient:
                 bad = short_text(redact(location, key), 100)
                 raise ApiError(f"The API redirected to an invalid address {bad!r}.", **kw) from None
             if target_origin != home:
-                where = target.netloc.decode("ascii", "replace") or target.scheme
-                other = short_text(redact(where, key), 100)
+                other = short_text(redact(target.netloc.decode("ascii", "replace"), key), 100)
+                if target.host == current.host and target.scheme != current.scheme:
+                    other, rule = f"{target.scheme}://{other}", _SAME_ORIGIN_RULE
+                else:
+                    rule = "polytui does not follow redirects to other hosts"
                 raise ApiError(
-                    f"The API redirected to {other}; polytui does not follow redirects to other "
-                    "hosts, so your key stays private.",
+                    f"The API redirected to {other or target.scheme}; {rule}, so your key "
+                    "stays private.",
                     **kw,
                 )
             if str(target) in seen:

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from polytui.core.errors import redact
+from polytui.core.errors import PolytuiError, redact
 from polytui.core.text import clean_line
 
 API_TEXT_LIMIT = 200
@@ -150,3 +150,13 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def without_key(error: PolytuiError, key: str) -> PolytuiError:
+    """``error`` with the key taken out of its message and correlation id (an API may echo the
+    key it was sent, e.g. "Invalid API key '...'"); the same object when the key is not there."""
+    message = redact(error.message, key)
+    correlation = redact(error.correlation_id, key) if error.correlation_id else None
+    if message == error.message and correlation == error.correlation_id:
+        return error
+    return type(error)(message, status=error.status, correlation_id=correlation)
