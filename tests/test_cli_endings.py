@@ -73,3 +73,19 @@ def test_a_closed_stdout_is_one_sentence(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr == "polytui: Standard output is closed: nothing can be printed.\n"
+
+
+def test_a_non_ascii_id_under_the_c_locale_is_not_called_control_characters(tmp_path):
+    env = {**_env(tmp_path), "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    done = subprocess.run(
+        [*polytui_command(), "show", "CONV-é", "--offline"],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=60,
+    )
+    assert done.returncode == 3, done.stderr  # not stored: the ID itself was fine
+    assert "control characters" not in done.stderr and "not stored" in done.stderr

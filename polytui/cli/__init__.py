@@ -181,6 +181,19 @@ def shared_flags(args: argparse.Namespace) -> dict[str, object]:
     return {name: getattr(args, name, None) for name in names}
 
 
+def _as_text(arg: str) -> str:
+    """An argument as the text typed: under a non-UTF-8 locale (``LC_ALL=C``) Python hands over
+    UTF-8 bytes as lone surrogates, which would read as control characters."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in arg):
+        return arg
+    import os
+
+    try:
+        return os.fsencode(arg).decode("utf-8")
+    except UnicodeDecodeError:
+        return arg  # not UTF-8 either: left for the checks to refuse
+
+
 def _traceback(exc: BaseException) -> str:
     import traceback  # only with --debug, after a failure
 
@@ -192,7 +205,7 @@ def _say(message: str, secret: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [_as_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
