@@ -18,6 +18,8 @@ class SearchBar(Horizontal):
     SearchBar.-open {{ display: block; }}
     SearchBar > Label {{ width: auto; padding: 0 1; color: $accent; }}
     SearchBar > Input {{ border: none; height: 1; width: 1fr; padding: 0; background: $panel; }}
+    /* Input's own `Input:focus` border would take the one row and hide what is typed. */
+    SearchBar > Input:focus {{ border: none; background-tint: $foreground 5%; }}
     SearchBar > #search-count {{
         width: auto; min-width: {COUNT_CELLS + 2}; color: $text-muted; padding: 0 1;
     }}
