@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from polytui.adapters.sqlite import SCHEMA_VERSION, SNIPPET_CLOSE, SNIPPET_OPEN, Store
-from polytui.adapters.sqlite import search as search_module
+from polytui.adapters.sqlite import SCHEMA_VERSION, Store
 from polytui.adapters.sqlite.records import to_db_time
 from polytui.core.errors import NotFoundError, StoreError, UsageError
 from polytui.core.models import NOTE_LABELS, Conversation
@@ -308,7 +307,7 @@ def test_search_finds_words_in_every_field(store: Store) -> None:
     hit = store.search("postcode")[0]
     assert (hit.agent, hit.conversation_id) == (AGENT, "CA1")
     assert hit.started_at == "2024-05-01T10:00:00Z"
-    assert hit.snippet == f"Let me check your {SNIPPET_OPEN}postcode{SNIPPET_CLOSE} first."
+    assert hit.snippet == "Let me check your postcode first." and hit.highlights == ((18, 26),)
 
 
 def test_search_syntax_phrases_prefixes_and_columns(store: Store) -> None:
@@ -323,16 +322,16 @@ def test_search_syntax_phrases_prefixes_and_columns(store: Store) -> None:
     assert store.search("") == [] and store.search("   ") == []
 
 
-def test_malformed_queries_fall_back_to_literal_words(store: Store, monkeypatch) -> None:
+def test_malformed_queries_fall_back_to_literal_words(store: Store) -> None:
     put(store, conversation_data(turns=[{"user_input": "the e-mail is jo.doe@x.org, ok?"}]))
     assert [h.turn for h in store.search("e-mail")] == [1]
     assert [h.turn for h in store.search("jo.doe@x.org")] == [1]
     assert [h.turn for h in store.search('"e-mail')] == [1]
     assert [h.turn for h in store.search("ok? e-ma*")] == [1]
     assert store.search("AND") == [] and store.search("(") == []
-    monkeypatch.setattr(search_module, "literal_query", lambda query: "AND")
-    with pytest.raises(UsageError, match=r"The search query 'e-mail' is not valid: no such column"):
-        store.search("e-mail")
+    assert store.query_problem('"e-mail') == (
+        'The quote before “e-mail” is never closed: end the phrase with another ".'
+    )
 
 
 def test_search_ranks_snippets_and_filters_by_agent(store: Store) -> None:
@@ -348,11 +347,11 @@ def test_search_ranks_snippets_and_filters_by_agent(store: Store) -> None:
     assert hits == []
     hits = store.search("refund")
     assert hits[0].conversation_id == "CA-strong"
-    assert [h.rank for h in hits] == sorted(h.rank for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert {h.agent for h in store.search("refund", agent="OTHER")} == {"OTHER"}
     assert len(store.search("refund", limit=1)) == 1 and store.search("refund", limit=0) == []
     weak = [h for h in hits if h.conversation_id == "CA-weak" and h.turn == 1][0]
-    assert weak.snippet.startswith(f"{SNIPPET_OPEN}refund{SNIPPET_CLOSE} word")
+    assert weak.snippet.startswith("refund word") and weak.highlights == ((0, 6),)
     assert weak.snippet.endswith("…") and len(weak.snippet.split()) <= 17
 
 
@@ -361,8 +360,8 @@ def test_snippets_never_carry_raw_control_characters(store: Store) -> None:
     put(store, conversation_data(turns=[{"user_input": nasty}]))
     [hit] = store.search("pay")
     assert "\x1b" not in hit.snippet and "\x07" not in hit.snippet and "\u202e" not in hit.snippet
-    assert hit.snippet.count(SNIPPET_OPEN) == 1 and hit.snippet.count(SNIPPET_CLOSE) == 1
-    assert hit.snippet.startswith(f"{SNIPPET_OPEN}pay{SNIPPET_CLOSE}")
+    assert "\x02" not in hit.snippet and "\x03" not in hit.snippet  # shown as ␂ and ␃
+    assert hit.snippet.startswith("pay ") and hit.highlights == ((0, 3),)
     assert store.get("CA1").conversation().turn_list[0].user_input == nasty
 
 

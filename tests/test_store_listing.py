@@ -140,14 +140,18 @@ def test_a_version_1_store_gets_the_index_and_keeps_its_calls(tmp_path: Path, mo
         assert new.rows_for(new.keys())[0].started_at == "2025-01-01T10:00:00Z"
 
 
-def test_query_problem_names_what_fts5_refuses(store: Store) -> None:
+def test_query_problem_says_in_plain_words_what_is_not_syntax(store: Store) -> None:
     put(store, call("CA-q", turns=[{"user_input": "a refund please"}]))
     assert store.query_problem("refund") is None
     assert store.query_problem('"a refund" refu*') is None
     assert store.query_problem("caller: refund") is None
     assert store.query_problem("   ") is None
-    assert store.query_problem('"refund') == "unterminated string"
-    assert "no such column" in (store.query_problem("foo: refund") or "")
+    assert store.query_problem('"refund') == (
+        'The quote before “refund” is never closed: end the phrase with another ".'
+    )
+    assert store.query_problem("foo: refund") == (
+        "There is no field “foo”; the fields are caller:, agent:, translation:, summary: and note:."
+    )
     # ...and search still answers such a query, word for word.
     assert [h.turn for h in store.search('"refund')] == [1]
 

@@ -32,7 +32,11 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         help="only calls whose ID, summary, tags, channel, start or agent hold every word",
     )
     listing.add_argument("-n", "--limit", type=int, help="at most this many calls")
-    search = sub.add_parser("search", help='full-text search: words, "phrases", prefix*')
+    search = sub.add_parser(
+        "search",
+        help='full-text search: words, "phrases", prefix*, AND / OR / NOT, (groups) and the '
+        "fields caller: agent: translation: summary: note:",
+    )
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("-n", "--limit", type=int, default=50, help="most results (default 50)")
@@ -129,8 +133,6 @@ def _list(rows: Sequence, settings: Settings, *, as_json: bool, filtered: bool) 
 
 
 def _search(store, query: str, limit: int, agent: str | None, *, as_json: bool) -> int:
-    from polytui.adapters.sqlite import SNIPPET_CLOSE, SNIPPET_OPEN
-
     hits = store.search(query, limit=limit, agent=agent)
     if as_json:
         _print_json(
@@ -140,37 +142,44 @@ def _search(store, query: str, limit: int, agent: str | None, *, as_json: bool) 
                     "conversationId": h.conversation_id,
                     "turn": h.turn,
                     "field": h.field,
-                    "snippet": h.snippet.replace(SNIPPET_OPEN, "").replace(SNIPPET_CLOSE, ""),
-                    "rank": h.rank,
+                    "snippet": h.snippet,
+                    "highlights": [list(span) for span in h.highlights],
+                    "score": h.score,
                     "startedAt": h.started_at,
                 }
                 for h in hits
             ]
         )
         return 0 if hits else 3
+    problem = store.query_problem(query)
+    if problem:
+        print(f"polytui: {clean_line(problem)} Matching the words as typed.", file=sys.stderr)
     if not hits:
         print(f"polytui: nothing stored matches {clean_line(query)!r}.", file=sys.stderr)
         return NotFoundError.exit_code
     bold = sys.stdout.isatty()
     for hit in hits:
         where = f"turn {hit.turn}" if hit.turn else hit.field
-        snippet = highlight(hit.snippet, SNIPPET_OPEN, SNIPPET_CLOSE, bold=bold)
+        snippet = highlight(hit.snippet, hit.highlights, bold=bold)
         print(
             f"{clean_line(hit.conversation_id)}  {where:<9} {_short_time(hit.started_at)}  {snippet}"
         )
     return 0
 
 
-def highlight(snippet: str, open_mark: str, close_mark: str, *, bold: bool) -> str:
-    """Clean each piece of API text and show the matches: bold on a terminal, **x** otherwise."""
+def highlight(snippet: str, spans: Sequence[tuple[int, int]], *, bold: bool) -> str:
+    """Clean each piece of API text and show the matched spans: bold on a terminal, **x**
+    otherwise. Spans out of order, overlapping or out of range are left out."""
     start, end = ("\x1b[1;33m", "\x1b[0m") if bold else ("**", "**")
     pieces: list[str] = []
-    for index, part in enumerate(snippet.split(open_mark)):
-        if index == 0:
-            pieces.append(clean_line(part))
+    done = 0
+    for first, last in spans:
+        if not done <= first < last <= len(snippet):
             continue
-        matched, _, rest = part.partition(close_mark)
-        pieces.append(start + clean_line(matched) + end + clean_line(rest))
+        pieces.append(clean_line(snippet[done:first]))
+        pieces.append(start + clean_line(snippet[first:last]) + end)
+        done = last
+    pieces.append(clean_line(snippet[done:]))
     return "".join(pieces)
 
 

@@ -47,9 +47,6 @@ SORT_KEYS = (
     "note_count",
 )
 
-SNIPPET_OPEN = "\x02"  # wraps matched words in SearchHit.snippet
-SNIPPET_CLOSE = "\x03"
-
 #: Where a search hit was found.
 SEARCH_FIELDS = ("caller", "agent", "translation", "summary", "note")
 
@@ -122,8 +119,9 @@ class SearchHit:
     conversation_id: str
     turn: int | None  # 1-based turn number; None = the summary or a note on the whole call
     field: str  # one of SEARCH_FIELDS
-    snippet: str  # sanitised single-line excerpt, matches wrapped in SNIPPET_OPEN/SNIPPET_CLOSE
-    rank: float  # bm25 as SQLite reports it: the smaller (more negative), the better the match
+    snippet: str  # plain, sanitised single-line excerpt of the field's text
+    highlights: tuple[tuple[int, int], ...]  # (start, end) of each matched word in snippet
+    score: float  # how good a match: higher is better (comparable within one search only)
     started_at: str | None
 
 
@@ -169,12 +167,14 @@ class CallCache(Protocol):
 
     def count(self, *, agent: str | None = None, text_filter: str | None = None) -> int: ...
 
-    def search(
-        self, query: str, *, limit: int = 50, agent: str | None = None
-    ) -> list[SearchHit]: ...
+    def search(self, query: str, *, limit: int = 50, agent: str | None = None) -> list[SearchHit]:
+        """The best ``limit`` hits, highest score first, for ``query`` in polytui's syntax
+        (``polytui.core.search``; a query that is not that syntax is searched word for word)."""
+        ...
 
     def query_problem(self, query: str) -> str | None:
-        """Why ``query`` is not search syntax (its words are then matched literally)."""
+        """Why ``query`` is not polytui's search syntax, in one plain sentence that names no
+        backend (None when it is); ``search`` then matches its words as typed."""
         ...
 
     def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int: ...

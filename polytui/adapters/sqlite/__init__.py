@@ -5,8 +5,6 @@ All of polytui's SQL lives in this package, behind ``Store``, which plays the ``
 playing the same roles."""
 
 from polytui.core.ports import (
-    SNIPPET_CLOSE,
-    SNIPPET_OPEN,
     SORT_KEYS,
     ConversationKey,
     ConversationRow,
@@ -21,8 +19,6 @@ from .store import Store
 __all__ = [
     "ORDER_COLUMNS",
     "SCHEMA_VERSION",
-    "SNIPPET_CLOSE",
-    "SNIPPET_OPEN",
     "SORT_KEYS",
     "ConversationKey",
     "ConversationRow",

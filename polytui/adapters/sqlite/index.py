@@ -1,7 +1,9 @@
-"""Keeping the full-text index in step with the documents it indexes.
+"""Keeping the full-text indexes in step with what they index.
 
-search_index is an FTS5 table over search_docs ("external content"): every change to
-search_docs goes through these functions, which tell FTS5 about it in the same transaction."""
+search_index is an FTS5 table over search_docs ("external content"), the documents of stored
+conversations: every change to search_docs goes through these functions, which tell FTS5
+about it in the same transaction. note_index holds the reviewer notes' text itself, under the
+note's id."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from .records import Document
 FTS_COLUMNS = "caller, agent, translation, summary, note"
 
 
-def drop_documents(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> None:
+def _drop_documents(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> None:
     """Remove the documents matching ``where`` from the index and from search_docs."""
     conn.execute(
         f"INSERT INTO search_index (search_index, rowid, {FTS_COLUMNS}) "
@@ -29,9 +31,9 @@ def drop_documents(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]
 def drop_conversations(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> int:
     """Remove the conversations matching ``where`` with their documents (not their notes);
     returns how many conversations went."""
-    drop_documents(
+    _drop_documents(
         conn,
-        "note_id IS NULL AND (agent_id, conversation_id) IN "
+        "(agent_id, conversation_id) IN "
         f"(SELECT agent, conversation_id FROM conversations WHERE {where})",
         params,
     )
@@ -40,8 +42,8 @@ def drop_conversations(conn: sqlite3.Connection, where: str, params: tuple[Any, 
 
 def drop_all_conversation_documents(conn: sqlite3.Connection) -> None:
     """Forget every conversation's documents at once (reviewer notes stay indexed)."""
-    conn.execute("DELETE FROM search_docs WHERE note_id IS NULL")
-    conn.execute("INSERT INTO search_index (search_index) VALUES ('rebuild')")
+    conn.execute("DELETE FROM search_docs")
+    conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')")
 
 
 def index_conversation(
@@ -54,20 +56,21 @@ def index_conversation(
     )
     conn.execute(
         f"INSERT INTO search_index (rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} "
-        "FROM search_docs WHERE conversation_id = ? AND agent_id = ? AND note_id IS NULL",
+        "FROM search_docs WHERE conversation_id = ? AND agent_id = ?",
         (conversation_id, agent),
     )
 
 
 def index_note(conn: sqlite3.Connection, note: Note) -> None:
-    drop_documents(conn, "note_id = ?", (note.id,))
-    cursor = conn.execute(
-        "INSERT INTO search_docs (agent_id, conversation_id, turn, kind, note_id, note) "
-        "VALUES (?, ?, ?, 'note', ?, ?)",
-        (note.agent, note.conversation_id, note.turn, note.id, clean_line(note.text)),
-    )
+    """Index ``note``'s text (as one sanitised line), replacing what was indexed for it."""
+    drop_notes(conn, "id = ?", (note.id,))
     conn.execute(
-        f"INSERT INTO search_index (rowid, {FTS_COLUMNS}) "
-        f"SELECT id, {FTS_COLUMNS} FROM search_docs WHERE id = ?",
-        (cursor.lastrowid,),
+        "INSERT INTO note_index (rowid, note) VALUES (?, ?)", (note.id, clean_line(note.text))
+    )
+
+
+def drop_notes(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> None:
+    """Take the notes matching ``where`` (over the notes table) out of the notes' index."""
+    conn.execute(
+        f"DELETE FROM note_index WHERE rowid IN (SELECT id FROM notes WHERE {where})", params
     )

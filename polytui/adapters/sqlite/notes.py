@@ -8,7 +8,7 @@ from typing import Any
 from polytui.core.errors import NotFoundError, UsageError
 from polytui.core.note import NOTE_LABELS, Note
 
-from .index import drop_documents, index_note
+from .index import drop_notes, index_note
 from .records import from_db_time, to_db_time, utc_now
 
 SELECT = "SELECT id, agent, conversation_id, turn, text, label, created_at, updated_at FROM notes"
@@ -80,11 +80,11 @@ def update(conn: sqlite3.Connection, note_id: int, text: str, label: str | None)
 
 def delete(conn: sqlite3.Connection, note_id: int) -> None:
     get(conn, note_id)
-    drop_documents(conn, "note_id = ?", (note_id,))
+    drop_notes(conn, "id = ?", (note_id,))
     conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
 
 
 def prune(conn: sqlite3.Connection, cutoff: str) -> int:
     """Delete the notes last changed before ``cutoff`` (a stored time); returns how many."""
-    drop_documents(conn, "note_id IN (SELECT id FROM notes WHERE updated_at < ?)", (cutoff,))
+    drop_notes(conn, "updated_at < ?", (cutoff,))
     return conn.execute("DELETE FROM notes WHERE updated_at < ?", (cutoff,)).rowcount

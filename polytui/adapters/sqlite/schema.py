@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 # Migration 1: conversations with their listing columns, reviewer notes, full-text search.
+# (Migration 3 moves the reviewer notes' rows out of search_docs into an index of their own.)
 #
 # search_docs holds the text of every searchable unit (a turn, a summary, the API's note, a
 # reviewer note) of the conversation (agent_id, conversation_id); search_index is an FTS5 index
@@ -93,7 +94,34 @@ _V2 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Migration 3: reviewer notes get a full-text index of their own. note_index holds each note's
+# text as search_docs held it (sanitised to one line), under the note's id; the notes' rows
+# leave search_index and search_docs, which from now on hold only what conversations say (the
+# API's note of a call stays there, in the "note" column). Search asks both indexes and merges
+# the hits. 'delete' tells FTS5 exactly what it indexed, so search_index stays consistent.
+_V3 = (
+    """
+    CREATE VIRTUAL TABLE note_index USING fts5 (
+        note,
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    INSERT INTO note_index (rowid, note)
+    SELECT note_id, note FROM search_docs
+    WHERE id IN (SELECT max(id) FROM search_docs WHERE note_id IS NOT NULL GROUP BY note_id)
+      AND note_id IN (SELECT id FROM notes)
+    """,
+    """
+    INSERT INTO search_index (search_index, rowid, caller, agent, translation, summary, note)
+    SELECT 'delete', id, caller, agent, translation, summary, note FROM search_docs
+    WHERE note_id IS NOT NULL
+    """,
+    "DELETE FROM search_docs WHERE note_id IS NOT NULL",
+    "DROP INDEX search_docs_note",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

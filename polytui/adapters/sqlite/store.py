@@ -1,4 +1,4 @@
-"""The Store: every conversation fetched, the reviewers' notes, and a full-text index over both,
+"""The Store: every conversation fetched, the reviewers' notes, and full-text indexes over both,
 in one SQLite file. All SQL of polytui lives in this package, behind this one class."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from polytui.core.errors import StoreError
 from polytui.core.note import Note
 from polytui.core.ports import ConversationKey, ConversationRow, SearchHit, StoredConversation
+from polytui.core.search import problem
 from polytui.core.text import clean_line
 
 from . import notes
@@ -34,7 +35,7 @@ from .records import (
     to_db_time,
     utc_now,
 )
-from .search import query_problem, run_search
+from .search import run_search
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
     from polytui.core.models import Conversation
@@ -246,17 +247,16 @@ class Store:
     def search(
         self, query: str, *, limit: int = 50, agent: str | None = None
     ) -> builtins.list[SearchHit]:
-        """Best hits first (bm25) over turns, summaries, the API's notes and reviewer notes.
-        FTS5 syntax: words, "phrases", prefix*, AND/OR/NOT; anything SQLite refuses is retried
-        with each word taken literally."""
+        """Best hits first (highest score) over turns, summaries, the API's notes and reviewer
+        notes, in polytui's query syntax (``polytui.core.search``); a query that is not that
+        syntax is searched word for word."""
         query = _valid_text(query)
         return self._run(lambda c: run_search(c, query, limit=limit, agent=agent), write=False)
 
     def query_problem(self, query: str) -> str | None:
-        """Why ``query`` is not valid FTS5 syntax (None when it is): ``search`` then takes its
-        words literally, and a user may want to know."""
-        query = _valid_text(query)
-        return self._run(lambda c: query_problem(c, query), write=False)
+        """Why ``query`` is not polytui's search syntax, in one plain sentence (None when it
+        is): ``search`` then takes its words as typed, and a user may want to know."""
+        return problem(_valid_text(query))
 
     def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int:
         """Remove stored conversations (of every agent when ``agent`` is None); notes stay.

@@ -1,12 +1,14 @@
 """Search across every stored call: ranked hits with the call, the turn and the matching words;
 Enter opens the call with the cursor on that turn.
 
-The query runs in a thread (FTS5 in the store), a moment after the typing stops or at once on
-Enter. Snippets are API text: each piece is cleaned and built into Content, never markup.
+The query (polytui's syntax, ``polytui.core.search``) runs in a thread, a moment after the typing
+stops or at once on Enter. Snippets are API text: each piece is cleaned and built into Content,
+never markup.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -20,15 +22,15 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from polytui.adapters.sqlite import SNIPPET_CLOSE, SNIPPET_OPEN, SearchHit
 from polytui.core.errors import PolytuiError, UsageError
+from polytui.core.ports import SearchHit
 from polytui.core.text import clean_line
 from polytui.tui.widgets.call_columns import short_time
 
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
 
-LIMIT = 100  # hits shown: the best ones (bm25)
+LIMIT = 100  # hits shown: the best ones (highest score)
 DEBOUNCE = 0.25  # seconds of quiet typing before the search runs
 FIELD_NAMES = {
     "caller": "caller",
@@ -40,16 +42,20 @@ FIELD_NAMES = {
 SYNTAX = 'words, "a phrase", prefix*, AND / OR / NOT, caller: agent: summary: note: a field'
 
 
-def highlighted_snippet(snippet: str) -> Content:
-    """The store's snippet with its matches highlighted; every piece cleaned first."""
+def highlighted_snippet(snippet: str, spans: Sequence[tuple[int, int]] = ()) -> Content:
+    """The snippet with its matched spans highlighted; every piece cleaned first. Spans out of
+    order, overlapping or out of range are left out."""
     parts: list[Content] = []
-    for index, piece in enumerate(snippet.split(SNIPPET_OPEN)):
-        if index == 0:
-            parts.append(Content(clean_line(piece)))
+    done = 0
+    for start, end in spans:
+        if not done <= start < end <= len(snippet):
             continue
-        matched, _, rest = piece.partition(SNIPPET_CLOSE)
-        parts.append(Content.styled(clean_line(matched), "bold $text-warning on $warning-muted"))
-        parts.append(Content(clean_line(rest)))
+        parts.append(Content(clean_line(snippet[done:start])))
+        parts.append(
+            Content.styled(clean_line(snippet[start:end]), "bold $text-warning on $warning-muted")
+        )
+        done = end
+    parts.append(Content(clean_line(snippet[done:])))
     return Content.assemble(*parts)
 
 
@@ -66,7 +72,9 @@ def hit_prompt(hit: SearchHit) -> Content:
         (f" · {started} UTC" if started else "", "$text-muted"),
         (f" · {clean_line(hit.agent)}", "$text-muted"),
     )
-    return Content("\n").join([first, Content("  ") + highlighted_snippet(hit.snippet)])
+    return Content("\n").join(
+        [first, Content("  ") + highlighted_snippet(hit.snippet, hit.highlights)]
+    )
 
 
 class SearchDone(Message):
@@ -81,7 +89,7 @@ class SearchDone(Message):
         super().__init__()
         self.query = query
         self.hits = hits
-        self.problem = problem  # the query was not FTS5 syntax: its words were taken literally
+        self.problem = problem  # the query was not search syntax: its words were taken as typed
         self.error = error  # nothing could be searched
 
 
@@ -213,9 +221,7 @@ class CallSearchScreen(Screen[None]):
         if message.problem:
             lines.append(
                 Content.styled(
-                    f"Not search syntax ({clean_line(message.problem)}): "
-                    "matching the words as typed.",
-                    "$warning",
+                    f"{clean_line(message.problem)} Matching the words as typed.", "$warning"
                 )
             )
         count = len(message.hits)

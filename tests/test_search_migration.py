@@ -1,0 +1,174 @@
+"""Migration 3: a store written at schema version 2 (reviewer notes inside the calls' full-text
+index) upgrades in place, its notes moved into their own index, nothing lost.
+
+The version-2 file is written here with plain SQL, the way polytui up to schema 2 wrote it:
+the shipped migrations 1 and 2, then each call's documents and each note the way the version-2
+store.py/index.py/notes.py stored them. (Checked once against a store written by polytui at
+commit 1797f49: every table, FTS5's shadow tables included, held the same rows.)"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from polytui.adapters.sqlite import SCHEMA_VERSION, Store
+from polytui.adapters.sqlite.records import listing_values, search_documents, to_db_time
+from polytui.adapters.sqlite.schema import MIGRATIONS
+from polytui.core.models import Conversation
+from polytui.core.text import clean_line
+
+AGENT = "PROJECT-1"
+COLUMNS = "caller, agent, translation, summary, note"
+WHEN = to_db_time(datetime(2025, 6, 1, tzinfo=UTC))
+
+CALL = {
+    "conversationId": "CA1",
+    "accountId": "ACCOUNT-1",
+    "projectId": AGENT,
+    "startedAt": "2025-03-01T10:00:00Z",
+    "note": "escalated by supervisor",
+    "shortSummary": "Refund for the smashed mugs",
+    "turns": [
+        {"user_input": "my mugs arrived smashed", "agent_response": "Sorry to hear that"},
+        {"user_input": "a refund please", "agent_response": "Let me check your postcode"},
+    ],
+}
+OTHER = {
+    **CALL,
+    "conversationId": "CA2",
+    "note": "",
+    "shortSummary": "",
+    "turns": [{"user_input": "where is my parcel", "agent_response": "On its way"}],
+}
+NOTES = [  # (agent, conversation, turn, text, label)
+    (AGENT, "CA1", 2, "agent ignored the\tzebra question", "bad response"),
+    (AGENT, "CA1", None, "whole call quokka\nsecond line", None),
+    (AGENT, "CA-gone", 1, "narwhal on a call no longer stored", None),
+    ("OTHER", "CA2", 1, "zebra for another agent", "good response"),
+]
+
+
+def write_version_2_store(path: Path) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    for statements in MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    for agent, data in ((AGENT, CALL), ("OTHER", OTHER)):
+        conv = Conversation.from_data(data)
+        values = {
+            **listing_values(conv),
+            "agent": agent,
+            "conversation_id": conv.conversation_id,
+            "host": "api.us.poly.ai",
+            "fetched_at": WHEN,
+            "raw": json.dumps(data),
+        }
+        names = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        conn.execute(f"INSERT INTO conversations ({names}) VALUES ({marks})", values)
+        conn.executemany(
+            f"INSERT INTO search_docs (agent_id, conversation_id, turn, kind, {COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(agent, conv.conversation_id, *doc) for doc in search_documents(conv)],
+        )
+        conn.execute(
+            f"INSERT INTO search_index (rowid, {COLUMNS}) SELECT id, {COLUMNS} FROM search_docs "
+            "WHERE conversation_id = ? AND agent_id = ?",
+            (conv.conversation_id, agent),
+        )
+    for agent, cid, turn, text, label in NOTES:
+        note_id = conn.execute(
+            "INSERT INTO notes (agent, conversation_id, turn, text, label, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (agent, cid, turn, text, label, WHEN, WHEN),
+        ).lastrowid
+        doc = conn.execute(
+            "INSERT INTO search_docs (agent_id, conversation_id, turn, kind, note_id, note) "
+            "VALUES (?, ?, ?, 'note', ?, ?)",
+            (agent, cid, turn, note_id, clean_line(text)),
+        ).lastrowid
+        conn.execute(
+            f"INSERT INTO search_index (rowid, {COLUMNS}) "
+            f"SELECT id, {COLUMNS} FROM search_docs WHERE id = ?",
+            (doc,),
+        )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def where(store: Store, query: str) -> list[tuple[str, str, int | None, str]]:
+    return sorted((h.agent, h.conversation_id, h.turn or 0, h.field) for h in store.search(query))
+
+
+def test_a_version_2_store_upgrades_in_place_and_keeps_both_searches(tmp_path: Path) -> None:
+    path = tmp_path / "polytui.sqlite3"
+    write_version_2_store(path)
+    with sqlite3.connect(path) as old:  # as version 2 found it: notes in the calls' index
+        assert old.execute("PRAGMA user_version").fetchone() == (2,)
+        found = old.execute(
+            "SELECT count(*) FROM search_index WHERE search_index MATCH 'zebra'"
+        ).fetchone()
+        assert found == (2,)
+
+    with Store(path) as store:
+        conn = store._conn
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        # Nothing lost: the calls, their raw JSON, every note as it was.
+        assert store.get("CA1", AGENT).raw == json.dumps(CALL)
+        assert store.count() == 2
+        kept = [(n.agent, n.conversation_id, n.turn, n.text, n.label) for n in store.all_notes()]
+        assert sorted(kept, key=str) == sorted(NOTES, key=str)
+        # The calls' search, as before.
+        assert where(store, "smashed") == [
+            (AGENT, "CA1", 0, "summary"),
+            (AGENT, "CA1", 1, "caller"),
+        ]
+        assert where(store, "postcode") == [(AGENT, "CA1", 2, "agent")]
+        assert where(store, "supervisor") == [(AGENT, "CA1", 0, "note")]  # the API's note
+        assert where(store, "parcel") == [("OTHER", "CA2", 1, "caller")]
+        # The notes' search, from their own index now.
+        assert where(store, "zebra") == [("OTHER", "CA2", 1, "note"), (AGENT, "CA1", 2, "note")]
+        assert where(store, "quokka") == [(AGENT, "CA1", 0, "note")]
+        assert where(store, "narwhal") == [(AGENT, "CA-gone", 1, "note")]
+        hit = store.search("zebra", agent=AGENT)[0]
+        assert hit.snippet == "agent ignored the    zebra question"  # the line as indexed
+        assert [hit.snippet[a:b] for a, b in hit.highlights] == ["zebra"]
+        # The notes left the calls' index and its documents, and both indexes are sound.
+        moved = "SELECT count(*) FROM search_docs WHERE note_id IS NOT NULL OR kind = 'note'"
+        assert conn.execute(moved).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM search_index WHERE search_index MATCH 'zebra OR quokka'"
+        ).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM note_index").fetchone() == (len(NOTES),)
+        for table in ("search_index", "note_index"):
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+        # ...and they keep working: a moved note changes, another goes, a call is refetched.
+        zebra = next(n for n in store.all_notes() if n.agent == AGENT and n.turn == 2)
+        store.update_note(zebra.id, text="agent ignored the okapi question", label=None)
+        narwhal = next(n for n in store.all_notes() if n.conversation_id == "CA-gone")
+        store.delete_note(narwhal.id)
+        store.put(AGENT, "api.us.poly.ai", json.dumps(CALL), Conversation.from_data(CALL))
+        assert where(store, "zebra") == [("OTHER", "CA2", 1, "note")]
+        assert where(store, "okapi") == [(AGENT, "CA1", 2, "note")]
+        assert where(store, "narwhal") == []
+        assert where(store, "postcode") == [(AGENT, "CA1", 2, "agent")]
+        for table in ("search_index", "note_index"):
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+
+    with Store(path) as again:  # opening once more migrates nothing
+        assert again._conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert where(again, "quokka") == [(AGENT, "CA1", 0, "note")]
+
+
+def test_a_new_store_starts_at_version_3_with_both_indexes(tmp_path: Path) -> None:
+    with Store(tmp_path / "new.sqlite3") as store:
+        names = {
+            row[0]
+            for row in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        assert {"search_index", "note_index", "search_docs", "notes"} <= names
+        assert store._conn.execute("PRAGMA user_version").fetchone() == (3,)
