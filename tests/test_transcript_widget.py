@@ -400,7 +400,15 @@ async def test_huge_turn_and_ten_thousand_intents():
         await pilot.pause()
         assert view.cursor == 1 and view.scroll_y > 0
         assert all(view.render_line(y).cell_length <= width for y in range(30))
+        # j inside a turn taller than the screen scrolls it a row, as in less.
+        before = round(view.scroll_y)
         view.move_cursor(1)
+        await pilot.pause()
+        assert view.cursor == 1 and round(view.scroll_y) == before + 1
+        view.move_cursor(-1)
+        await pilot.pause()
+        assert view.cursor == 1 and round(view.scroll_y) == before
+        view.cursor = 2
         await pilot.pause()
         assert header_row(view, 3) == 0 and "intent_0, intent_1" in screen_text(view)
         assert view.search("intent_9999") == 1 and view.cursor == 2

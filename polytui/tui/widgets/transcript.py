@@ -176,13 +176,28 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self.notes = by_turn
 
     def move_cursor(self, delta: int) -> None:
+        """``delta`` turns on; a single step inside a turn taller than the screen scrolls it a
+        row instead, until its end (or start) is on screen."""
+        if abs(delta) == 1 and self._scroll_within(self.cursor, delta):
+            self.refresh()
+            return
         self._set_cursor(self.cursor + delta)
 
     def cursor_first(self) -> None:
         self._set_cursor(0)
 
     def cursor_last(self) -> None:
-        self._set_cursor(len(self._model) - 1)
+        """The last turn, scrolled to the very end of the transcript."""
+        last = len(self._model) - 1
+        if last < 0:
+            return
+        changed = last != self.cursor
+        if changed:
+            self.set_reactive(TranscriptView.cursor, last)
+        self._reveal(last, to_end=True)
+        if changed:
+            self.post_message(self.CursorMoved(self, last))
+        self.refresh()
 
     def page(self, direction: int) -> None:
         """Scroll a screen up (direction < 0) or down; the cursor follows to the first turn
@@ -193,8 +208,8 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             self.move_cursor(1 if direction > 0 else -1)
             return
         target = self._page_target(direction)
-        if target is None:
-            (self.cursor_last if direction > 0 else self.cursor_first)()
+        if target is None:  # at the very top or bottom already: stay there
+            self._set_cursor(len(self._model) - 1 if direction > 0 else 0, keep_visible=True)
             return
         target = max(target, self.cursor) if direction > 0 else min(target, self.cursor)
         self._set_cursor(target, keep_visible=True)
@@ -372,7 +387,10 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         changed = new != self.cursor
         if changed:
             self.set_reactive(TranscriptView.cursor, new)
-        self._after_cursor_change(keep_visible=keep_visible, changed=changed)
+        # A move past the first or last turn goes nowhere and leaves the screen where it is
+        # (a move by 0 still brings the cursor turn into view).
+        stuck = not changed and new != index
+        self._after_cursor_change(keep_visible=keep_visible or stuck, changed=changed)
 
     def _after_cursor_change(self, *, keep_visible: bool, changed: bool = True) -> None:
         self._reveal(self.cursor, keep_visible=keep_visible)

@@ -267,9 +267,29 @@ class VirtualTurnsView(ScrollView):
         self._settle_scheduled = False
         self._prepare()
 
-    def _reveal(self, index: int, *, keep_visible: bool = False) -> None:
-        """Scroll item ``index`` into view: all of it when it fits, else its start. With
-        ``keep_visible`` an item already partly on screen does not scroll."""
+    def _scroll_within(self, index: int, direction: int) -> bool:
+        """One row further into item ``index`` (a turn taller than the screen) when it runs
+        past the screen's edge in ``direction``: True when it scrolled, False when that edge
+        of the item is already on screen (the cursor may then move on)."""
+        if not self._ensure_layout() or not 0 <= index < self._item_count():
+            return False
+        layout = self._layout
+        assert layout is not None
+        self._make_exact(index)
+        top, height = round(self.scroll_y), self._view_height()
+        start, end = layout.start(index), layout.end(index) - 1  # the separator may stay off
+        if direction > 0 and end > top + height:
+            self._settle(index, start - (top + 1), margins=False)
+            return True
+        if direction < 0 and start < top:
+            self._settle(index, start - (top - 1), margins=False)
+            return True
+        return False
+
+    def _reveal(self, index: int, *, keep_visible: bool = False, to_end: bool = False) -> None:
+        """Scroll item ``index`` into view: all of it when it fits, else its start (its end,
+        with ``to_end``: G reaches the very last row). With ``keep_visible`` an item already
+        partly on screen does not scroll."""
         if not self._item_count():
             return
         if not self._ensure_layout():
@@ -286,6 +306,8 @@ class VirtualTurnsView(ScrollView):
         fully_visible = start >= top and end <= top + height
         if fully_visible or (keep_visible and start < top + height and end > top):
             new_top = top
+        elif to_end and size > height:
+            new_top = max(0, layout.total - height) if index == len(layout) - 1 else end - height
         elif size <= height and start >= top:
             # Bottom-align; the last item brings its separator so "last" reaches the very end.
             new_top = end - height + (1 if index == len(layout) - 1 else 0)
