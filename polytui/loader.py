@@ -9,14 +9,20 @@
 
 The HTTP client (and so httpx) is imported only when the network is actually needed, so
 ``polytui show`` of a stored call stays fast.
+
+Store calls block. On its own (the CLI) the loader makes them in place; the app's workspace
+(``polytui.workspace``) hands it ``run_store``, which runs them on the store's own thread, and
+``store_behind``, which keeps a fetched call in the background (the call shows at once; a
+failure to keep it is reported by the workspace).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from .core.errors import (
     AuthError,
@@ -36,6 +42,18 @@ if TYPE_CHECKING:
     from .core.config import Settings
 
 Source = Literal["store", "api", "stale"]
+T = TypeVar("T")
+
+
+class StoreRunner(Protocol):
+    """Runs a blocking store operation somewhere else and awaits its result."""
+
+    def __call__(self, operation: Callable[[], T], /) -> Awaitable[T]: ...
+
+
+#: ``store_behind(operation, failure)``: run ``operation`` later; if it raises StoreError,
+#: report ``f"{failure}: {error}"``.
+StoreBehind = Callable[[Callable[[], object], str], None]
 
 
 @dataclass(frozen=True)
@@ -81,10 +99,15 @@ class Loader:
         client_factory: Callable[[Settings], ApiClient] | None = None,
         announce: Callable[[str], None] | None = None,
         warn: Callable[[str], None] | None = None,
+        run_store: StoreRunner | None = None,
+        store_behind: StoreBehind | None = None,
     ) -> None:
         self.settings = settings
         self._warn = warn
         self._store = store
+        self._store_lock = threading.Lock()  # the store is opened once, whichever thread asks
+        self.run_store = run_store
+        self.store_behind = store_behind
         self._client_factory = client_factory
         self._announce = announce
         self._client: ApiClient | None = None
@@ -94,11 +117,18 @@ class Loader:
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            from .adapters.sqlite import Store
+        with self._store_lock:
+            if self._store is None:
+                from .adapters.sqlite import Store
 
-            self._store = Store(self.settings.db_path, warn=self._warn)
-        return self._store
+                self._store = Store(self.settings.db_path, warn=self._warn)
+            return self._store
+
+    async def _in_store(self, operation: Callable[[], T]) -> T:
+        """``operation()`` through ``run_store`` when there is one, else here and now."""
+        if self.run_store is None:
+            return operation()
+        return await self.run_store(operation)
 
     async def client(self) -> ApiClient:
         import asyncio
@@ -121,8 +151,9 @@ class Loader:
             await client.aclose()
 
     def close_store(self) -> None:
-        if self._store is not None:
+        with self._store_lock:
             store, self._store = self._store, None
+        if store is not None:
             store.close()
 
     async def __aenter__(self) -> Loader:
@@ -146,6 +177,16 @@ class Loader:
     ) -> Loaded | None:
         """The policy's answer when the store suffices (no network, no asyncio): the stored copy,
         or NotFoundError under --offline; None when the network is needed."""
+        return self._consult(conversation_id, agent, refresh, offline)[0]
+
+    def _consult(
+        self,
+        conversation_id: str,
+        agent: str | None,
+        refresh: bool | None,
+        offline: bool | None,
+    ) -> tuple[Loaded | None, StoredConversation | None]:
+        """``load_local``'s answer and the stored copy it looked at (one store read)."""
         conversation_id = validate_conversation_id(conversation_id)
         agent = agent or self.settings.agent
         refresh = self.settings.refresh if refresh is None else refresh
@@ -157,10 +198,10 @@ class Loader:
                     f"Conversation {conversation_id} is not stored, and --offline keeps "
                     "polytui off the network."
                 )
-            return _from_stored(stored, "store")
+            return _from_stored(stored, "store"), stored
         if stored is not None and not refresh and not stored.in_progress:
-            return _from_stored(stored, "store")
-        return None
+            return _from_stored(stored, "store"), stored
+        return None, stored
 
     async def load(
         self,
@@ -171,12 +212,13 @@ class Loader:
         offline: bool | None = None,
         allow_stale: bool = True,
     ) -> Loaded:
-        local = self.load_local(conversation_id, agent=agent, refresh=refresh, offline=offline)
+        local, stored = await self._in_store(
+            lambda: self._consult(conversation_id, agent, refresh, offline)
+        )
         if local is not None:
             return local
         conversation_id = validate_conversation_id(conversation_id)
         agent = agent or self.settings.agent
-        stored = self.stored(conversation_id, agent)
         fetch_agent = agent or (stored.agent if stored is not None else None)
         if not fetch_agent:
             raise UsageError(
@@ -210,12 +252,19 @@ class Loader:
         client = await self.client()
         fetched = await client.get_conversation(conversation_id, agent)
         now = datetime.now(UTC)
-        warning, store_error = None, None
-        try:
+
+        def keep() -> None:  # the store is reached where the operation runs
             self.store.put(agent, fetched.host, fetched.raw, fetched.conversation, fetched_at=now)
-        except StoreError as exc:
-            warning = f"Fetched, but could not keep it for offline review: {exc}"
-            store_error = exc
+
+        warning, store_error = None, None
+        if self.store_behind is not None:
+            self.store_behind(keep, "Fetched, but could not keep it for offline review")
+        else:
+            try:
+                await self._in_store(keep)
+            except StoreError as exc:
+                warning = f"Fetched, but could not keep it for offline review: {exc}"
+                store_error = exc
         return Loaded(
             conversation=fetched.conversation,
             raw=fetched.raw,

@@ -1,0 +1,309 @@
+"""The application service between the front ends and the adapters: one ``Workspace`` per app.
+
+It owns the call cache and review store (today the SQLite ``Store``, typed as the
+``CallCache`` / ``ReviewStore`` roles of ``polytui.core.ports``) and the conversation source
+(through ``Loader``, whose cache-or-network policy it keeps), and offers the app what it does
+as ``async`` methods: open a call, list the stored ones, delete, notes, export.
+
+Every store call runs on one thread of the workspace's own (SQLite connections are happiest on
+the thread that uses them, and one thread keeps the calls in the order they were made), never
+on the event loop. A call that takes longer than ``patience`` seconds (another process holds
+the database's write lock, say) sets ``waiting``: the app says "waiting for the store…" and
+carries on answering keys. A write, once asked for, always runs to its end (success or the
+store's one-sentence error after its busy timeout), even when whoever awaited it goes away.
+
+``open_store(settings)`` opens the same store for a front end that runs no event loop (the
+CLI), so that no front end needs to import ``polytui.adapters``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from .core.errors import PolytuiError, StoreError
+from .core.ports import CallCache, ConversationKey, ConversationRow, ReviewStore, SearchHit
+from .loader import Loaded, Loader
+
+if TYPE_CHECKING:
+    from .core.config import Settings
+    from .core.note import Note
+    from .export.common import ExportContext
+
+T = TypeVar("T")
+
+PATIENCE = 0.4  # seconds a store call may take before the app says it is waiting
+
+
+class LocalStore(CallCache, ReviewStore, Protocol):
+    """What the workspace needs of a store: both roles, in one object."""
+
+
+def open_store(settings: Settings, *, warn: Callable[[str], None] | None = None) -> LocalStore:
+    """The configured store, opened now (blocking: for the CLI, not for an event loop).
+
+    Raises StoreError with one sentence when it cannot be opened. Close it when done."""
+    from .adapters.sqlite import Store
+
+    return Store(settings.db_path, warn=warn)
+
+
+@dataclass(frozen=True)
+class OpenedCall:
+    """A call to show, with the reviewers' notes on it read alongside (``notes_error``: why
+    they could not be, the call still shows)."""
+
+    loaded: Loaded
+    notes: tuple[Note, ...] = ()
+    notes_error: PolytuiError | None = None
+
+
+def _warn_on_stderr(message: str) -> None:
+    print(f"polytui: {message}", file=sys.stderr)
+
+
+class Workspace:
+    """``Workspace(settings)``, or around a ``Loader`` of the caller's (tests inject one).
+
+    ``warn`` hears what went wrong in the background (a fetched call that could not be kept);
+    ``waiting(True)`` is called when store work has been slow for ``patience`` seconds and
+    ``waiting(False)`` when none is slow any more. Both are called on the event loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        loader: Loader | None = None,
+        announce: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+        waiting: Callable[[bool], None] | None = None,
+        patience: float = PATIENCE,
+    ) -> None:
+        self.loader = loader or Loader(settings, announce=announce, warn=warn)
+        self.loader.run_store = self.run
+        self.loader.store_behind = self.run_behind
+        self._warn = warn or _warn_on_stderr
+        self._waiting = waiting
+        self.patience = patience
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polytui-store")
+        self._pending: set[asyncio.Future[Any]] = set()
+        self._slow: set[asyncio.Future[Any]] = set()
+        self._closed = False
+
+    # -- settings and resources ---------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.loader.settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self.loader.settings = settings
+
+    @property
+    def store(self) -> LocalStore:
+        """The store itself, opened on first use. Blocking: use it only inside ``run``."""
+        return self.loader.store
+
+    @property
+    def waiting(self) -> bool:
+        """Store work has been slow for ``patience`` seconds and is not over yet."""
+        return bool(self._slow)
+
+    async def settled(self) -> None:
+        """Wait until every store call asked for so far (writes in the background too) ran."""
+        while self._pending:
+            await asyncio.wait(set(self._pending))
+
+    async def aclose(self) -> None:
+        """Let pending writes finish, close the HTTP client, then the store (on its thread)."""
+        if self._closed:
+            return
+        await self.settled()
+        await self.loader.aclose()
+        try:
+            await self.run(self.loader.close_store)
+        finally:
+            self._closed = True
+            self._executor.shutdown(wait=False)
+
+    # -- running store work off the event loop --------------------------------------------------
+
+    def _submit(self, operation: Callable[[], T]) -> asyncio.Future[T]:
+        if self._closed:
+            raise StoreError("The store is closed.")
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, operation)
+        self._pending.add(future)
+        timer = loop.call_later(self.patience, self._slow_started, future)
+
+        def finished(done: asyncio.Future[T]) -> None:
+            timer.cancel()
+            self._pending.discard(done)
+            if done in self._slow:
+                self._slow.discard(done)
+                if not self._slow and self._waiting is not None:
+                    self._waiting(False)
+
+        future.add_done_callback(finished)
+        return future
+
+    def _slow_started(self, future: asyncio.Future[Any]) -> None:
+        if future.done():
+            return
+        self._slow.add(future)
+        if len(self._slow) == 1 and self._waiting is not None:
+            self._waiting(True)
+
+    async def run(self, operation: Callable[[], T]) -> T:
+        """``operation()`` on the store's thread. Cancelling the caller does not cancel it: a
+        write asked for is never lost half-way (nor left unrun in the queue)."""
+        return await asyncio.shield(self._submit(operation))
+
+    def run_behind(self, operation: Callable[[], object], failure: str) -> None:
+        """Queue ``operation`` without waiting for it; a StoreError is reported to ``warn`` as
+        ``"<failure>: <error>"``."""
+        future = self._submit(operation)
+
+        def report(done: asyncio.Future[object]) -> None:
+            if done.cancelled():
+                return
+            error = done.exception()
+            if isinstance(error, StoreError):
+                self._warn(f"{failure}: {error}")
+            elif error is not None:
+                self._warn(f"{failure}: {type(error).__name__}.")
+
+        future.add_done_callback(report)
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    async def stored_copy(
+        self, conversation_id: str, *, agent: str | None = None
+    ) -> OpenedCall | None:
+        """The call from the store, with its notes, when the loading policy says the store
+        suffices (a finished call, no refresh); None when the network is needed, and when this
+        fails (``open`` meets the same problem and says it in one sentence)."""
+
+        def read() -> OpenedCall | None:
+            try:
+                loaded = self.loader.load_local(conversation_id, agent=agent)
+            except Exception:  # reported by ``open``, which the caller runs instead
+                return None
+            return None if loaded is None else self._with_notes(loaded)
+
+        return await self.run(read)
+
+    async def open(
+        self,
+        conversation_id: str,
+        *,
+        agent: str | None = None,
+        refresh: bool | None = None,
+        allow_stale: bool = True,
+    ) -> OpenedCall:
+        """The call by the loading policy (store or network), with its notes. A fetched call is
+        kept in the background: it shows without waiting for the store."""
+        # Notes first: a fetched call's copy is queued behind them, so they never wait for it.
+        notes: Sequence[Note] = ()
+        notes_error: PolytuiError | None = None
+        try:
+            notes = await self.run(lambda: self.store.notes_for(conversation_id))
+        except PolytuiError as exc:
+            notes_error = exc
+        loaded = await self.loader.load(
+            conversation_id, agent=agent, refresh=refresh, allow_stale=allow_stale
+        )
+        mine = tuple(note for note in notes if note.agent == loaded.agent)
+        return OpenedCall(loaded, mine, notes_error)
+
+    def _with_notes(self, loaded: Loaded) -> OpenedCall:
+        try:
+            notes = self.store.notes_for(loaded.conversation_id, loaded.agent)
+        except PolytuiError as exc:
+            return OpenedCall(loaded, (), exc)
+        return OpenedCall(loaded, tuple(notes))
+
+    # -- the stored-call browser ------------------------------------------------------------------
+
+    async def keys(
+        self,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        text_filter: str | None = None,
+    ) -> list[ConversationKey]:
+        return await self.run(
+            lambda: self.store.keys(
+                agent=agent, order_by=order_by, descending=descending, text_filter=text_filter
+            )
+        )
+
+    async def rows_for(self, keys: Sequence[ConversationKey]) -> list[ConversationRow]:
+        wanted = list(keys)
+        return await self.run(lambda: self.store.rows_for(wanted))
+
+    async def count(self, *, agent: str | None = None, text_filter: str | None = None) -> int:
+        return await self.run(lambda: self.store.count(agent=agent, text_filter=text_filter))
+
+    async def delete(self, conversation_ids: Iterable[str], *, agent: str | None = None) -> int:
+        ids = list(conversation_ids)
+        return await self.run(lambda: self.store.delete(ids, agent))
+
+    async def search(self, query: str, *, limit: int = 50) -> tuple[list[SearchHit], str | None]:
+        """Hits for ``query``, and why it is not search syntax (None when it is)."""
+
+        def find() -> tuple[list[SearchHit], str | None]:
+            problem = self.store.query_problem(query)
+            return self.store.search(query, limit=limit), problem
+
+        return await self.run(find)
+
+    # -- notes ---------------------------------------------------------------------------------
+
+    async def notes_for(self, conversation_id: str, agent: str | None = None) -> list[Note]:
+        return await self.run(lambda: self.store.notes_for(conversation_id, agent))
+
+    async def add_note(
+        self,
+        agent: str,
+        conversation_id: str,
+        turn: int | None,
+        text: str,
+        label: str | None = None,
+    ) -> Note:
+        return await self.run(
+            lambda: self.store.add_note(agent, conversation_id, turn, text, label)
+        )
+
+    async def update_note(self, note_id: int, *, text: str, label: str | None) -> Note:
+        return await self.run(lambda: self.store.update_note(note_id, text=text, label=label))
+
+    async def delete_note(self, note_id: int) -> None:
+        await self.run(lambda: self.store.delete_note(note_id))
+
+    # -- export ----------------------------------------------------------------------------------
+
+    async def export_context(self, loaded: Loaded) -> ExportContext:
+        """What an export of ``loaded`` says beside the call: its notes as stored now, where
+        and when it came from, the configured latency bands and the Studio link."""
+        from .export import context_for
+
+        notes = await self.notes_for(loaded.conversation_id, loaded.agent)
+        return context_for(loaded, self.settings, notes)
+
+    async def export(self, loaded: Loaded, fmt: str, path: Path) -> Path:
+        """Write ``loaded`` as ``fmt`` to ``path`` (private to the user, atomic); the rendering
+        and the file run off the event loop too. Returns the absolute path written."""
+        from .export import render
+        from .files import write_private
+
+        context = await self.export_context(loaded)
+        text = await asyncio.to_thread(render, loaded.conversation, fmt, context)
+        return await asyncio.to_thread(write_private, path, text)
