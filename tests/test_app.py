@@ -5,6 +5,7 @@ tmp_path and the DemoServer's URL, so what is on screen came over HTTP (or from 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, RadioButton, Select, Static
+from textual.worker import WorkerCancelled
 
 from polytui.core.config import Settings
 from polytui.core.models import Conversation
@@ -79,9 +81,30 @@ def notices(app: PolyTUI) -> list[str]:
 
 
 async def settle(app: PolyTUI, pilot) -> None:
+    """Wait until the app has nothing left to do: every worker done (one may start another:
+    opening a call reads the store, then the screen loads) and every write it asked for."""
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(100):  # a hang guard, not a time limit
+        busy = [worker for worker in app.workers if not worker.is_finished]
+        if not busy and not app.workspace._pending:
+            break
+        for worker in busy:
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer one: fine
+                await worker.wait()
+        await app.workspace.settled()
+        await pilot.pause()
     await pilot.pause()
+
+
+async def shown(app: PolyTUI, pilot) -> ConversationScreen:
+    """The conversation screen, once the app has read the store and pushed it (its own load,
+    from the network, may still be on its way)."""
+    await pilot.pause()
+    for worker in [w for w in app.workers if w.group == "open"]:
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+    await pilot.pause()
+    return conv_screen(app)
 
 
 def conv_screen(app: PolyTUI) -> ConversationScreen:
@@ -214,8 +237,7 @@ async def test_loading_state_shows_before_the_data(server, tmp_path):
     server.delay = 2.0  # long enough that the keys below land before the answer, even on a busy CI
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = conv_screen(app)
+        screen = await shown(app, pilot)
         assert screen.has_class("-loading")
         assert screen.query_one("#loading").display
         assert not screen.query_one("#transcript").display
@@ -232,8 +254,7 @@ async def test_a_new_id_cancels_the_load_in_progress(server, tmp_path):
     server.set_fault("slow", times=1, seconds=5.0)
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        first = conv_screen(app)
+        first = await shown(app, pilot)
         old = [w for w in app.workers if w.node is first]
         assert old and not old[0].is_finished
         app.open_conversation(FRENCH_ID)
@@ -586,6 +607,7 @@ async def test_e_exports_each_format_privately(server, tmp_path):
             written = tmp_path / f"call{suffix}"
             box.value = str(written)
             await pilot.press("enter")
+            await settle(app, pilot)  # written off the event loop
             assert isinstance(app.screen, ConversationScreen)
             assert stat.S_IMODE(written.stat().st_mode) == 0o600
             assert "QuickStream" in written.read_text(encoding="utf-8")
@@ -595,10 +617,12 @@ async def test_e_exports_each_format_privately(server, tmp_path):
         box = app.screen.query_one("#export-path", Input)
         box.value = str(tmp_path / "missing-dir" / "x.md")
         await pilot.press("enter")
+        await settle(app, pilot)
         assert isinstance(app.screen, ExportScreen)
         assert "Cannot write" in str(app.screen.query_one("#export-error", Static).render())
         box.value = str(tmp_path)
         await pilot.press("enter")
+        await settle(app, pilot)
         assert (tmp_path / f"{BANK_ID}.md").exists()
         assert isinstance(app.screen, ConversationScreen)
         await pilot.press("e", "escape")

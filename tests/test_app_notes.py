@@ -88,6 +88,7 @@ async def test_a_types_a_note_with_a_label_and_enter_saves(server, tmp_path):
         assert modal.text_box.value == "slow"
         assert modal.label == "bad response"
         await pilot.press("enter")
+        await settle(app, pilot)
         assert app.screen is screen
         [note] = stored_notes(app)
         assert (note.turn, note.text, note.label) == (3, "slow", "bad response")
@@ -112,6 +113,7 @@ async def test_a_saves_without_a_label_and_escape_saves_nothing(server, tmp_path
         assert modal.text_box.value == ""  # a fresh editor
         modal.text_box.value = "asked twice for the card digits"
         await pilot.press("enter")
+        await settle(app, pilot)
         [note] = stored_notes(app)
         assert (note.turn, note.label) == (PLAIN_TURN, None)
         assert "✎ asked twice for the card digits" in turn_block(app, PLAIN_TURN)
@@ -124,6 +126,7 @@ async def test_a_label_alone_is_a_note_but_nothing_at_all_is_refused(server, tmp
         modal = await open_editor_on(app, pilot, 1)
         modal.text_box.value = "   "
         await pilot.press("enter")
+        await settle(app, pilot)
         assert app.screen is modal  # still open, with the store's sentence
         assert modal.error_text == "A note needs some text or a label."
         assert "A note needs some text or a label." in screen_text(app)
@@ -132,9 +135,11 @@ async def test_a_label_alone_is_a_note_but_nothing_at_all_is_refused(server, tmp
         # Tab to the labels, pick one with the arrows and Enter; the focus comes back to the
         # text, so the next Enter saves.
         await pilot.press("tab", "down", "enter")
+        await settle(app, pilot)
         assert app.focused is modal.text_box
         assert modal.label == "good response"
         await pilot.press("enter")
+        await settle(app, pilot)
         [note] = stored_notes(app)
         assert (note.text, note.label) == ("", "good response")
         assert "✎ [good response]" in turn_block(app, 1)
@@ -157,6 +162,7 @@ async def test_A_edits_the_note_of_the_turn(server, tmp_path):
         modal.text_box.value = "second thought"
         await pilot.press("up")  # good response -> no label
         await pilot.press("enter")
+        await settle(app, pilot)
         assert app.screen is screen
         [edited] = stored_notes(app)
         assert (edited.id, edited.text, edited.label) == (note.id, "second thought", None)
@@ -180,10 +186,12 @@ async def test_A_with_several_notes_asks_which(server, tmp_path):
         text = screen_text(app)
         assert "Edit which note?" in text and "the whole call" in text
         await pilot.press("down", "enter")
+        await settle(app, pilot)
         modal = editor(app)
         assert modal.text_box.value == "two" and modal.label == "wrong information"
         modal.text_box.value = "two, revised"
         await pilot.press("enter")
+        await settle(app, pilot)
         assert app.screen is screen
         texts = {n.id: n.text for n in stored_notes(app)}
         assert texts[second.id] == "two, revised"
@@ -210,6 +218,7 @@ async def test_x_deletes_after_confirmation_and_n_or_escape_keep(server, tmp_pat
             assert app.screen is screen
             assert len(stored_notes(app)) == 1, keep
         await pilot.press("x", "y")
+        await settle(app, pilot)
         assert app.screen is screen
         assert stored_notes(app) == []
         assert "Note deleted from turn 2." in notices(app)
@@ -234,7 +243,9 @@ async def test_bracket_visits_a_turn_noted_in_the_app(server, tmp_path):
         assert view.cursor == FIRST_FLAGGED - 1  # turn 2 is not flagged yet
         modal = await open_editor_on(app, pilot, PLAIN_TURN)
         modal.text_box.value = "flag me"
-        await pilot.press("enter", "g", "right_square_bracket")
+        await pilot.press("enter")
+        await settle(app, pilot)  # saved: the editor is closed
+        await pilot.press("g", "right_square_bracket")
         assert view.cursor == PLAIN_TURN - 1
         await pilot.press("right_square_bracket", "left_square_bracket")
         assert view.cursor == PLAIN_TURN - 1
@@ -251,6 +262,7 @@ async def test_a_note_on_the_last_turn_stays_on_screen(server, tmp_path):
         modal = await open_editor_on(app, pilot, last)
         modal.text_box.value = "handoff was right " * 12 + "END-OF-NOTE"
         await pilot.press("enter")
+        await settle(app, pilot)
         await pilot.pause()
         assert view.cursor == last - 1
         assert "END-OF-NOTE" in screen_text(app)
@@ -264,6 +276,7 @@ async def test_notes_survive_r_refresh(server, tmp_path):
         modal = await open_editor_on(app, pilot, FIRST_FLAGGED)
         modal.text_box.value = "still here after r"
         await pilot.press("enter")
+        await settle(app, pilot)
         app.loader.store.add_note(DEMO_AGENT, BANK_ID, 1, "added by the CLI meanwhile")
         await pilot.press("r")
         await settle(app, pilot)
@@ -282,6 +295,7 @@ async def test_export_includes_a_note_just_added(server, tmp_path):
         modal = await open_editor_on(app, pilot, FIRST_FLAGGED)
         modal.text_box.value = "exported note"
         await pilot.press("down", "enter")
+        await settle(app, pilot)
         for fmt, suffix in EXPORTS.items():
             await pilot.press("e")
             export = app.screen
@@ -292,6 +306,7 @@ async def test_export_includes_a_note_just_added(server, tmp_path):
             written = tmp_path / f"noted{suffix}"
             export.query_one("#export-path", Input).value = str(written)
             await pilot.press("enter")
+            await settle(app, pilot)
             body = written.read_text(encoding="utf-8")
             assert "exported note" in body, fmt
             assert "good response" in body, fmt
@@ -320,10 +335,12 @@ async def test_whole_call_notes_show_above_the_transcript(server, tmp_path):
         await pilot.press("x")
         assert isinstance(app.screen, NotePicker)
         await pilot.press("enter", "y")
+        await settle(app, pilot)
         assert isinstance(app.screen, ConversationScreen)
         assert "escalation was justified" not in screen_text(app)
         assert "from a longer copy" in screen_text(app)
         await pilot.press("x", "y")
+        await settle(app, pilot)
         assert not screen.has_class("-call-notes")
         assert stored_notes(app) == []
 
@@ -339,6 +356,7 @@ async def test_C_adds_a_note_on_the_whole_call(server, tmp_path):
         assert "New note on the whole call" in screen_text(app)
         await pilot.press(*"handoff was right", "down")
         await pilot.press("enter")
+        await settle(app, pilot)
         assert app.screen is screen
         [note] = stored_notes(app)
         assert (note.turn, note.text, note.label) == (None, "handoff was right", "good response")
@@ -359,6 +377,7 @@ async def test_a_read_only_store_keeps_the_editor_and_the_text(server, tmp_path)
         modal = await open_editor_on(app, pilot, FIRST_FLAGGED)
         modal.text_box.value = "typed with care"
         await pilot.press("down", "enter")
+        await settle(app, pilot)
         assert app.screen is modal
         assert modal.error_text.startswith("Cannot write to the store at ")
         assert "readonly" in modal.error_text or "read-only" in modal.error_text
@@ -367,6 +386,7 @@ async def test_a_read_only_store_keeps_the_editor_and_the_text(server, tmp_path)
         assert app.screen is screen
         screen.transcript.cursor = PLAIN_TURN - 1
         await pilot.press("x", "y")
+        await settle(app, pilot)
         assert app.screen is screen
         assert any(n.startswith("Cannot write to the store at ") for n in notices(app))
         assert "cannot delete me" in turn_block(app, PLAIN_TURN)
@@ -376,6 +396,7 @@ async def test_a_read_only_store_keeps_the_editor_and_the_text(server, tmp_path)
         modal = await open_editor_on(app, pilot, FIRST_FLAGGED)
         modal.text_box.value = "saved once writable"
         await pilot.press("enter")
+        await settle(app, pilot)
         assert "saved once writable" in [n.text for n in stored_notes(app)]
 
 
@@ -395,6 +416,7 @@ async def test_note_text_is_shown_as_data(server, tmp_path):
         options = app.screen.query_one(OptionList)
         assert options.option_count == 2
         await pilot.press("enter")
+        await settle(app, pilot)
         modal = editor(app)
         assert modal.text_box.value == "[bold]x[/] ␛[2J\ufffdevil"  # visible, not live
         await pilot.press("escape")

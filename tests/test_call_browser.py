@@ -123,23 +123,28 @@ async def test_sort_by_keys_and_by_clicking_the_header(tmp_path, scripted):
         await start(app, pilot)
         await pilot.press("tab", "j")  # on the chat
         await pilot.press("s")  # next column: the ID, A to Z
+        await settle(app, pilot)
         assert "ID ▲" in screen_text(app) and "sorted by ID ▲" in status(app)
         assert listed(app) == sorted(NEWEST_FIRST, key=str.lower)
         assert table(app).cursor_row.conversation_id == CHAT_ID  # the cursor kept its call
         await pilot.press("r")
+        await settle(app, pilot)
         assert listed(app) == sorted(NEWEST_FIRST, key=str.lower, reverse=True)
         assert "ID ▼" in screen_text(app)
         await pilot.press("S")  # back to the start time, newest first
+        await settle(app, pilot)
         assert listed(app) == NEWEST_FIRST
         # Clicking a header sorts by it (biggest first), clicking it again turns it round.
         calls = table(app)
         header = next(line for line in screen_text(app).splitlines() if "Turns" in line)
         x = header.index("Turns") - calls.region.x + 1
         await pilot.click(calls, offset=(x, 0))
+        await settle(app, pilot)
         assert "Turns ▼" in screen_text(app)
         turns = [calls.row_at(i).turn_count for i in range(calls.count)]
         assert turns == sorted(turns, reverse=True) and turns[0] == 9
         await pilot.click(calls, offset=(x, 0))
+        await settle(app, pilot)
         turns = [calls.row_at(i).turn_count for i in range(calls.count)]
         assert turns == sorted(turns) and "Turns ▲" in screen_text(app)
 
@@ -153,15 +158,17 @@ async def test_filter_as_you_type_and_escape_backs_out(tmp_path, scripted):
         box = screen.query_one("#call-filter", Input)
         assert app.focused is box
         await pilot.press(*"refu")
+        await settle(app, pilot)
         assert listed(app) == [FUNCTIONS_ID]  # summary "Refund issued...", tag "refund"
         assert "1 of 6 match" in status(app)
         box.value = "voice booking"  # every word must match
-        await pilot.pause()
+        await settle(app, pilot)
         assert listed(app) == [BOOKING_ID, FRENCH_ID]
         box.value = "zebra"
-        await pilot.pause()
+        await settle(app, pilot)
         assert "No stored call matches “zebra”. Escape clears the filter." in screen_text(app)
         await pilot.press("escape")  # 1: the filter goes
+        await settle(app, pilot)
         assert box.value == "" and listed(app) == NEWEST_FIRST
         await pilot.press("escape")  # 2: back to the ID input
         assert app.focused.id == "conversation-id"
@@ -172,6 +179,7 @@ async def test_filter_as_you_type_and_escape_backs_out(tmp_path, scripted):
         box.value = "fraud"  # Enter in the filter moves into the list
         box.focus()
         await pilot.press("enter")
+        await settle(app, pilot)
         assert app.focused is table(app) and table(app).cursor_row.conversation_id == BANK_ID
 
 
@@ -188,7 +196,7 @@ async def test_enter_opens_the_call_and_the_list_follows_new_notes(tmp_path, scr
         assert screen.transcript.cursor == 0
         app.loader.store.add_note(DEMO_AGENT, BANK_ID, 2, "verify slower")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, StartScreen)
         assert app.focused is table(app)  # back where the reviewer was
         assert table(app).cursor_row.conversation_id == BANK_ID
@@ -198,6 +206,7 @@ async def test_enter_opens_the_call_and_the_list_follows_new_notes(tmp_path, scr
         assert "✎" not in others[0]
         # The notes column sorts too: click-free, with the keys (S from the start time).
         await pilot.press("S")
+        await settle(app, pilot)
         assert "sorted by ✎ ▼" in status(app) and listed(app)[0] == BANK_ID
 
 
@@ -232,7 +241,7 @@ async def test_d_asks_then_deletes_and_notes_stay(tmp_path, scripted):
         await pilot.press("d", "enter")  # Enter on the focused "Keep" button
         assert app_store.count() == 6 and isinstance(app.screen, StartScreen)
         await pilot.press("d", "y")
-        await pilot.pause()
+        await settle(app, pilot)
         assert app_store.count() == 5
         assert listed(app) == [c for c in NEWEST_FIRST if c != CHAT_ID]
         assert table(app).cursor_row.conversation_id == BOOKING_ID  # same line, next call
@@ -433,7 +442,7 @@ async def test_help_and_palette_list_the_list_keys(tmp_path, scripted):
         await app.run_action("app.command_palette")
         await pilot.pause()
         await pilot.press(*"revers", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "sorted by Started ▲" in status(app)
 
 
@@ -452,7 +461,7 @@ async def test_demo_keeps_the_samples_and_lists_what_was_opened(server, tmp_path
         await settle(app, pilot)
         assert app.screen.loaded.conversation_id == BANK_ID and app.screen.loaded.source == "api"
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(app, pilot)
         assert listed(app) == [BANK_ID] and "1 call" in status(app)
         assert all(sample_id in screen_text(app) for sample_id in NEWEST_FIRST)
 
@@ -498,20 +507,24 @@ async def test_ten_thousand_calls_list_page_sort_and_filter(tmp_path, many_calls
         assert f"CA{MANY - 1:032d}" in screen_text(app)  # newest first
         assert len(calls._pages) == 1  # only the page on screen was read
         await pilot.press("tab", "G")
-        await pilot.pause()
+        await settle(app, pilot)
         assert calls.cursor == MANY - 1 and f"CA{0:032d}" in screen_text(app)
         assert calls.scroll_y == calls.max_scroll_y
         await pilot.press("pageup")
-        await pilot.pause()
+        await settle(app, pilot)
         assert calls.cursor < MANY - 1 and calls.scroll_y < calls.max_scroll_y
         assert len(calls._pages) <= 2
         await pilot.press("s")  # by ID, A to Z: the cursor follows its call
+        await settle(app, pilot)
         assert calls.cursor_row.conversation_id == calls._keys[calls.cursor][1]
         await pilot.press("g")
+        await settle(app, pilot)
         assert calls.cursor_row.conversation_id == f"CA{0:032d}"
         await pilot.press("f", *"odd")
+        await settle(app, pilot)
         assert calls.count == MANY // 2 and "5,000 of 10,000 match" in status(app)
         await pilot.press("down", "G")
+        await settle(app, pilot)
         assert calls.cursor_row.conversation_id == f"CA{MANY - 1:032d}"
         await pilot.press("ctrl+f", *"hello")
         await pilot.press("enter")

@@ -31,6 +31,7 @@ from .faults import (
     stored_rows,
 )
 from .helpers import SECRET_KEY
+from .test_app import settle
 
 SIZE = (120, 40)
 
@@ -68,9 +69,7 @@ def _notices(app: PolyTUI) -> list[str]:
 
 
 async def _settle(app: PolyTUI, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(app, pilot)
 
 
 async def _store_good_copy(settings: Settings) -> None:

@@ -20,6 +20,7 @@ from polytui.tui.widgets.transcript import TranscriptView
 
 from .helpers import SECRET_KEY
 from .hostile import NAMED, UNSAFE, payload_from, squash
+from .test_app import settle
 
 SIZE = (120, 40)
 
@@ -43,9 +44,7 @@ def _app(server, tmp_path, **kwargs) -> PolyTUI:
 
 
 async def _settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(app, pilot)
 
 
 def _screen_lines(app) -> list[str]:

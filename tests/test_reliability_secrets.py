@@ -34,6 +34,7 @@ from polytui.tui.screens.conversation import ConversationScreen
 
 from .faults import closed_port_url
 from .helpers import polytui_command, run_cli
+from .test_app import settle as settled
 
 KEY = "pk_live+7Hq9/ZpX2=vW4tRc8Lm3Nb"
 
@@ -231,9 +232,7 @@ async def test_the_key_never_shows_in_the_app(tmp_path, fast_retries):
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
 
             async def settle() -> None:
-                await pilot.pause()
-                await app.workers.wait_for_complete()
-                await pilot.pause()
+                await settled(app, pilot)
 
             await settle()
             assert isinstance(app.screen, ConversationScreen) and app.screen.loaded is not None

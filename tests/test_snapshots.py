@@ -21,7 +21,7 @@ from polytui.demo.samples import DEMO_AGENT
 from polytui.loader import Loader
 from polytui.tui.app import PolyTUI
 
-from .test_app import make_settings
+from .test_app import make_settings, settle
 
 WIDE = (120, 40)
 NARROW = (80, 24)
@@ -50,9 +50,7 @@ def make_app(server, tmp_path: Path, **kwargs) -> PolyTUI:
 async def settled(pilot: Pilot) -> None:
     """Wait for the load, then make what is left time-dependent still."""
     app = pilot.app
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(app, pilot)  # type: ignore[arg-type]
     for box in app.screen.query(Input):
         box.cursor_blink = False
     app.clear_notifications()

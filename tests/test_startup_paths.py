@@ -90,6 +90,8 @@ async def test_a_stored_call_opens_on_its_data_and_the_start_screen_comes_later(
     app = PolyTUI(settings, initial_id=call["conversationId"])
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the app reads the store off the event loop
+        await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ConversationScreen)
         # Read from the store before the screen was built: no loading state, no load worker.

@@ -13,6 +13,8 @@ from polytui.tui.app import PolyTUI
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.widgets.transcript import TranscriptView
 
+from .test_app import settle
+
 
 def _app(tmp_path, call) -> PolyTUI:
     with Store(tmp_path / "polytui.sqlite3") as store:
@@ -25,7 +27,7 @@ async def test_the_clinic_call_shows_its_function_events_barge_in_and_asr(tmp_pa
     call = real_shaped_conversations()[0]
     app = _app(tmp_path, call)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ConversationScreen)
         view = app.screen.query_one(TranscriptView)
         turn4, turn5, turn2 = (view.turn_plain_text(i) for i in (3, 4, 1))
@@ -51,7 +53,7 @@ async def test_the_chat_in_older_shapes_opens(tmp_path):
     call = real_shaped_conversations()[1]
     app = _app(tmp_path, call)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ConversationScreen)
         view = app.screen.query_one(TranscriptView)
         assert view.turn_count == 2
@@ -70,7 +72,7 @@ async def test_the_header_shows_a_score_of_six_plainly(tmp_path):
     call = real_shaped_conversations()[0]
     app = _app(tmp_path, call)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)
         from polytui.tui.widgets.call_header import CallHeader
 
         header = app.screen.query_one(CallHeader)
@@ -101,7 +103,7 @@ async def test_topics_and_studio_reviews_show_and_alternatives_toggle_with_T(tmp
     call = real_shaped_conversations()[0]
     app = _app(tmp_path, call)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)
         view = app.screen.query_one(TranscriptView)
         turn2, turn4 = view.turn_plain_text(1), view.turn_plain_text(3)
         assert "topics  Rescheduling appointments" in turn2

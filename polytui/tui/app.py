@@ -1,5 +1,6 @@
-"""The review app: thin. Screens do the work; the app owns settings, the loader and the keys
-that work everywhere."""
+"""The review app: thin. Screens do the work; the app owns settings, the workspace (every call
+to the store and the API goes through it, off the event loop) and the keys that work
+everywhere."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 
 from polytui.core.config import Settings
 from polytui.core.text import clean_line
-from polytui.loader import Loaded, Loader
+from polytui.loader import Loader
+from polytui.workspace import Workspace
 
 from .screens.conversation import ConversationScreen
 
@@ -23,10 +26,15 @@ from .screens.conversation import ConversationScreen
 # from the command line is painted without them.
 
 COLLECTOR_BACKSTOP = 2.0  # seconds: the cycle collector is on again by then whatever happens
+WAITING = (
+    "Waiting for the store… another program is writing to it. polytui carries on, and "
+    "finishes the change when the store is free."
+)
 
 
 class PolyTUI(App[int]):
-    """``PolyTUI(settings, loader=...)``: everything it needs is injected (tests pass their own)."""
+    """``PolyTUI(settings, loader=...)``: everything it needs is injected (tests pass their own
+    loader; the app's workspace is built around it)."""
 
     CSS_PATH = "polytui.tcss"
     TITLE = "polytui"
@@ -47,7 +55,13 @@ class PolyTUI(App[int]):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.loader = loader or Loader(settings, announce=self._announce, warn=self._warn)
+        self.workspace = Workspace(
+            settings,
+            loader=loader or Loader(settings, announce=self._announce, warn=self._warn),
+            warn=self._warn,
+            waiting=self._store_waiting,
+        )
+        self._waiting_notice: Notification | None = None
         self.samples = list(samples or [])
         self.demo = demo
         self._initial_id = initial_id
@@ -74,8 +88,12 @@ class PolyTUI(App[int]):
             self.call_after_refresh(self.resume_collector)
 
     async def on_unmount(self) -> None:
-        await self.loader.aclose()
-        self.loader.close_store()
+        await self.workspace.aclose()  # pending writes finish first: nothing asked for is lost
+
+    @property
+    def loader(self) -> Loader:
+        """The workspace's loader (its ``store`` blocks: screens go through the workspace)."""
+        return self.workspace.loader
 
     @staticmethod
     def resume_collector() -> None:
@@ -89,23 +107,24 @@ class PolyTUI(App[int]):
         self, conversation_id: str, *, agent: str | None = None, turn: int | None = None
     ) -> None:
         """Show a conversation; a screen already loading another one is replaced (its load is
-        cancelled with it)."""
+        cancelled with it), and so is a conversation still being read from the store."""
+        self.run_worker(
+            self._open(conversation_id, agent, turn),
+            group="open",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _open(self, conversation_id: str, agent: str | None, turn: int | None) -> None:
+        # The call from the store when the loading policy says the store suffices (a finished
+        # call, no --refresh): the screen opens on it, with no loading frame first. Otherwise
+        # (and when reading fails) the screen loads it and reports any problem in one sentence.
+        preloaded = await self.workspace.stored_copy(conversation_id, agent=agent)
         while isinstance(self.screen, ConversationScreen):
             self.pop_screen()
-        preloaded = self._stored_copy(conversation_id, agent)
         self.push_screen(
             ConversationScreen(conversation_id, agent=agent, turn=turn, preloaded=preloaded)
         )
-
-    def _stored_copy(self, conversation_id: str, agent: str | None) -> Loaded | None:
-        """The call from the store when the loading policy says the store suffices (a finished
-        call, no --refresh): the screen opens on it at once, with no loading frame first.
-        None when the network is needed, and when this fails: the screen's own load then meets
-        the same problem and reports it in one sentence."""
-        try:
-            return self.loader.load_local(conversation_id, agent=agent)
-        except Exception:  # reported by the screen's load, which runs instead
-            return None
 
     def pop_screen(self) -> AwaitComplete:
         """Leaving a call opened at launch leads to the start screen, made now."""
@@ -116,9 +135,9 @@ class PolyTUI(App[int]):
         return super().pop_screen()
 
     def update_settings(self, **changes: Any) -> None:
-        """The start screen can set agent and region; the loader follows."""
+        """The start screen can set agent and region; the workspace follows."""
         self.settings = self.settings.with_(**changes)
-        self.loader.settings = self.settings
+        self.workspace.settings = self.settings
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -162,6 +181,21 @@ class PolyTUI(App[int]):
         self.notify(
             clean_line(message), title="Store", severity="warning", timeout=10, markup=False
         )
+
+    def _store_waiting(self, waiting: bool) -> None:
+        """The workspace's store work is slow (another process holds the write lock), or no
+        longer: one notice says so while it lasts, and goes when it is over."""
+        if waiting and self._waiting_notice is None:
+            notice = Notification(WAITING, "Store", "warning", 24 * 3600, markup=False)
+            self._waiting_notice = notice
+            self.post_message(Notify(notice))
+        elif not waiting and self._waiting_notice is not None:
+            notice, self._waiting_notice = self._waiting_notice, None
+            self.call_later(self._drop_notice, notice)  # queued after the Notify message
+
+    def _drop_notice(self, notice: Notification) -> None:
+        if notice in self._notifications:  # unless the reviewer dismissed it already
+            self._unnotify(notice)
 
 
 def _runner(node: object, action: str):

@@ -6,13 +6,18 @@ from textual.message import Message
 
 from polytui.core.errors import PolytuiError
 from polytui.loader import Loaded
+from polytui.workspace import OpenedCall
 
 
 class ConversationLoaded(Message):
-    def __init__(self, loaded: Loaded, *, refreshed: bool = False) -> None:
+    def __init__(self, opened: OpenedCall, *, refreshed: bool = False) -> None:
         super().__init__()
-        self.loaded = loaded
+        self.opened = opened
         self.refreshed = refreshed
+
+    @property
+    def loaded(self) -> Loaded:
+        return self.opened.loaded
 
 
 class LoadFailed(Message):

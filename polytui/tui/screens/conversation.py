@@ -31,6 +31,7 @@ from .note_actions import NoteActions
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
     from polytui.tui.widgets.json_tree import JsonTree
+    from polytui.workspace import OpenedCall
 
 # Widgets of the panels, the footer and the loading state are imported where they are first
 # made: a call opened from the store paints its first frame without them.
@@ -89,10 +90,10 @@ class ConversationScreen(Screen[None]):
         *,
         agent: str | None = None,
         turn: int | None = None,
-        preloaded: Loaded | None = None,
+        preloaded: OpenedCall | None = None,
     ) -> None:
-        """``preloaded``: the call already read from the store; the screen then opens on it,
-        with no loading state first. Without it the screen loads in a worker."""
+        """``preloaded``: the call (and its notes) already read from the store; the screen then
+        opens on it, with no loading state first. Without it the screen loads in a worker."""
         # Classes set before mount cost no restyle of the whole screen.
         super().__init__(classes=None if preloaded else "-loading")
         self._preloaded = preloaded
@@ -139,8 +140,8 @@ class ConversationScreen(Screen[None]):
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
         if self._preloaded is not None:
-            loaded, self._preloaded = self._preloaded, None
-            self._loaded(ConversationLoaded(loaded, refreshed=False))
+            opened, self._preloaded = self._preloaded, None
+            self._loaded(ConversationLoaded(opened, refreshed=False))
             return
         self.query_one("#header", CallHeader).display = False
         self.load()
@@ -223,7 +224,7 @@ class ConversationScreen(Screen[None]):
     async def load(self, *, refresh: bool = False) -> None:
         try:
             # A failed refresh must fail (the copy on screen stays), not return the stored copy.
-            loaded = await self.polytui.loader.load(
+            opened = await self.polytui.workspace.open(
                 self.conversation_id,
                 agent=self.agent,
                 refresh=refresh or None,
@@ -236,7 +237,7 @@ class ConversationScreen(Screen[None]):
             error = unexpected_error(exc, self.polytui.settings.api_key)
             self.post_message(LoadFailed(self.conversation_id, error, refreshing=refresh))
             return
-        self.post_message(ConversationLoaded(loaded, refreshed=refresh))
+        self.post_message(ConversationLoaded(opened, refreshed=refresh))
 
     @on(ConversationLoaded)
     def _loaded(self, message: ConversationLoaded) -> None:
@@ -245,17 +246,15 @@ class ConversationScreen(Screen[None]):
         self.agent = loaded.agent
         self.update_classes({"-loading": False, "-failed": False})
         conversation = loaded.conversation
-        note = None
-        if loaded.source == "stale":
-            note = f"offline copy, fetched {describe_age(loaded.fetched_at)}"
+        stale = loaded.source == "stale"
+        note = f"offline copy, fetched {describe_age(loaded.fetched_at)}" if stale else None
         header = self.query_one("#header", CallHeader)
         header.display = True
         header.set_conversation(conversation, source_note=note)
-        cursor = self.transcript.cursor
-        if not message.refreshed:
-            cursor = max(0, (self.initial_turn or 1) - 1)
+        refreshed = message.refreshed
+        cursor = self.transcript.cursor if refreshed else max(0, (self.initial_turn or 1) - 1)
         self.transcript.set_conversation(conversation, cursor=cursor)
-        self.note_actions.reload()
+        self.note_actions.show(message.opened.notes, message.opened.notes_error)
         self.refresh_bindings()
         if self._deferred is not None:  # else the trees are filled when they are mounted
             self._tree("metrics").set_data(metrics_view(conversation))

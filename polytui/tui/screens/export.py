@@ -1,8 +1,12 @@
-"""`e`: export the call to a file (markdown, json, csv, html or text) and say where."""
+"""`e`: export the call to a file (markdown, json, csv, html or text) and say where. The notes
+are read, the file rendered and written through the workspace, off the event loop; any failure
+(the store's included) is a sentence in the dialog, which stays open."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +21,9 @@ from polytui.core.errors import PolytuiError
 from polytui.core.text import clean_line
 from polytui.loader import Loaded
 
+if TYPE_CHECKING:
+    from polytui.workspace import Workspace
+
 EXTENSIONS = {"markdown": "md", "json": "json", "csv": "csv", "html": "html", "text": "txt"}
 
 
@@ -27,15 +34,6 @@ def default_path(conversation_id: str, fmt: str, directory: Path | None = None) 
         or "conversation"
     )
     return (directory or Path.cwd()) / f"{safe}.{EXTENSIONS[fmt]}"
-
-
-def write_export(loaded: Loaded, settings: Settings, fmt: str, path: Path, notes=()) -> Path:
-    from polytui.export import context_for, render
-    from polytui.files import write_private
-
-    return write_private(
-        path, render(loaded.conversation, fmt, context_for(loaded, settings, notes))
-    )
 
 
 class ExportScreen(ModalScreen[Path | None]):
@@ -57,6 +55,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.loaded = loaded
         self.settings = settings
         self.fmt = "markdown"
+        self.writing = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -88,23 +87,28 @@ class ExportScreen(ModalScreen[Path | None]):
         box.focus()
 
     @on(Input.Submitted, "#export-path")
-    def _write(self, event: Input.Submitted) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
         raw = event.value.strip()
         if not raw:
             self.query_one("#export-error", Static).update("Give a file name.")
             return
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            path = default_path(self.loaded.conversation_id, self.fmt, path)
-        loader = self.app.loader  # type: ignore[attr-defined]
+        if not self.writing:
+            self.writing = True
+            self.run_worker(self._write(Path(raw).expanduser(), self.fmt), exit_on_error=False)
+
+    async def _write(self, path: Path, fmt: str) -> None:
+        workspace: Workspace = self.app.workspace  # type: ignore[attr-defined]
         try:
-            notes = loader.store.notes_for(self.loaded.conversation_id, self.loaded.agent)
-            written = write_export(self.loaded, self.settings, self.fmt, path, notes)
+            if await asyncio.to_thread(path.is_dir):
+                path = default_path(self.loaded.conversation_id, fmt, path)
+            written = await workspace.export(self.loaded, fmt, path)
         except PolytuiError as exc:
             self.query_one("#export-error", Static).update(Content(clean_line(str(exc))))
             return
+        finally:
+            self.writing = False
         self.app.notify(
-            f"Exported {self.fmt} to {clean_line(str(written))}",
+            f"Exported {fmt} to {clean_line(str(written))}",
             title="Export",
             timeout=8,
             markup=False,

@@ -1,13 +1,15 @@
 """Reviewer-note modals: the editor (`a` / `A`), the picker for a turn with several notes, and
 a delete question (`x`, asked with the shared ConfirmScreen).
 
-The editor never talks to the store itself: it is given a ``save`` function (text, label) ->
-Note. A failed save (UsageError for an empty note, StoreError for a read-only database, ...)
-shows its sentence in the modal and keeps it open with everything typed still there."""
+The editor never talks to the store itself: it is given an async ``save`` function (text,
+label) -> Note, which it awaits in a worker: while the store is busy the modal says it is
+saving and stays open (Escape waits too: the note is either kept or refused, never dropped).
+A failed save (UsageError for an empty note, StoreError for a read-only database, ...) shows its
+sentence in the modal and keeps it open with everything typed still there."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +27,7 @@ from polytui.tui.widgets.transcript_model import note_text
 
 from .confirm import ConfirmScreen
 
-SaveNote = Callable[[str, str | None], Note]
+SaveNote = Callable[[str, str | None], Awaitable[Note]]
 LABEL_CHOICES: tuple[str | None, ...] = (None, *NOTE_LABELS)
 NO_LABEL = "no label"
 
@@ -59,6 +61,7 @@ class NoteEditor(ModalScreen[Note | None]):
     NoteEditor #note-label { layout: grid; grid-size: 3; height: auto; padding: 0; }
     NoteEditor #note-label > RadioButton { width: 1fr; padding: 0; }
     NoteEditor #note-error { color: $text-error; height: auto; }
+    NoteEditor #note-error.-saving { color: $text-muted; }
     NoteEditor .hint { color: $text-muted; }
     """
     BINDINGS = [
@@ -83,6 +86,7 @@ class NoteEditor(ModalScreen[Note | None]):
         self._note = note
         self._hint = hint
         self.label: str | None = note.label if note is not None else None
+        self.saving = False  # a save is waiting for the store
 
     def compose(self) -> ComposeResult:
         note = self._note
@@ -129,15 +133,31 @@ class NoteEditor(ModalScreen[Note | None]):
     @on(Input.Submitted, "#note-text")
     def _submit(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.saving:
+            return
+        self.saving = True
+        self._say("Saving…", saving=True)
+        self.run_worker(self._save_note(event.value, self.label), exit_on_error=False)
+
+    async def _save_note(self, text: str, label: str | None) -> None:
         try:
-            note = self._save(event.value, self.label)
+            note = await self._save(text, label)
         except PolytuiError as exc:
             # The modal stays open with the text and label as they were.
-            self.query_one("#note-error", Static).update(Content(clean_line(str(exc))))
+            self.saving = False
+            self._say(clean_line(str(exc)))
             return
         self.dismiss(note)
 
+    def _say(self, message: str, *, saving: bool = False) -> None:
+        line = self.query_one("#note-error", Static)
+        line.update(Content(message))
+        line.set_class(saving, "-saving")
+
     def action_cancel(self) -> None:
+        if self.saving:  # the store has the note or refuses it soon: either way it is said here
+            self.notify("Still saving this note: the editor closes once the store has it.")
+            return
         self.dismiss(None)
 
 

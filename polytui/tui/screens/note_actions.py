@@ -3,11 +3,14 @@ the whole call, `A` edits and `x` deletes one (a picker first when there are sev
 screen follow at once: inline under their turns (with the NOTE badge `]` / `[` visit) and, for
 whole-call notes or notes on turns this copy lacks, in a strip above the transcript.
 
-Notes are keyed by (agent, conversation, turn) in the store, so they survive `r` refresh."""
+Notes are keyed by (agent, conversation, turn) in the store, so they survive `r` refresh. The
+store is reached through the app's workspace, off the event loop: saving waits for the store in
+the editor, which stays open (and the app answers keys) until the note is kept or refused."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.widgets import Static
@@ -20,7 +23,7 @@ from polytui.export.common import CallNote, group_notes
 # The note screens (.note) are imported when a note is first shown or edited: opening a call
 # without notes does not need them.
 if TYPE_CHECKING:
-    from polytui.adapters.sqlite import Store
+    from polytui.workspace import Workspace
 
     from .conversation import ConversationScreen
 
@@ -36,7 +39,7 @@ def call_note_line(item: CallNote) -> Content:
 
 
 class NoteActions:
-    """Owned by a ConversationScreen with a loaded call; all store access is here."""
+    """Owned by a ConversationScreen with a loaded call; all its store access is here."""
 
     def __init__(self, screen: ConversationScreen) -> None:
         self.screen = screen
@@ -44,27 +47,34 @@ class NoteActions:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _store(self) -> Store:
-        return self.screen.polytui.loader.store
+    def _workspace(self) -> Workspace:
+        return self.screen.polytui.workspace
 
     def _key(self) -> tuple[str, str]:
         loaded = self.screen.loaded
         assert loaded is not None
         return loaded.agent, loaded.conversation.conversation_id
 
-    def reload(self) -> bool:
-        """Read the call's notes and show them; a store failure is a notice (False)."""
+    async def reload(self) -> bool:
+        """Read the call's notes again and show them; a store failure is a notice (False)."""
         agent, conversation_id = self._key()
         try:
-            notes = self._store().notes_for(conversation_id, agent)
+            notes = await self._workspace().notes_for(conversation_id, agent)
         except PolytuiError as exc:
-            self._error(exc)
+            self.error(exc)
             return False
+        self.show(notes)
+        return True
+
+    def show(self, notes: Iterable[Note], error: PolytuiError | None = None) -> None:
+        """Show ``notes`` (read with the call) inline and above the transcript; ``error``: why
+        they could not be read, said in a notice."""
         view = self.screen.transcript
-        self.call_notes, by_turn = group_notes(notes, view.turn_count)
+        self.call_notes, by_turn = group_notes(list(notes), view.turn_count)
         view.set_notes([note for turn_notes in by_turn.values() for note in turn_notes])
         self._show_call_notes()
-        return True
+        if error is not None:
+            self.error(error)
 
     def _show_call_notes(self) -> None:
         strip = self.screen.query_one("#call-notes", Static)
@@ -119,8 +129,8 @@ class NoteActions:
             existing, place = len(self.screen.transcript.notes.get(turn, [])), f"Turn {turn}"
         hint = f"{place} has {existing} note{'s' * (existing > 1)}: A edits, x deletes."
 
-        def save(text: str, label: str | None) -> Note:
-            return self._store().add_note(agent, conversation_id, turn, text, label)
+        async def save(text: str, label: str | None) -> Note:
+            return await self._workspace().add_note(agent, conversation_id, turn, text, label)
 
         editor = NoteEditor(
             title="New note on the whole call" if turn is None else f"New note on turn {turn}",
@@ -157,8 +167,8 @@ class NoteActions:
     def _edit(self, note: Note) -> None:
         from .note import NoteEditor, where
 
-        def save(text: str, label: str | None) -> Note:
-            return self._store().update_note(note.id, text=text, label=label)
+        async def save(text: str, label: str | None) -> Note:
+            return await self._workspace().update_note(note.id, text=text, label=label)
 
         title = f"Edit the note on {where(note)}"
         context = self._context(note.turn) if note.turn is not None else []
@@ -170,34 +180,39 @@ class NoteActions:
 
         def answered(delete: bool | None) -> None:
             if delete:
-                self._delete(note)
+                self._in_worker(self._delete(note))
 
         self.screen.app.push_screen(delete_question(note), answered)
 
-    def _delete(self, note: Note) -> None:
+    async def _delete(self, note: Note) -> None:
         from .note import where
 
         try:
-            self._store().delete_note(note.id)
+            await self._workspace().delete_note(note.id)
         except NotFoundError:
             # Deleted elsewhere (the CLI, another window) meanwhile: the outcome is the same.
-            self.reload()
+            await self.reload()
             self._refresh_screen()
             self.screen.notify(f"That note on {where(note)} was already deleted.", timeout=4)
             return
         except PolytuiError as exc:
-            self._error(exc)
+            self.error(exc)
             return
-        self._changed(note, "deleted from")
+        await self._after_change(note, "deleted from")
 
     # -- after a change -----------------------------------------------------------------------
 
+    def _in_worker(self, work: Coroutine[Any, Any, None]) -> None:
+        self.screen.run_worker(work, group="notes", exit_on_error=False)
+
     def _changed(self, note: Note | None, verb: str) -> None:
+        if note is not None:  # None: cancelled
+            self._in_worker(self._after_change(note, verb))
+
+    async def _after_change(self, note: Note, verb: str) -> None:
         from .note import where
 
-        if note is None:  # cancelled
-            return
-        self.reload()
+        await self.reload()
         self._refresh_screen()
         self.screen.notify(f"Note {verb} {where(note)}.", timeout=3)
 
@@ -207,7 +222,7 @@ class NoteActions:
         self.screen.transcript.move_cursor(0)
         self.screen.refresh_bindings()
 
-    def _error(self, exc: PolytuiError) -> None:
+    def error(self, exc: PolytuiError) -> None:
         self.screen.notify(
             clean_line(str(exc)), title="Notes", severity="error", timeout=10, markup=False
         )

@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from polytui.adapters.sqlite import ConversationRow
 from polytui.core.config import REGION_HOSTS, normalise_region
 from polytui.core.errors import PolytuiError, UsageError
 from polytui.core.ids import parse_studio_url, validate_conversation_id
 from polytui.core.models import Conversation
+from polytui.core.ports import ConversationRow
 from polytui.core.text import clean_line
 from polytui.tui.widgets.call_columns import COLUMN_BY_KEY
 from polytui.tui.widgets.call_table import DOWN, UP, CallTable
@@ -36,7 +36,7 @@ def sample_label(data: dict) -> Content:
     conversation = Conversation.from_data(data)
     summary = conversation.summary
     heading = summary.heading or summary.content if summary else ""
-    parts = [
+    parts: list[str | tuple[str, str]] = [
         (clean_line(conversation.conversation_id), "bold"),
         "  ",
         (f"{clean_line(conversation.channel or '?'):<9}", "$text-muted"),
@@ -136,7 +136,7 @@ class StartScreen(Screen[None]):
                 )
                 yield Label("", id="calls-status")
             yield CallTable(
-                lambda: self.polytui.loader.store,
+                self.polytui.workspace,
                 latency_good=settings.latency_good,
                 latency_warn=settings.latency_warn,
                 empty_text=EMPTY_DEMO if self.polytui.demo else EMPTY,
@@ -234,18 +234,11 @@ class StartScreen(Screen[None]):
             return
         column = COLUMN_BY_KEY[message.order_by].label.removesuffix(" (UTC)")
         arrow = DOWN if message.descending else UP
-        if self.calls.text_filter:
-            total = self._total()
-            counted = f"{message.count:,} of {total:,} match"
+        if message.total is not None:
+            counted = f"{message.count:,} of {message.total:,} match"
         else:
             counted = f"{message.count:,} {'call' if message.count == 1 else 'calls'}"
         status.update(Content.assemble(counted, (f"  sorted by {column} {arrow}", "$text-muted")))
-
-    def _total(self) -> int:
-        try:
-            return self.polytui.loader.store.count()
-        except PolytuiError:
-            return self.calls.count
 
     @on(CallTable.Highlighted)
     def _highlighted(self, message: CallTable.Highlighted) -> None:
@@ -261,16 +254,16 @@ class StartScreen(Screen[None]):
 
         def answered(delete: bool | None) -> None:
             if delete:
-                self._delete(row)
+                self.run_worker(self._delete(row), group="delete-call", exit_on_error=False)
 
         self.app.push_screen(
             ConfirmScreen(Content("Delete this stored call?"), delete_question(row)), answered
         )
 
-    def _delete(self, row: ConversationRow) -> None:
+    async def _delete(self, row: ConversationRow) -> None:
         name = clean_line(row.conversation_id)
         try:
-            removed = self.polytui.loader.store.delete([row.conversation_id], agent=row.agent)
+            removed = await self.polytui.workspace.delete([row.conversation_id], agent=row.agent)
         except PolytuiError as exc:
             self.notify(clean_line(str(exc)), title="Not deleted", severity="error", markup=False)
             return

@@ -1,14 +1,15 @@
 """The cached-call browser: every stored call in one table that stays instant at 10,000 calls.
 
-A Line API ScrollView, not a widget per row. On (re)load it asks the store for the *order*
-only (``Store.keys``: (agent, ID) pairs, sorted and filtered in SQL); the rows themselves are
-fetched a page at a time for the lines on screen (``Store.rows_for``) and kept in a small LRU,
-and drawn lines are cached as Strips. The header line stays put while the rows scroll.
+A Line API ScrollView, not a widget per row. On (re)load it asks the listing (the app's
+workspace) for the *order* only (``keys``: (agent, ID) pairs, sorted and filtered by the store)
+and the page on screen, in a worker, and shows them together. Other rows are fetched a page at
+a time (``rows_for``) when their lines come on screen, also in a worker, and kept in a small
+LRU; until a page arrives its lines are drawn as placeholders (as toolong does), so
+``render_line`` never waits for the store. Drawn lines are cached as Strips. The header line
+stays put while the rows scroll.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from textual import events
 from textual.binding import Binding
@@ -21,21 +22,23 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
 
-from polytui.adapters.sqlite import ConversationKey, ConversationRow, Store
 from polytui.core.errors import PolytuiError
+from polytui.core.ports import ConversationKey, ConversationRow
 from polytui.core.text import clean_line
 
 from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit
+from .call_pages import PAGE, CallListing, Page, pages_on_screen, read_page
 
-PAGE = 100  # rows fetched from the store at once
 PAN = 8  # cells per left / right key
 UP, DOWN = "▲", "▼"
+READING = "Reading the stored calls…"
+PENDING = "…"  # a row whose page is on its way
 
 
 class CallTable(ScrollView, can_focus=True):
     """Stored calls, one per line, under a header showing the sort column and direction.
 
-    ``store`` is called whenever the table needs the store (opening it may fail: the table
+    ``listing`` is asked whenever the table needs the store (reading it may fail: the table
     then shows why, in one line)."""
 
     ALLOW_SELECT = False
@@ -100,18 +103,27 @@ class CallTable(ScrollView, can_focus=True):
             self.row = row
 
     class Reloaded(Message):
-        """The listing was read again: how many calls, in which order."""
+        """The listing was read again: how many calls (``total``: of how many stored, when a
+        filter is on), in which order."""
 
-        def __init__(self, count: int, order_by: str, descending: bool, problem: str | None):
+        def __init__(
+            self,
+            count: int,
+            order_by: str,
+            descending: bool,
+            problem: str | None,
+            total: int | None = None,
+        ) -> None:
             super().__init__()
             self.count = count
             self.order_by = order_by
             self.descending = descending
             self.problem = problem
+            self.total = total
 
     def __init__(
         self,
-        store: Callable[[], Store],
+        listing: CallListing,
         *,
         latency_good: float,
         latency_warn: float,
@@ -120,7 +132,7 @@ class CallTable(ScrollView, can_focus=True):
     ) -> None:
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(256)
         super().__init__(id=id)
-        self._store = store
+        self._listing = listing
         self._latency = (latency_good, latency_warn)
         self.empty_text = empty_text
         self.order_by = "started_at"
@@ -129,7 +141,11 @@ class CallTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.problem: str | None = None  # why the store could not be read, shown instead
         self._keys: list[ConversationKey] = []
-        self._pages: LRUCache[int, list[ConversationRow | None]] = LRUCache(32)
+        self._pages: LRUCache[int, Page] = LRUCache(32)
+        self._asked: set[int] = set()  # pages asked for (or failed) since the keys came
+        self._generation = 0  # bumped whenever _keys is replaced: late pages are dropped
+        self._read = False  # the first listing has arrived
+        self._announce_cursor = False  # Highlighted is due once the cursor's page arrives
         self._widths = column_widths(0)
 
     # -- what is listed -----------------------------------------------------------------------
@@ -143,32 +159,61 @@ class CallTable(ScrollView, can_focus=True):
         return self.row_at(self.cursor)
 
     def reload(self, *, follow: ConversationKey | None = None, top: bool = False) -> None:
-        """Read the order again from the store. The cursor stays on the call it was on (or
-        ``follow``) when that call is still listed, else on the same line; ``top`` sends it
-        to the first line."""
+        """Read the order again (in a worker; what is shown stays until it arrives). The cursor
+        stays on the call it was on (or ``follow``) when that call is still listed, else on the
+        same line; ``top`` sends it to the first line."""
         current = follow or (None if top else self._key_at(self.cursor))
+        self.run_worker(
+            self._read_order(current, top), group="call-order", exclusive=True, exit_on_error=False
+        )
+
+    async def _read_order(self, current: ConversationKey | None, top: bool) -> None:
+        order_by, descending, text_filter = self.order_by, self.descending, self.text_filter
+        problem, total = None, None
         try:
-            keys = self._store().keys(
-                order_by=self.order_by, descending=self.descending, text_filter=self.text_filter
+            keys = await self._listing.keys(
+                order_by=order_by, descending=descending, text_filter=text_filter
             )
-            self.problem = None
+            if text_filter:
+                total = await self._listing.count()
         except PolytuiError as exc:
-            keys, self.problem = [], clean_line(str(exc))
-        self._keys = keys
-        self._pages.clear()
-        self._strips.clear()
+            keys, problem = [], clean_line(str(exc))
         index = 0 if top else self.cursor
-        if current is not None:
-            try:
-                index = keys.index(current)
-            except ValueError:
-                index = self.cursor
-        self.cursor = max(0, min(index, len(keys) - 1))
+        if current is not None and current in keys:
+            index = keys.index(current)
+        index = max(0, min(index, len(keys) - 1))
+        pages: dict[int, Page] = {}
+        on_screen = pages_on_screen(index, len(keys), round(self.scroll_y), self._rows_visible)
+        try:  # the page(s) on screen come with the order: no placeholder flashes by
+            for number in on_screen:
+                pages[number] = await read_page(self._listing, keys, number)
+        except PolytuiError as exc:
+            problem = clean_line(str(exc))
+        self._show_order(keys, index, pages, problem, total)
+
+    def _show_order(
+        self,
+        keys: list[ConversationKey],
+        index: int,
+        pages: dict[int, Page],
+        problem: str | None,
+        total: int | None,
+    ) -> None:
+        self._keys, self.problem, self._read = keys, problem, True
+        self._generation += 1
+        self._pages.clear()
+        self._asked.clear()
+        for number, page in pages.items():
+            self._pages[number] = page
+        self._strips.clear()
+        self.cursor = index
         self._sync_size()
         self._reveal()
         self.refresh()
-        self.post_message(self.Reloaded(len(keys), self.order_by, self.descending, self.problem))
-        self.post_message(self.Highlighted(self.cursor_row))
+        self.post_message(
+            self.Reloaded(len(keys), self.order_by, self.descending, self.problem, total)
+        )
+        self._highlight()
 
     def set_filter(self, text: str) -> None:
         self.text_filter = text.strip()
@@ -184,21 +229,65 @@ class CallTable(ScrollView, can_focus=True):
         self.reload()
 
     def row_at(self, index: int) -> ConversationRow | None:
-        """The row on line ``index`` (0-based), fetched with its page when not cached."""
+        """The row on line ``index`` (0-based) when its page has arrived (None otherwise, and
+        past the end). Never reads the store."""
         if not 0 <= index < len(self._keys):
             return None
-        number, offset = divmod(index, PAGE)
-        page = self._pages.get(number)
-        if page is None:
-            keys = self._keys[number * PAGE : (number + 1) * PAGE]
-            try:
-                rows = self._store().rows_for(keys)
-            except PolytuiError as exc:
+        page = self._pages.get(index // PAGE)
+        return None if page is None else page[index % PAGE]
+
+    async def row_read(self, index: int) -> ConversationRow | None:
+        """The row on line ``index``, read from the store if its page has not arrived."""
+        row = self.row_at(index)
+        key = self._key_at(index)
+        if row is not None or key is None:
+            return row
+        try:
+            rows = await self._listing.rows_for([key])
+        except PolytuiError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
+            return None
+        return rows[0] if rows else None
+
+    def _want_page(self, number: int) -> None:
+        """Ask for page ``number`` (once per listing); its lines are redrawn when it comes."""
+        if number in self._asked:
+            return
+        self._asked.add(number)
+        self.call_later(self._fetch_page, number, self._generation)
+
+    def _fetch_page(self, number: int, generation: int) -> None:
+        if generation == self._generation:
+            work = self._page_arrives(number, generation)
+            self.run_worker(work, group="call-pages", exit_on_error=False)
+
+    async def _page_arrives(self, number: int, generation: int) -> None:
+        try:
+            page = await read_page(self._listing, self._keys, number)
+        except PolytuiError as exc:  # left asked for: not read again until the next reload
+            if generation == self._generation:
                 self.problem = clean_line(str(exc))
-                return None
-            found = {(row.agent, row.conversation_id): row for row in rows}
-            page = self._pages[number] = [found.get(key) for key in keys]
-        return page[offset]
+                self._strips.clear()
+                self.refresh()
+            return
+        if generation != self._generation:
+            return
+        self._pages[number] = page
+        self._asked.discard(number)  # the LRU may drop it later: then it is asked for again
+        self._strips.clear()
+        self.refresh()
+        if self._announce_cursor and self.cursor // PAGE == number:
+            self._highlight()
+
+    def _highlight(self) -> None:
+        """Tell the screen which call the cursor is on, now or once its row has arrived."""
+        row = self.row_at(self.cursor)
+        if self._key_at(self.cursor) is not None and self._pages.get(self.cursor // PAGE) is None:
+            self._announce_cursor = True
+            self._want_page(self.cursor // PAGE)
+            return
+        self._announce_cursor = False
+        self.post_message(self.Highlighted(row))
 
     def _key_at(self, index: int) -> ConversationKey | None:
         return self._keys[index] if 0 <= index < len(self._keys) else None
@@ -252,7 +341,8 @@ class CallTable(ScrollView, can_focus=True):
         scroll_x = round(self.scroll_x)
         if not self._keys:
             if y == 0:
-                return self._line(self._empty_message(), "call-table--message", view_width)
+                message = self._empty_message() if self._read else Content(READING)
+                return self._line(message, "call-table--message", view_width)
             return Strip.blank(view_width, self.visual_style.rich_style)
         if y == 0:
             strip = self._line(self._header(), "call-table--header", self._table_width)
@@ -288,7 +378,12 @@ class CallTable(ScrollView, can_focus=True):
         cached = self._strips.get((index, is_cursor))
         if cached is not None:
             return cached
-        row = self.row_at(index)
+        page = self._pages.get(index // PAGE)
+        if page is None:  # on its way: a placeholder, not cached, and no waiting here
+            self._want_page(index // PAGE)
+            text = self.problem if index // PAGE in self._asked and self.problem else PENDING
+            return self._line(Content.styled(text, "$text-muted"), "", self._table_width)
+        row = page[index % PAGE]
         if row is None:
             content = Content.styled(self.problem or "(no longer stored)", "$text-muted")
         else:
@@ -324,7 +419,7 @@ class CallTable(ScrollView, can_focus=True):
         if index != self.cursor:
             self.cursor = index
             self.refresh()
-            self.post_message(self.Highlighted(self.cursor_row))
+            self._highlight()
         self._reveal()
 
     def action_cursor(self, delta: int) -> None:
@@ -344,13 +439,13 @@ class CallTable(ScrollView, can_focus=True):
     def action_pan(self, direction: int) -> None:
         self.scroll_to(x=round(self.scroll_x) + direction * PAN, animate=False)
 
-    def action_open(self) -> None:
-        row = self.cursor_row
+    async def action_open(self) -> None:
+        row = await self.row_read(self.cursor)
         if row is not None:
             self.post_message(self.Selected(row))
 
-    def action_delete(self) -> None:
-        row = self.cursor_row
+    async def action_delete(self) -> None:
+        row = await self.row_read(self.cursor)
         if row is not None:
             self.post_message(self.DeleteRequested(row))
 
@@ -385,6 +480,6 @@ class CallTable(ScrollView, can_focus=True):
         if index >= len(self._keys):
             return
         if index == self.cursor:
-            self.action_open()
+            self.run_worker(self.action_open(), exit_on_error=False)
         else:
             self.move_to(index)
