@@ -65,9 +65,11 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     if action == "path":
         print(settings.db_path)
         return 0
-    from polytui.adapters.sqlite import Store
+    from contextlib import closing
 
-    with Store(settings.db_path) as store:
+    from polytui.workspace import open_store
+
+    with closing(open_store(settings)) as store:
         agent = getattr(args, "agent", None)  # only an --agent typed here filters
         if action == "list":
             if args.limit is not None and args.limit < 1:

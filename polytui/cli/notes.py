@@ -49,9 +49,11 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 def run_notes(args: argparse.Namespace, settings: Settings) -> int:
-    from polytui.adapters.sqlite import Store
+    from contextlib import closing
 
-    with Store(settings.db_path) as store:
+    from polytui.workspace import open_store
+
+    with closing(open_store(settings)) as store:
         if args.notes_command == "list":
             agent = getattr(args, "agent", None)  # only when given on the command line
             return list_notes(store, args.conversation_id, agent, as_json=args.json)

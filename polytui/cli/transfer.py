@@ -201,12 +201,14 @@ class ImportReport:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from polytui.adapters.sqlite import Store
+    from contextlib import closing
+
+    from polytui.workspace import open_store
 
     if list(args.files).count("-") > 1:
         raise UsageError("Standard input ('-') can be imported only once.")
     report = ImportReport()
-    with Store(settings.db_path) as store:
+    with closing(open_store(settings)) as store:
         for name in args.files:
             shown = "standard input" if name == "-" else clean_line(name)
             try:

@@ -20,6 +20,7 @@ the backend ranks by, and matched words come as ``(start, end)`` spans of a plai
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -154,6 +155,19 @@ class CallCache(Protocol):
         fetched_at: datetime | None = None,
     ) -> None: ...
 
+    def list(
+        self,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        limit: int | None = None,
+        offset: int = 0,
+        text_filter: str | None = None,
+    ) -> builtins.list[ConversationRow]:
+        """Listing rows, ordered by one of ``SORT_KEYS`` (empty values last either way)."""
+        ...
+
     def keys(
         self,
         *,
@@ -161,13 +175,15 @@ class CallCache(Protocol):
         order_by: str = "started_at",
         descending: bool = True,
         text_filter: str | None = None,
-    ) -> list[ConversationKey]: ...
+    ) -> builtins.list[ConversationKey]: ...
 
-    def rows_for(self, keys: Sequence[ConversationKey]) -> list[ConversationRow]: ...
+    def rows_for(self, keys: Sequence[ConversationKey]) -> builtins.list[ConversationRow]: ...
 
     def count(self, *, agent: str | None = None, text_filter: str | None = None) -> int: ...
 
-    def search(self, query: str, *, limit: int = 50, agent: str | None = None) -> list[SearchHit]:
+    def search(
+        self, query: str, *, limit: int = 50, agent: str | None = None
+    ) -> builtins.list[SearchHit]:
         """The best ``limit`` hits, highest score first, for ``query`` in polytui's syntax
         (``polytui.core.search``; a query that is not that syntax is searched word for word)."""
         ...
@@ -178,6 +194,12 @@ class CallCache(Protocol):
         ...
 
     def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int: ...
+
+    def clear(self) -> int:
+        """Remove every stored call (notes stay); how many were removed."""
+        ...
+
+    def prune(self, older_than: datetime, *, include_notes: bool = False) -> int: ...
 
     def close(self) -> None: ...
 
