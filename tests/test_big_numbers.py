@@ -44,3 +44,12 @@ def test_an_import_with_a_huge_turn_fails_that_file_and_keeps_the_others(
     assert ids == {"CONV-GOOD"}  # the bad file stored nothing, not even its call
     code, out, _ = run_cli(capsys, "notes", "list", "CONV-GOOD", "--json")
     assert [note["text"] for note in json.loads(out)] == ["fine"]
+
+
+def test_cache_limits_past_64_bits_are_usage_errors(hermetic_env, capsys):
+    for args in (["cache", "list", "-n", HUGE], ["cache", "search", "refund", "-n", HUGE]):
+        code, out, err = run_cli(capsys, *args)
+        assert code == EXIT_USAGE and out == "", args
+        assert HUGE in err and "out of range" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "cache", "list", "-n", "0")
+    assert code == EXIT_USAGE and "out of range" in err

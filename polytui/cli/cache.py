@@ -12,6 +12,10 @@ from polytui.core.config import Settings
 from polytui.core.errors import NotFoundError, UsageError
 from polytui.core.text import clean_line
 
+from .args import MAX_ROW_ID, bounded_int
+
+MAX_LIMIT = MAX_ROW_ID  # any count a store can hold
+
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     cache = add("cache", "the stored conversations: list, search, path, rm, clear, prune")
@@ -31,7 +35,9 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="WORDS",
         help="only calls whose ID, summary, tags, channel, start or agent hold every word",
     )
-    listing.add_argument("-n", "--limit", type=int, help="at most this many calls")
+    listing.add_argument(
+        "-n", "--limit", type=bounded_int(1, MAX_LIMIT), help="at most this many calls"
+    )
     search = sub.add_parser(
         "search",
         help='full-text search: words, "phrases", prefix*, AND / OR / NOT, (groups) and the '
@@ -39,7 +45,13 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("--json", action="store_true", help="print JSON")
-    search.add_argument("-n", "--limit", type=int, default=50, help="most results (default 50)")
+    search.add_argument(
+        "-n",
+        "--limit",
+        type=bounded_int(1, MAX_LIMIT),
+        default=50,
+        help="most results (default 50)",
+    )
     sub.add_parser("path", help="print the store's path")
     remove = sub.add_parser("rm", help="remove stored conversations (their notes are kept)")
     remove.add_argument("conversation_ids", nargs="+", metavar="ID")
@@ -72,8 +84,6 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     with closing(open_store(settings)) as store:
         agent = getattr(args, "agent", None)  # only an --agent typed here filters
         if action == "list":
-            if args.limit is not None and args.limit < 1:
-                raise UsageError("--limit must be at least 1.")
             rows = store.list(
                 agent=agent,
                 order_by=args.sort,
@@ -83,8 +93,6 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
             )
             return _list(rows, settings, as_json=args.json, filtered=bool(args.filter))
         if action == "search":
-            if args.limit < 1:
-                raise UsageError("--limit must be at least 1.")
             return _search(store, " ".join(args.query), args.limit, agent, as_json=args.json)
         if action == "rm":
             return _remove(store, args.conversation_ids, settings)
