@@ -243,10 +243,14 @@ def test_cache_commands(api_env, samples, capsys, hermetic_env):
     assert code == 0 and "Removed 1" in out
     code, _, _ = run_cli(capsys, "cache", "rm", ids[0])
     assert code == EXIT_NOT_FOUND
+    # One stored, one not: the stored one goes, the other is named, exit 3.
+    code, out, err = run_cli(capsys, "cache", "rm", ids[1], "CA-never-stored")
+    assert code == EXIT_NOT_FOUND and "Removed 1" in out
+    assert err == "polytui: not stored, so not removed: CA-never-stored.\n"
     code, _, err = run_cli(capsys, "cache", "clear")
     assert code == EXIT_USAGE and "--yes" in err
     code, out, _ = run_cli(capsys, "cache", "clear", "--yes")
-    assert code == 0 and "Removed 2" in out
+    assert code == 0 and "Removed 1" in out
 
 
 def test_usage_errors_are_one_line(capsys):

@@ -194,10 +194,17 @@ def highlight(snippet: str, spans: Sequence[tuple[int, int]], *, bold: bool) -> 
 
 
 def _remove(store, ids: Sequence[str], settings: Settings) -> int:
+    """Remove the stored copies; an ID not stored is named (exit 3) after the others go."""
+    missing = [cid for cid in dict.fromkeys(ids) if store.get(cid, settings.agent) is None]
     removed = store.delete(ids, agent=settings.agent)
     if removed == 0:
         raise NotFoundError("None of those conversations is stored.")
     print(f"Removed {removed} conversation(s); their notes are kept.")
+    if missing:
+        shown = ", ".join(clean_line(cid)[:80] for cid in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        print(f"polytui: not stored, so not removed: {shown}{more}.", file=sys.stderr)
+        return NotFoundError.exit_code
     return 0
 
 
