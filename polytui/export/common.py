@@ -98,9 +98,10 @@ def turn_flags(
     "handoff" marks the last turn of a call that was handed off; it needs ``conversation``.
     """
     ctx = ctx or DEFAULT_CONTEXT
-    last = conversation is not None and handed_off(conversation)
-    last = last and conversation is not None and last_turn(conversation) is turn
-    marks = turn_marks(turn, bands=ctx.bands, handoff=last)
+    handoff = (
+        conversation is not None and handed_off(conversation) and last_turn(conversation) is turn
+    )
+    marks = turn_marks(turn, bands=ctx.bands, handoff=handoff)
     return [_EXPORT_FLAGS[mark] for mark in marks if mark in _EXPORT_FLAGS]
 
 

@@ -170,8 +170,6 @@ class CallHeader(Widget):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.latency_good = latency_good
-        self.latency_warn = latency_warn
         self._bands = LatencyBands(latency_good, latency_warn)
         self.conversation: Conversation | None = None
         self.source_note: str | None = None
@@ -272,7 +270,8 @@ class CallHeader(Widget):
     def _latency_line(self, width: int) -> Content:
         figures = self._rows["latency"]
         spark_width = max(SPARK_MIN_WIDTH, width - figures.cell_length - SPARK_GAP)
-        spark = render_sparkline(self._latencies, spark_width, self.latency_good, self.latency_warn)
+        bands = self._bands
+        spark = render_sparkline(self._latencies, spark_width, bands.good, bands.warn)
         line = Content.assemble(figures, " " * SPARK_GAP, spark)
         return line.truncate(width) if line.cell_length > width else line
 

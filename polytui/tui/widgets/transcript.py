@@ -136,8 +136,6 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     ) -> None:
         self._palette: Palette | None = None
         super().__init__(name=name, id=id, classes=classes)
-        self.latency_good = latency_good
-        self.latency_warn = latency_warn
         self.bands = LatencyBands(latency_good, latency_warn)
         self._model = TranscriptModel(conversation)
         self._notes_version = 0
@@ -188,16 +186,8 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
 
     def cursor_last(self) -> None:
         """The last turn, scrolled to the very end of the transcript."""
-        last = len(self._model) - 1
-        if last < 0:
-            return
-        changed = last != self.cursor
-        if changed:
-            self.set_reactive(TranscriptView.cursor, last)
-        self._reveal(last, to_end=True)
-        if changed:
-            self.post_message(self.CursorMoved(self, last))
-        self.refresh()
+        if len(self._model):
+            self._set_cursor(len(self._model) - 1, to_end=True)
 
     def page(self, direction: int) -> None:
         """Scroll a screen up (direction < 0) or down; the cursor follows to the first turn
@@ -380,7 +370,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             self._matches = self._model.find(self.search_query, self.show_translations, self.notes)
         return self._matches
 
-    def _set_cursor(self, index: int, *, keep_visible: bool = False) -> None:
+    def _set_cursor(self, index: int, *, keep_visible: bool = False, to_end: bool = False) -> None:
         """Move the cursor without going through the watcher (so paging can ask to keep a
         visible turn where it is); still scrolls it into view and posts CursorMoved."""
         new = self.validate_cursor(index)
@@ -390,10 +380,14 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         # A move past the first or last turn goes nowhere and leaves the screen where it is
         # (a move by 0 still brings the cursor turn into view).
         stuck = not changed and new != index
-        self._after_cursor_change(keep_visible=keep_visible or stuck, changed=changed)
+        self._after_cursor_change(
+            keep_visible=keep_visible or stuck, changed=changed, to_end=to_end
+        )
 
-    def _after_cursor_change(self, *, keep_visible: bool, changed: bool = True) -> None:
-        self._reveal(self.cursor, keep_visible=keep_visible)
+    def _after_cursor_change(
+        self, *, keep_visible: bool, changed: bool = True, to_end: bool = False
+    ) -> None:
+        self._reveal(self.cursor, keep_visible=keep_visible, to_end=to_end)
         if changed:
             self.post_message(self.CursorMoved(self, self.cursor))
         self.refresh()
