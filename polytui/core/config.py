@@ -329,29 +329,23 @@ def resolve_settings(
     )
     profile = _pick_profile(file_data, profile_name)
 
-    def source(flag: str, env_name: str | None, key: str) -> str:
-        """Where ``pick`` found its value, as a user would name it."""
+    def lookup(flag: str, env_name: str | None, key: str) -> tuple[Any, str]:
+        """The value by precedence, and where it came from as a user would name it."""
         if flag in flags:
-            return "--" + flag.replace("_", "-")
+            return flags[flag], "--" + flag.replace("_", "-")
         if env_name and env.get(env_name):
-            return env_name
+            return env[env_name], env_name
         if key in profile:
-            return f"{key} in profile {profile_name!r} of the config file"
-        return f"{key} in the config file"
+            return profile[key], f"{key} in profile {profile_name!r} of the config file"
+        return file_data.get(key), f"{key} in the config file"
 
     def pick(flag: str, env_name: str | None, key: str) -> Any:
-        if flag in flags:
-            return flags[flag]
-        if env_name and env.get(env_name):
-            return env[env_name]
-        if key in profile:
-            return profile[key]
-        return file_data.get(key)
+        return lookup(flag, env_name, key)[0]
 
     region_value = pick("region", "POLYAI_REGION", "region") or DEFAULT_REGION
     region = normalise_region(str(region_value))
     base_url = pick("base_url", "POLYAI_BASE_URL", "base_url")
-    timeout_value = pick("timeout", "POLYTUI_TIMEOUT", "timeout")
+    timeout_value, timeout_source = lookup("timeout", "POLYTUI_TIMEOUT", "timeout")
     latency = {**(file_data.get("latency") or {}), **(profile.get("latency") or {})}
     good = _as_float(latency.get("good", DEFAULT_LATENCY_GOOD), "latency.good")
     warn = _as_float(latency.get("warn", DEFAULT_LATENCY_WARN), "latency.warn")
@@ -367,7 +361,7 @@ def resolve_settings(
         account=(str(pick("account", "POLYAI_ACCOUNT_ID", "account") or "") or None),
         offline=bool(flags.get("offline", False)),
         refresh=bool(flags.get("refresh", False)),
-        timeout=_as_float(timeout_value, source("timeout", "POLYTUI_TIMEOUT", "timeout"))
+        timeout=_as_float(timeout_value, timeout_source)
         if timeout_value is not None
         else DEFAULT_TIMEOUT,
         profile=profile_name,
