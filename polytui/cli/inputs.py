@@ -13,29 +13,38 @@ CHUNK = 1 << 16
 
 def read_bounded(name: str, *, limit: int, what: str) -> bytes:
     """The bytes of file ``name`` ('-' for standard input), at most ``limit`` of them; a longer
-    input is a UsageError naming ``what`` and the limit. Read in chunks: nothing past the limit
-    is ever held."""
+    input is a UsageError naming ``what`` and the limit."""
     shown = "standard input" if name == "-" else name
     try:
-        if name == "-":  # the bytes under a text stdin (a text-only one, e.g. in tests, as is)
-            return _read(getattr(sys.stdin, "buffer", sys.stdin), limit, what, shown)
-        with open(name, "rb") as handle:
-            return _read(handle, limit, what, shown)
+        data = read_upto(name, limit)
     except OSError as exc:
         raise UsageError(f"Cannot read {what} from {shown}: {exc.strerror or exc}.") from None
+    if len(data) > limit:
+        raise UsageError(f"{shown} holds more {what} than polytui reads ({_size(limit)} at most).")
+    return data
 
 
-def _read(handle: BinaryIO | TextIO, limit: int, what: str, shown: str) -> bytes:
+def read_upto(name: str, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of file ``name`` ('-' for standard input): more than
+    ``limit`` means the input is too long. Read in chunks, so nothing past that is ever held;
+    OSError as raised."""
+    if name == "-":  # the bytes under a text stdin (a text-only one, e.g. in tests, as is)
+        return _read(getattr(sys.stdin, "buffer", sys.stdin), limit)
+    with open(name, "rb") as handle:
+        return _read(handle, limit)
+
+
+def _read(handle: BinaryIO | TextIO, limit: int) -> bytes:
     parts: list[bytes] = []
     size = 0
     while size <= limit:
         read = handle.read(min(CHUNK, limit + 1 - size))
         chunk = read.encode("utf-8", "surrogateescape") if isinstance(read, str) else read
         if not chunk:
-            return b"".join(parts)
+            break
         parts.append(chunk)
         size += len(chunk)
-    raise UsageError(f"{shown} holds more {what} than polytui reads ({_size(limit)} at most).")
+    return b"".join(parts)
 
 
 def _size(limit: int) -> str:

@@ -20,6 +20,7 @@ from polytui.core.text import clean_line
 from .batch import Batch, BatchReport, progress_bar
 from .commands import FORMAT_CHOICES
 from .fetch import DEFAULT_CONCURRENCY, check_concurrency, read_ids
+from .inputs import read_upto
 
 IMPORT_HOST = "import"  # stored as the host of imported conversations
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -236,11 +237,7 @@ def read_items(name: str) -> list[Any]:
     """The conversation objects a file holds (one object, or a list of them), unchecked;
     UsageError with the reason when the file cannot be read or is not such JSON."""
     try:
-        if name == "-":
-            data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
-        else:
-            with open(name, "rb") as handle:
-                data = handle.read(MAX_IMPORT_BYTES + 1)
+        data = read_upto(name, MAX_IMPORT_BYTES)
     except OSError as exc:
         raise UsageError(f"cannot read it ({exc.strerror or exc}).") from None
     if len(data) > MAX_IMPORT_BYTES:
