@@ -4,8 +4,6 @@ missing and a stored copy of B is not touched."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,6 +11,7 @@ from polytui.adapters.sqlite import Store
 from polytui.core.errors import EXIT_API, EXIT_NOT_FOUND
 from polytui.core.models import Conversation
 
+from .canned_http import canned_server
 from .helpers import run_cli
 
 AGENT = "PROJECT-liar"
@@ -24,27 +23,10 @@ B = {
 }
 
 
-class _Liar(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body = json.dumps(B).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def liar():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Liar)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with canned_server(lambda _request: (200, {}, json.dumps(B).encode())) as url:
+        yield url
 
 
 def test_an_answer_about_another_call_is_refused(liar, hermetic_env, capsys, monkeypatch):

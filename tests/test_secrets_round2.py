@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from polytui.core.errors import redact, secret_forms
 
+from .canned_http import canned_server
 from .helpers import run_cli
 
 KEY = "sk-test-9f8e7d6c5b4a39281706"
@@ -29,32 +29,18 @@ def _call(cid: str, text: str) -> dict:
     }
 
 
-class _Echo(BaseHTTPRequestHandler):
-    replies: dict[str, tuple[int, dict[str, str], bytes]] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        cid = self.path.rstrip("/").rsplit("/", 1)[-1]
-        status, headers, body = self.replies[cid]
-        self.send_response(status)
-        for name, value in {"content-type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def echo(hermetic_env, monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("POLYAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("POLYAI_API_KEY", KEY)
-    yield _Echo.replies
-    server.shutdown()
-    server.server_close()
+    """Answers keyed by the conversation ID at the end of the request's path."""
+    replies: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+    def answer(request: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        return replies[request.path.rstrip("/").rsplit("/", 1)[-1]]
+
+    with canned_server(answer) as url:
+        monkeypatch.setenv("POLYAI_BASE_URL", url)
+        monkeypatch.setenv("POLYAI_API_KEY", KEY)
+        yield replies
 
 
 def _store_bytes(hermetic_env) -> bytes:
