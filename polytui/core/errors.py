@@ -15,6 +15,8 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import functools
+
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_USAGE = 2
@@ -83,7 +85,8 @@ class StoreError(PolytuiError):
     exit_code = EXIT_UNEXPECTED
 
 
-def secret_forms(secret: str) -> list[str]:
+@functools.lru_cache(maxsize=8)
+def secret_forms(secret: str) -> tuple[str, ...]:
     """Every spelling of ``secret`` a server or a library may send back, longest first: as is,
     URL-encoded, and its base64 (standard and URL-safe) at each of the three alignments it can
     have inside a longer base64 text (``Basic`` credentials, a token wrapping the key)."""
@@ -100,7 +103,7 @@ def secret_forms(secret: str) -> list[str]:
         core = encoded[first:last]
         if len(core) >= 8:
             forms.update((core, core.replace("+", "-").replace("/", "_")))
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def redact(text: str, secret: str | None) -> str:
