@@ -13,8 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from polytui.core.errors import PolytuiError, unexpected_error
 from polytui.core.text import clean_line
@@ -26,6 +25,7 @@ from polytui.tui.widgets.call_header import CallHeader
 from polytui.tui.widgets.search_bar import SearchBar
 from polytui.tui.widgets.transcript import TranscriptView
 
+from .conversation_nav import TranscriptNavigation
 from .note_actions import NoteActions
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ NEEDS_CALL = frozenset(
 )  # fmt: skip
 
 
-class ConversationScreen(Screen[None]):
+class ConversationScreen(TranscriptNavigation):
     HELP_TITLE = "Reviewing a conversation"
     BINDINGS = [
         Binding("j,down", "cursor(1)", "Next turn", key_display="j", show=False, id="next_turn"),
@@ -214,10 +214,6 @@ class ConversationScreen(Screen[None]):
 
         return self.query_one(f"#{name}", JsonTree)
 
-    @property
-    def transcript(self) -> TranscriptView:
-        return self.query_one("#transcript", TranscriptView)
-
     # -- loading ------------------------------------------------------------------------------
 
     @work(exclusive=True, group="fetch", exit_on_error=False)
@@ -327,62 +323,6 @@ class ConversationScreen(Screen[None]):
         if self._ready() and bool(self.note_actions.choices()) != self._offers_note_edit:
             self.refresh_bindings()
 
-    def action_cursor(self, delta: int) -> None:
-        if self._ready():
-            self.transcript.move_cursor(delta)
-
-    def action_first(self) -> None:
-        if self._ready():
-            self.transcript.cursor_first()
-
-    def action_last(self) -> None:
-        if self._ready():
-            self.transcript.cursor_last()
-
-    def action_page(self, direction: int) -> None:
-        if self._ready():
-            self.transcript.page(direction)
-
-    async def action_search(self) -> None:
-        if not self._ready():
-            return
-        await self._mount_deferred()
-        bar = self.query_one(SearchBar)
-        bar.add_class("-open")
-        self.query_one("#search-input", Input).focus()
-
-    @on(Input.Submitted, "#search-input")
-    def _run_search(self, event: Input.Submitted) -> None:
-        # Focus first: the transcript's focused look is then in place when the matches are
-        # drawn, so its turns are drawn once, not again after the focus moves.
-        self._focus_transcript()
-        count = self.transcript.search(event.value)
-        self._show_count(event.value, count)
-
-    def _show_count(self, query: str, count: int) -> None:
-        bar = self.query_one(SearchBar)
-        if not query:
-            bar.show_count(Content(""))
-            bar.remove_class("-open")
-            return
-        if count == 0:
-            bar.show_count(Content.styled("no match", "$error"))
-            return
-        bar.show_count(Content(f"{self.transcript.match_index}/{count}"))
-
-    def action_match(self, direction: int) -> None:
-        if not self._ready():
-            return
-        if not self.transcript.search_query:
-            self.notify("No search yet: press / to search this call.", timeout=3)
-            return
-        self.transcript.next_match(direction)
-        self._show_count(self.transcript.search_query, self.transcript.match_count)
-
-    def action_flag(self, direction: int) -> None:
-        if self._ready() and not self.transcript.next_flagged(direction):
-            self.notify("No more flagged turns that way.", timeout=3)
-
     def action_add_note(self) -> None:
         if self._ready():
             self.note_actions.add()
@@ -474,23 +414,6 @@ class ConversationScreen(Screen[None]):
 
         assert self.loaded is not None
         self.app.push_screen(ExportScreen(self.loaded, self.polytui.settings))
-
-    def action_back(self) -> None:
-        bar = self.query_one(SearchBar)
-        if bar.has_class("-open") and self.focused is self.query_one("#search-input", Input):
-            self._focus_transcript()
-            if not self.transcript.search_query:
-                bar.remove_class("-open")
-            return
-        if self.transcript.search_query:
-            self.transcript.search("")
-            self.query_one("#search-input", Input).value = ""
-            self._show_count("", 0)
-            return
-        if self.focused is not self.transcript and self._ready():
-            self._focus_transcript()
-            return
-        self.app.pop_screen()
 
     def _focus_transcript(self) -> None:
         """Focus the transcript, closing the panels first where they cover it (narrow)."""
