@@ -26,6 +26,7 @@ def hermetic_env(tmp_path, monkeypatch):
         "POLYAI_ACCOUNT_ID",
         "POLYTUI_PROFILE",
         "POLYTUI_TIMEOUT",
+        "POLYAI_REVIEWER",
     ):
         monkeypatch.delenv(name, raising=False)
     data = tmp_path / "data"

@@ -158,6 +158,7 @@ def config(args: argparse.Namespace, settings: Settings) -> int:
         ("region", settings.region),
         ("API host", settings.base_url),
         ("API key", "set (hidden)" if settings.api_key else "not set"),
+        ("reviewer", settings.reviewer),
         ("timeout", f"{settings.timeout:g} s"),
         (
             "latency thresholds",

@@ -7,6 +7,7 @@ The config file lives in the platformdirs user config dir (``polytui config path
     agent = "PROJECT-1234"     # or env POLYAI_AGENT_ID / --agent
     region = "us"              # us | eu | uk | studio (also us-1, euw-1, uk-1)
     account = "ACCOUNT-1"      # optional: used for Studio links
+    reviewer = "alice"         # or env POLYAI_REVIEWER; default: the OS user name
     default_profile = "eu-bank"
 
     [latency]                  # colour thresholds in seconds
@@ -83,6 +84,35 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+MAX_REVIEWER_LENGTH = 80
+
+
+def default_reviewer() -> str:
+    """The OS user name (who set a queue item's status, when no reviewer is configured)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # no USER/LOGNAME and no passwd entry (a bare container)
+        name = ""
+    return " ".join(name.split()) or "reviewer"
+
+
+def check_reviewer(value: str, source: str) -> str:
+    """The reviewer's name: one line of text, stripped, at most 80 characters."""
+    text = " ".join(str(value).split())
+    if not text:
+        raise ConfigError(f"{source} is empty: give the reviewer's name, or leave it unset.")
+    import unicodedata
+
+    unsafe = any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
+    if len(text) > MAX_REVIEWER_LENGTH or unsafe:
+        raise ConfigError(
+            f"{source} must be a name of at most {MAX_REVIEWER_LENGTH} printable characters."
+        )
+    return text
+
+
 def normalise_region(value: str) -> str:
     key = value.strip().lower()
     if key not in REGION_ALIASES:
@@ -147,6 +177,7 @@ class Settings:
     latency_good: float = DEFAULT_LATENCY_GOOD
     latency_warn: float = DEFAULT_LATENCY_WARN
     data_path: Path | None = None
+    reviewer: str = field(default_factory=default_reviewer)  # who sets queue statuses
     # Warnings about the settings themselves (a config file others can read), for the CLI to
     # print and the app to show once it has the screen.
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -233,7 +264,7 @@ def readable_key_warning(path: Path, data: Mapping[str, Any]) -> str | None:
 
 
 # What each key of the config file holds (a profile holds the same, bar the last three).
-_TEXT_KEYS = ("api_key", "agent", "region", "base_url", "account")
+_TEXT_KEYS = ("api_key", "agent", "region", "base_url", "account", "reviewer")
 _FILE_ONLY_KEYS = ("default_profile", "profiles")
 
 
@@ -353,6 +384,12 @@ def resolve_settings(
         raise ConfigError("latency.warn must not be smaller than latency.good.")
     api_key = pick("api_key", "POLYAI_API_KEY", "api_key")
     agent = pick("agent", "POLYAI_AGENT_ID", "agent")
+    reviewer_value, reviewer_source = lookup("reviewer", "POLYAI_REVIEWER", "reviewer")
+    reviewer = (
+        check_reviewer(reviewer_value, reviewer_source)
+        if reviewer_value is not None
+        else default_reviewer()
+    )
     return Settings(
         api_key=str(api_key).strip() or None if api_key else None,
         agent=str(agent).strip() or None if agent else None,
@@ -368,5 +405,6 @@ def resolve_settings(
         debug=bool(flags.get("debug", False)),
         latency_good=good,
         latency_warn=warn,
+        reviewer=reviewer,
         notices=notices,
     )

@@ -85,6 +85,13 @@ class StoreError(PolytuiError):
     exit_code = EXIT_UNEXPECTED
 
 
+class ConflictError(PolytuiError):
+    """A change crossed another one: someone changed the same thing meanwhile (a queue item
+    another reviewer marked first). Nothing was written; the message says what is there now."""
+
+    exit_code = EXIT_UNEXPECTED
+
+
 @functools.lru_cache(maxsize=8)
 def secret_forms(secret: str) -> tuple[str, ...]:
     """Every spelling of ``secret`` a server or a library may send back, longest first: as is,

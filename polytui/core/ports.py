@@ -8,9 +8,12 @@ Three roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
 - ``CallCache``: the local copy of every call fetched (the JSON exactly as received), its
   listing for the browser, and full-text search over turns and summaries.
 - ``ReviewStore``: what reviewers add (notes with their author and labels).
+- ``QueueStore``: review queues (``polytui.core.queues``): named, ordered lists of calls with
+  each call's status, verdict and category, who set them and when.
 
-The SQLite store is one object playing ``CallCache`` and ``ReviewStore``; a team store on a
-shared PostgreSQL would be another package under ``polytui/adapters`` playing the same roles.
+The SQLite store is one object playing ``CallCache``, ``ReviewStore`` and ``QueueStore``; a
+team store on a shared PostgreSQL would be another package under ``polytui/adapters`` playing
+the same roles.
 Cache and store methods block (they do I/O); the front ends call them through
 ``polytui.workspace``, which keeps them off the event loop.
 
@@ -27,6 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .note import Note
+from .queues import ItemChange, ItemEvent, Queue, QueueItem
 
 if TYPE_CHECKING:
     from .models import Conversation
@@ -224,3 +228,71 @@ class ReviewStore(Protocol):
     def notes_for(self, conversation_id: str, agent: str | None = None) -> list[Note]: ...
 
     def all_notes(self) -> list[Note]: ...
+
+
+@runtime_checkable
+class QueueStore(Protocol):
+    """Review queues, shared by every reviewer who uses the store (``polytui.core.queues``
+    holds the rules; a store applies them inside its own transactions).
+
+    Made for several reviewers on one queue at once: ``claim_next`` picks and claims a call in
+    one atomic step (two reviewers never get the same call), every change records the
+    reviewer and the store's own time (one clock for everyone: a team store's, not each
+    laptop's), and a change may name the revision it expects, so an edit made meanwhile by
+    someone else is refused rather than overwritten. Queue names are compared by
+    ``queues.name_key``. Unknown queue: NotFoundError; a refused change: UsageError."""
+
+    def create_queue(
+        self, name: str, calls: Sequence[ConversationKey], *, source: str, reviewer: str
+    ) -> Queue:
+        """A new queue of ``calls`` in that order (duplicates dropped), all pending; a name
+        already taken, or no calls, is a UsageError."""
+        ...
+
+    def queues(self) -> builtins.list[Queue]:
+        """Every queue, newest first, with its progress."""
+        ...
+
+    def get_queue(self, name: str) -> Queue | None: ...
+
+    def queue_items(
+        self, name: str, *, statuses: Sequence[str] | None = None
+    ) -> builtins.list[QueueItem]:
+        """The queue's items in order (only those with one of ``statuses`` when given)."""
+        ...
+
+    def change_item(
+        self,
+        name: str,
+        key: ConversationKey,
+        change: ItemChange,
+        *,
+        reviewer: str,
+        expected_revision: int | None = None,
+    ) -> QueueItem:
+        """Apply ``change`` (``queues.apply_change``) and record it. With
+        ``expected_revision``, a ConflictError when the item has changed since."""
+        ...
+
+    def claim_item(self, name: str, key: ConversationKey, *, reviewer: str) -> QueueItem:
+        """Take the item into review when ``queues.claimable``; else it is returned as it is."""
+        ...
+
+    def claim_next(self, name: str, *, reviewer: str, after: int | None = None) -> QueueItem | None:
+        """Atomically pick (``queues.pick_next``) and claim the call ``reviewer`` reviews
+        next; None when none is left for them."""
+        ...
+
+    def item_history(self, name: str, key: ConversationKey) -> builtins.list[ItemEvent]:
+        """Every change of one item, oldest first."""
+        ...
+
+    def delete_queue(self, name: str) -> int:
+        """Remove a queue and its items (the calls and their notes stay); how many items."""
+        ...
+
+    def reviews_for(
+        self, keys: Sequence[ConversationKey]
+    ) -> dict[ConversationKey, builtins.list[QueueItem]]:
+        """The items of these calls in every queue (calls in no queue are left out)."""
+        ...
