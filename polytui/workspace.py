@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .core.errors import PolytuiError, StoreError
-from .core.ports import CallCache, ConversationKey, ConversationRow, ReviewStore, SearchHit
+from .core.ports import (
+    CallCache,
+    ConversationKey,
+    ConversationRow,
+    QueueStore,
+    ReviewStore,
+    SearchHit,
+)
 from .loader import Loaded, Loader
 
 if TYPE_CHECKING:
@@ -40,8 +47,8 @@ T = TypeVar("T")
 PATIENCE = 0.4  # seconds a store call may take before the app says it is waiting
 
 
-class LocalStore(CallCache, ReviewStore, Protocol):
-    """What the workspace needs of a store: both roles, in one object."""
+class LocalStore(CallCache, ReviewStore, QueueStore, Protocol):
+    """What the workspace needs of a store: every role, in one object."""
 
 
 def open_store(settings: Settings, *, warn: Callable[[str], None] | None = None) -> LocalStore:

@@ -116,7 +116,7 @@ def test_a_version_2_store_upgrades_in_place_and_keeps_both_searches(tmp_path: P
 
     with Store(path) as store:
         conn = store._conn
-        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         # Nothing lost: the calls, their raw JSON, every note as it was.
         assert store.get("CA1", AGENT).raw == json.dumps(CALL)
         assert store.count() == 2
@@ -160,15 +160,15 @@ def test_a_version_2_store_upgrades_in_place_and_keeps_both_searches(tmp_path: P
             conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
 
     with Store(path) as again:  # opening once more migrates nothing
-        assert again._conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert again._conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert where(again, "quokka") == [(AGENT, "CA1", 0, "note")]
 
 
-def test_a_new_store_starts_at_version_3_with_both_indexes(tmp_path: Path) -> None:
+def test_a_new_store_starts_at_the_latest_version_with_both_indexes(tmp_path: Path) -> None:
     with Store(tmp_path / "new.sqlite3") as store:
         names = {
             row[0]
             for row in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         assert {"search_index", "note_index", "search_docs", "notes"} <= names
-        assert store._conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert store._conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

@@ -121,7 +121,58 @@ _V3 = (
     "DROP INDEX search_docs_note",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Migration 4: review queues (polytui.core.queues). A queue is a named, ordered list of calls;
+# name_key (the name as core.queues.name_key folds it) keeps names unique whatever their case.
+# Each item is a call (agent, conversation_id; the call need not be stored) at a position, with
+# its status, verdict, category, the reviewer who last changed it, when (the store's clock) and
+# a revision that counts its changes. queue_events records every change: who, when, what.
+# Items and events go with their queue; nothing here references conversations or notes.
+_V4 = (
+    """
+    CREATE TABLE queues (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL,
+        name_key        TEXT NOT NULL UNIQUE,
+        source          TEXT NOT NULL,
+        created_by      TEXT NOT NULL,
+        created_at      TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE queue_items (
+        queue_id        INTEGER NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+        position        INTEGER NOT NULL CHECK (position >= 1),
+        agent           TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'in_review', 'done', 'skipped', 'flagged')),
+        verdict         TEXT CHECK (verdict IN ('pass', 'fail')),
+        category        TEXT,
+        reviewer        TEXT,
+        changed_at      TEXT,
+        revision        INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (queue_id, agent, conversation_id),
+        UNIQUE (queue_id, position)
+    )
+    """,
+    "CREATE INDEX queue_items_call ON queue_items (conversation_id, agent)",
+    """
+    CREATE TABLE queue_events (
+        id              INTEGER PRIMARY KEY,
+        queue_id        INTEGER NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+        agent           TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        reviewer        TEXT NOT NULL,
+        at              TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        verdict         TEXT,
+        category        TEXT
+    )
+    """,
+    "CREATE INDEX queue_events_item ON queue_events (queue_id, conversation_id, agent)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,5 +1,6 @@
-"""The Store: every conversation fetched, the reviewers' notes, and full-text indexes over both,
-in one SQLite file. All SQL of polytui lives in this package, behind this one class."""
+"""The Store: every conversation fetched, the reviewers' notes and review queues, and full-text
+indexes, in one SQLite file. All SQL of polytui lives in this package, behind this one class
+(its queue methods in ``queues.py``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from .index import (
     index_conversation,
 )
 from .listing import count_rows, list_keys, list_rows, rows_for
+from .queues import QueueMethods
 from .records import (
     from_db_time,
     listing_values,
@@ -65,7 +67,7 @@ def _raw_text(raw: str | bytes, conversation: Conversation) -> str:
     return raw
 
 
-class Store:
+class Store(QueueMethods):
     """The local store at ``path`` (normally ``Settings.db_path``).
 
     Safe to share between threads (one connection, serialised) and between processes (WAL,
