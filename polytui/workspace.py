@@ -40,6 +40,7 @@ from .loader import Loaded, Loader
 if TYPE_CHECKING:
     from .core.config import Settings
     from .core.note import Note
+    from .core.queues import QueueItem
     from .export.common import ExportContext
 
 T = TypeVar("T")
@@ -298,12 +299,19 @@ class Workspace:
     # -- export ----------------------------------------------------------------------------------
 
     async def export_context(self, loaded: Loaded) -> ExportContext:
-        """What an export of ``loaded`` says beside the call: its notes as stored now, where
-        and when it came from, the configured latency bands and the Studio link."""
+        """What an export of ``loaded`` says beside the call: its notes and review-queue items
+        as stored now, where and when it came from, the configured latency bands and the
+        Studio link."""
         from .export import context_for
 
-        notes = await self.notes_for(loaded.conversation_id, loaded.agent)
-        return context_for(loaded, self.settings, notes)
+        key = (loaded.agent, loaded.conversation_id)
+
+        def read() -> tuple[list[Note], list[QueueItem]]:
+            notes = self.store.notes_for(loaded.conversation_id, loaded.agent)
+            return notes, self.store.reviews_for([key]).get(key, [])
+
+        notes, reviews = await self.run(read)
+        return context_for(loaded, self.settings, notes, reviews)
 
     async def export(self, loaded: Loaded, fmt: str, path: Path) -> Path:
         """Write ``loaded`` as ``fmt`` to ``path`` (private to the user, atomic); the rendering

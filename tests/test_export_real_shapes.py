@@ -211,11 +211,12 @@ def test_html_marks_the_failure_and_the_barge_in():
 
 
 def test_csv_has_the_new_columns_before_notes():
-    assert CSV_COLUMNS[-5:] == (
+    assert CSV_COLUMNS[-6:] == (
         "barge_in",
         "asr_corrected",
         "function_events",
         "retrieved_topics",
+        "review",
         "notes",
     )
     rows = list(csv.DictReader(io.StringIO(render_csv(clinic(), ExportContext(notes=[note(4)])))))

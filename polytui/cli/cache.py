@@ -91,7 +91,8 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
                 limit=args.limit,
                 text_filter=args.filter,
             )
-            return _list(rows, settings, as_json=args.json, filtered=bool(args.filter))
+            reviews = store.reviews_for([(row.agent, row.conversation_id) for row in rows])
+            return _list(rows, reviews, settings, as_json=args.json, filtered=bool(args.filter))
         if action == "search":
             return _search(store, " ".join(args.query), args.limit, agent, as_json=args.json)
         if action == "rm":
@@ -102,9 +103,23 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         return _clear(store, assume_yes=args.yes)
 
 
-def _list(rows: Sequence, settings: Settings, *, as_json: bool, filtered: bool) -> int:
+def _list(
+    rows: Sequence, reviews: dict, settings: Settings, *, as_json: bool, filtered: bool
+) -> int:
+    """The stored calls; ``reviews``: each call's review-queue items, latest change first."""
     if as_json:
-        _print_json([_row_dict(row) for row in rows])
+        _print_json(
+            [
+                {
+                    **_row_dict(row),
+                    "reviews": [
+                        item.to_json_dict()
+                        for item in reviews.get((row.agent, row.conversation_id), [])
+                    ],
+                }
+                for row in rows
+            ]
+        )
         return 0
     if not rows:
         if filtered:
@@ -122,6 +137,7 @@ def _list(rows: Sequence, settings: Settings, *, as_json: bool, filtered: bool) 
         "SCORE",
         "TAGS",
         "FETCHED",
+        "REVIEW",
     )
     table = [header]
     for row in rows:
@@ -136,10 +152,24 @@ def _list(rows: Sequence, settings: Settings, *, as_json: bool, filtered: bool) 
                 "-" if row.poly_score is None else f"{row.poly_score:g}",
                 clean_line(", ".join(row.tags)) or "-",
                 f"{row.fetched_at:%Y-%m-%d %H:%M}",
+                review_cell(reviews.get((row.agent, row.conversation_id), [])),
             )
         )
     _print_table(table)
     return 0
+
+
+def review_cell(items: Sequence) -> str:
+    """The latest review of a call (``done fail``, ``in review``), ``+N`` for more queues."""
+    if not items:
+        return "-"
+    from polytui.core.queues import STATUS_WORDS
+
+    latest = items[0]
+    text = STATUS_WORDS.get(latest.status, latest.status)
+    if latest.verdict:
+        text += f" {latest.verdict}"
+    return text + (f" +{len(items) - 1}" if len(items) > 1 else "")
 
 
 def _search(store, query: str, limit: int, agent: str | None, *, as_json: bool) -> int:

@@ -30,6 +30,10 @@ def register(add: AddParser, *, only: str | None = None) -> None:
         from . import notes
 
         notes.register(add)
+    if only in (None, "queue"):
+        from . import queue
+
+        queue.register(add)
     if only in (None, "export", "import"):
         from . import transfer
 
@@ -79,6 +83,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from .notes import run_notes
 
         return run_notes(args, settings)
+    if command == "queue":
+        from .queue import run_queue
+
+        return run_queue(args, settings)
     if command == "export":
         from .transfer import run_export
 
@@ -113,11 +121,14 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
         if loaded is None:
             loaded = _run_async(_load_remote(loader, args.conversation_id, not settings.refresh))
         notes = loader.store.notes_for(loaded.conversation_id, loaded.agent)
+        key = (loaded.agent, loaded.conversation_id)
+        reviews = loader.store.reviews_for([key]).get(key, [])
     finally:
         loader.close_store()
     if loaded.warning:
         print(f"polytui: {loaded.warning}", file=sys.stderr)
-    text = render(loaded.conversation, args.format, context_for(loaded, settings, notes))
+    context = context_for(loaded, settings, notes, reviews)
+    text = render(loaded.conversation, args.format, context)
     emit(text, args.output, settings.db_path)
     return 0
 

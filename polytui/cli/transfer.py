@@ -14,7 +14,7 @@ from typing import Any
 
 from polytui.core.config import Settings
 from polytui.core.errors import BadPayloadError, PolytuiError, StoreError, UsageError
-from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY
+from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY, REVIEWS_KEY
 from polytui.core.text import clean_line
 
 from .batch import Batch, BatchReport, progress_bar
@@ -156,10 +156,13 @@ async def _export(
         async def export_one(job: tuple[str, str | None, str]) -> None:
             cid, agent, name = job
             loaded = await loader.load(cid, agent=agent, offline=True if agent else None)
-            notes = loader.store.notes_for(loaded.conversation_id, loaded.agent)
+            store = loader.store
+            notes = store.notes_for(loaded.conversation_id, loaded.agent)
+            key = (loaded.agent, loaded.conversation_id)
+            reviews = store.reviews_for([key]).get(key, [])
             write_private(
                 folder / name,
-                render(loaded.conversation, fmt, context_for(loaded, settings, notes)),
+                render(loaded.conversation, fmt, context_for(loaded, settings, notes, reviews)),
                 store=settings.db_path,
             )
             report.done.append(cid)
@@ -259,13 +262,14 @@ def read_items(name: str) -> list[Any]:
 
 def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
     """Store one conversation (host ``import``) and the notes it carries under NOTES_KEY, leaving
-    out notes already stored with the same turn, label and text. Returns (added, already)."""
+    out notes already stored with the same turn, label and text (an export's review-queue items,
+    under REVIEWS_KEY, belong to the exporter's queues: not imported). Returns (added, already)."""
     from polytui.core.ids import check_id_segment
     from polytui.core.models import Conversation
 
     if not isinstance(item, dict):
         raise UsageError("it is not a conversation object.")
-    payload = {key: value for key, value in item.items() if key != NOTES_KEY}
+    payload = {key: value for key, value in item.items() if key not in (NOTES_KEY, REVIEWS_KEY)}
     notes = parse_notes(item.get(NOTES_KEY))
     try:
         conversation = Conversation.from_data(payload)

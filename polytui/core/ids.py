@@ -78,3 +78,12 @@ def parse_studio_url(value: str) -> StudioLink | None:
         project=project,
         conversation_id=validate_conversation_id(conversation_id),
     )
+
+
+def parse_call_reference(value: str) -> tuple[str | None, str]:
+    """The agent (None when the text does not say) and conversation ID of a call named by a
+    Studio link (its project is the agent) or by a bare ID; UsageError for a malformed ID."""
+    link = parse_studio_url(value)
+    if link is not None:
+        return link.project, link.conversation_id
+    return None, validate_conversation_id(value)

@@ -9,6 +9,7 @@ from typing import Any
 
 MAX_TURN = 1_000_000  # a turn number past any call: notes name turns from 1 to this
 NOTES_KEY = "polytuiNotes"  # the key of the notes in a JSON export, read back by `polytui import`
+REVIEWS_KEY = "polytuiReviews"  # the call's review-queue items in a JSON export (not imported)
 
 NOTE_LABELS = (
     "good response",

@@ -285,8 +285,14 @@ def claimable(item: QueueItem, reviewer: str, now: datetime) -> bool:
     return item.status == "in_review" and not held_by_other(item, reviewer, now)
 
 
-def claim(item: QueueItem, reviewer: str, now: datetime) -> QueueItem:
-    """``item`` in review by ``reviewer`` (call only when ``claimable``)."""
+def claim(item: QueueItem, reviewer: str, now: datetime) -> QueueItem | None:
+    """``item`` taken into review by ``reviewer``; None when nothing is to be written: it
+    cannot be claimed (not ``claimable``), or it is theirs already with a claim still running
+    (opening one's own call again is not a change)."""
+    if not claimable(item, reviewer, now):
+        return None
+    if item.status == "in_review" and item.reviewer == reviewer and not claim_expired(item, now):
+        return None
     return apply_change(item, ItemChange(status="in_review"), reviewer, now)
 
 

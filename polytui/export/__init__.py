@@ -37,6 +37,7 @@ from .common import (
 if TYPE_CHECKING:
     from polytui.core.config import Settings
     from polytui.core.models import Note
+    from polytui.core.queues import QueueItem
 
 
 class LoadedCall(Protocol):
@@ -132,13 +133,18 @@ SOURCE_LABELS = {"store": "stored copy", "api": "API", "stale": "offline copy"}
 
 
 def context_for(
-    loaded: LoadedCall, settings: Settings, notes: Sequence[Note] = ()
+    loaded: LoadedCall,
+    settings: Settings,
+    notes: Sequence[Note] = (),
+    reviews: Sequence[QueueItem] = (),
 ) -> ExportContext:
-    """The export context for a loaded call: its notes, where and when it came from, the
-    configured latency thresholds and the Studio link (one place for the CLI and the app)."""
+    """The export context for a loaded call: its notes and review-queue items, where and when
+    it came from, the configured latency thresholds and the Studio link (one place for the CLI
+    and the app)."""
     conversation = loaded.conversation
     return ExportContext(
         notes=tuple(notes),
+        reviews=tuple(reviews),
         fetched_at=loaded.fetched_at,
         source=SOURCE_LABELS.get(loaded.source, loaded.source),
         latency_good=settings.latency_good,

@@ -32,6 +32,7 @@ from polytui.core.facts import (
 )
 from polytui.core.models import Conversation, FunctionEvent, Note, Turn
 from polytui.core.numbers import finite as _finite
+from polytui.core.queues import QueueItem
 from polytui.core.readings import pretty_json as pretty_json
 
 __all__ = [  # the call's rules, as every format reaches them
@@ -55,6 +56,7 @@ class ExportContext:
     """What an export knows beyond the conversation itself."""
 
     notes: Sequence[Note] = ()
+    reviews: Sequence[QueueItem] = ()  # the call's items in review queues, latest change first
     fetched_at: datetime | None = None
     source: str | None = None
     latency_good: float = DEFAULT_BANDS.good
@@ -140,6 +142,11 @@ def iter_turns(
         )
 
 
+def review_text(item: QueueItem) -> str:
+    """``queue 'handoffs-mon': done · fail · wrong information · alice 2025-01-06 14:03 UTC``."""
+    return f"queue '{item.queue}': {item.describe()}"
+
+
 def note_label(note: Note) -> str:
     """``note [bad response]`` / ``note``: the lead-in every format uses for a note."""
     return f"note [{note.label}]" if note.label else "note"
@@ -218,6 +225,7 @@ def metadata_rows(conversation: Conversation, ctx: ExportContext) -> list[tuple[
             )
         )
     rows.append(("Turns", str(len(c.turn_list))))
+    rows.extend(("Review", review_text(item)) for item in ctx.reviews)
     fetched = format_datetime(ctx.fetched_at)
     if fetched or ctx.source:
         where = f"from {ctx.source}" if ctx.source else ""

@@ -11,11 +11,18 @@ import re
 from typing import Any
 
 from polytui.core.models import Conversation, Note
-from polytui.core.note import NOTES_KEY
+from polytui.core.note import NOTES_KEY, REVIEWS_KEY
 from polytui.core.readings import as_bool, json_safe
 from polytui.core.text import clean, escape_json_text
 
-from .common import DEFAULT_CONTEXT, ExportContext, group_notes, pretty_json, turn_flags
+from .common import (
+    DEFAULT_CONTEXT,
+    ExportContext,
+    group_notes,
+    pretty_json,
+    review_text,
+    turn_flags,
+)
 from .details import event_cell
 
 CSV_COLUMNS = (
@@ -39,6 +46,7 @@ CSV_COLUMNS = (
     "asr_corrected",
     "function_events",
     "retrieved_topics",
+    "review",
     "notes",
 )
 
@@ -49,11 +57,14 @@ def _payload(conversation: Conversation) -> dict[str, Any]:
 
 
 def render_json(conversation: Conversation, ctx: ExportContext | None = None) -> str:
-    """The conversation as the API spelled it (plus reviewer notes under ``NOTES_KEY``)."""
+    """The conversation as the API spelled it (plus reviewer notes under ``NOTES_KEY`` and
+    its review-queue items under ``REVIEWS_KEY``)."""
     ctx = ctx or DEFAULT_CONTEXT
     data = _payload(conversation)
     if ctx.notes:
         data[NOTES_KEY] = [note.to_json_dict() for note in ctx.notes]
+    if ctx.reviews:
+        data[REVIEWS_KEY] = [item.to_json_dict() for item in ctx.reviews]
     return json_text(data)
 
 
@@ -126,7 +137,8 @@ def _notes_cell(notes: list[Note]) -> str:
 def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> str:
     """One row per turn under a header row (``CSV_COLUMNS``); ``offset`` is seconds from the
     start of the call. Notes on the whole call (or on turns this copy lacks) go in one last row
-    whose ``turn`` is empty."""
+    whose ``turn`` is empty. ``review`` (the call's status and verdict in each review queue)
+    repeats on every row, as the conversation ID does."""
     ctx = ctx or DEFAULT_CONTEXT
     c = conversation
     turns = c.turn_list
@@ -135,6 +147,7 @@ def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> 
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     conversation_id = csv_cell(c.conversation_id)
+    review = csv_cell(" | ".join(review_text(item) for item in ctx.reviews))
     for number, turn in enumerate(turns, start=1):
         writer.writerow(
             (
@@ -158,6 +171,7 @@ def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> 
                 csv_cell(turn.asr_corrected),
                 csv_cell("; ".join(event_cell(e) for e in c.function_events_for(number))),
                 csv_cell("; ".join(turn.retrieved_topics)),
+                review,
                 csv_cell(_notes_cell(by_turn.get(number, []))),
             )
         )
@@ -170,6 +184,7 @@ def render_csv(conversation: Conversation, ctx: ExportContext | None = None) -> 
             texts.append(text)
         row = [""] * len(CSV_COLUMNS)
         row[0] = conversation_id
+        row[-2] = review
         row[-1] = csv_cell(" | ".join(texts))
         writer.writerow(row)
     return buffer.getvalue()

@@ -22,7 +22,6 @@ from polytui.core.queues import (
     apply_change,
     check_name,
     claim,
-    claimable,
     name_key,
     pick_next,
     tally,
@@ -247,9 +246,9 @@ class QueueMethods:
             item = _read_item(conn, queue_id, key)
             if item is None:
                 raise _missing(stored_name, key)
-            if not claimable(item, reviewer, now):
-                return item
             new = claim(item, reviewer, now)
+            if new is None:
+                return item
             _write(conn, queue_id, item, new)
             return new
 
@@ -269,6 +268,8 @@ class QueueMethods:
             if item is None:
                 return None
             new = claim(item, reviewer, now)
+            if new is None:  # theirs already
+                return item
             _write(conn, queue_id, item, new)
             return new
 
