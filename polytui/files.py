@@ -20,6 +20,18 @@ from .core.errors import StoreError, UsageError
 _STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
+def make_private_dir(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) as 0700 whatever the umask."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+
+
 def write_private(path: Path, text: str, *, store: Path | None = None) -> Path:
     """Write ``text`` to ``path`` with mode 0600; return the absolute path written.
 

@@ -32,6 +32,7 @@ from .core.ports import (
     ConversationKey,
     ConversationRow,
     QueueStore,
+    RecordingCache,
     ReviewStore,
     SearchHit,
 )
@@ -59,6 +60,14 @@ def open_store(settings: Settings, *, warn: Callable[[str], None] | None = None)
     from .adapters.sqlite import Store
 
     return Store(settings.db_path, warn=warn)
+
+
+def open_recordings(settings: Settings) -> RecordingCache:
+    """The recordings kept on this computer (a folder beside the store, whichever store holds
+    the calls: see ``polytui.core.ports``). Opening touches nothing on disk."""
+    from .adapters.files import RecordingFolder
+
+    return RecordingFolder(settings.recordings_path)
 
 
 @dataclass(frozen=True)
@@ -91,8 +100,10 @@ class Workspace:
         warn: Callable[[str], None] | None = None,
         waiting: Callable[[bool], None] | None = None,
         patience: float = PATIENCE,
+        recordings: RecordingCache | None = None,
     ) -> None:
         self.loader = loader or Loader(settings, announce=announce, warn=warn)
+        self._recordings = recordings
         self.loader.run_store = self.run
         self.loader.store_behind = self.run_behind
         self._warn = warn or _warn_on_stderr
@@ -117,6 +128,13 @@ class Workspace:
     def store(self) -> LocalStore:
         """The store itself, opened on first use. Blocking: use it only inside ``run``."""
         return self.loader.store
+
+    @property
+    def recordings(self) -> RecordingCache:
+        """The recordings kept on this computer. Blocking: use it only inside ``run``."""
+        if self._recordings is None:
+            self._recordings = open_recordings(self.settings)
+        return self._recordings
 
     @property
     def waiting(self) -> bool:
@@ -261,8 +279,15 @@ class Workspace:
         return await self.run(lambda: self.store.count(agent=agent, text_filter=text_filter))
 
     async def delete(self, conversation_ids: Iterable[str], *, agent: str | None = None) -> int:
+        """Remove the stored copies and their recordings (notes stay); how many copies went."""
         ids = list(conversation_ids)
-        return await self.run(lambda: self.store.delete(ids, agent))
+
+        def remove() -> int:
+            removed = self.store.delete(ids, agent)
+            self.recordings.delete(ids, agent)
+            return removed
+
+        return await self.run(remove)
 
     async def search(self, query: str, *, limit: int = 50) -> tuple[list[SearchHit], str | None]:
         """Hits for ``query``, and why it is not search syntax (None when it is)."""

@@ -53,12 +53,18 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         help="most results (default 50)",
     )
     sub.add_parser("path", help="print the store's path")
-    remove = sub.add_parser("rm", help="remove stored conversations (their notes are kept)")
+    remove = sub.add_parser(
+        "rm", help="remove stored conversations and their recordings (notes are kept)"
+    )
     remove.add_argument("conversation_ids", nargs="+", metavar="ID")
-    clear = sub.add_parser("clear", help="remove every stored conversation (notes are kept)")
+    clear = sub.add_parser(
+        "clear", help="remove every stored conversation and recording (notes are kept)"
+    )
     clear.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     prune = sub.add_parser(
-        "prune", help="remove conversations fetched (or imported) before a cutoff; notes are kept"
+        "prune",
+        help="remove conversations and recordings fetched (or imported) before a cutoff; "
+        "notes are kept",
     )
     prune.add_argument(
         "--older-than",
@@ -79,8 +85,9 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from contextlib import closing
 
-    from polytui.workspace import open_store
+    from polytui.workspace import open_recordings, open_store
 
+    recordings = open_recordings(settings)
     with closing(open_store(settings)) as store:
         agent = getattr(args, "agent", None)  # only an --agent typed here filters
         if action == "list":
@@ -96,11 +103,11 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         if action == "search":
             return _search(store, " ".join(args.query), args.limit, agent, as_json=args.json)
         if action == "rm":
-            return _remove(store, args.conversation_ids, settings)
+            return _remove(store, recordings, args.conversation_ids, settings)
         if action == "prune":
             cutoff = cutoff_before(args.older_than)
-            return _prune(store, cutoff, include_notes=args.notes, assume_yes=args.yes)
-        return _clear(store, assume_yes=args.yes)
+            return _prune(store, recordings, cutoff, include_notes=args.notes, assume_yes=args.yes)
+        return _clear(store, recordings, assume_yes=args.yes)
 
 
 def _list(
@@ -223,13 +230,19 @@ def highlight(snippet: str, spans: Sequence[tuple[int, int]], *, bold: bool) -> 
     return "".join(pieces)
 
 
-def _remove(store, ids: Sequence[str], settings: Settings) -> int:
-    """Remove the stored copies; an ID not stored is named (exit 3) after the others go."""
+def _and_recordings(count: int) -> str:
+    return f" and {count} recording(s)" if count else ""
+
+
+def _remove(store, recordings, ids: Sequence[str], settings: Settings) -> int:
+    """Remove the stored copies and their recordings; an ID not stored is named (exit 3)
+    after the others go."""
     missing = [cid for cid in dict.fromkeys(ids) if store.get(cid, settings.agent) is None]
     removed = store.delete(ids, agent=settings.agent)
-    if removed == 0:
+    sounds = recordings.delete(ids, agent=settings.agent)
+    if removed == 0 and sounds == 0:
         raise NotFoundError("None of those conversations is stored.")
-    print(f"Removed {removed} conversation(s); their notes are kept.")
+    print(f"Removed {removed} conversation(s){_and_recordings(sounds)}; their notes are kept.")
     if missing:
         shown = ", ".join(clean_line(cid)[:80] for cid in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -238,20 +251,21 @@ def _remove(store, ids: Sequence[str], settings: Settings) -> int:
     return 0
 
 
-def _clear(store, *, assume_yes: bool) -> int:
-    count = store.count()
-    if count == 0:
+def _clear(store, recordings, *, assume_yes: bool) -> int:
+    count, sounds = store.count(), recordings.count()
+    if count == 0 and sounds == 0:
         print("The store holds no conversations.")
         return 0
+    what = f"{count} conversation(s){_and_recordings(sounds)}"
     if not assume_yes:
         if not sys.stdin.isatty():
-            raise UsageError(f"Refusing to remove {count} conversation(s) without --yes.")
-        answer = input(f"Remove all {count} stored conversation(s)? Notes are kept. [y/N] ")
+            raise UsageError(f"Refusing to remove {what} without --yes.")
+        answer = input(f"Remove all {what}? Notes are kept. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing removed.")
             return 0
-    removed = store.clear()
-    print(f"Removed {removed} conversation(s); notes are kept.")
+    removed, sounds = store.clear(), recordings.clear()
+    print(f"Removed {removed} conversation(s){_and_recordings(sounds)}; notes are kept.")
     return 0
 
 
@@ -278,14 +292,15 @@ def cutoff_before(age: str, now: datetime | None = None) -> datetime:
         raise UsageError(f"The age '{clean_line(age)[:40]}' reaches back too far.") from None
 
 
-def _prune(store, cutoff: datetime, *, include_notes: bool, assume_yes: bool) -> int:
+def _prune(store, recordings, cutoff: datetime, *, include_notes: bool, assume_yes: bool) -> int:
     when = f"{cutoff:%Y-%m-%d %H:%M} UTC"
     calls = sum(1 for row in store.list() if row.fetched_at < cutoff)
+    sounds = recordings.count(older_than=cutoff)
     notes = sum(1 for n in store.all_notes() if n.updated_at < cutoff) if include_notes else 0
-    if calls == 0 and notes == 0:
+    if calls == 0 and notes == 0 and sounds == 0:
         print(f"Nothing to remove: nothing stored before {when}.")
         return 0
-    what = f"{calls} conversation(s) fetched before {when}"
+    what = f"{calls} conversation(s){_and_recordings(sounds)} fetched before {when}"
     if include_notes:
         what += f" and {notes} note(s) last changed before it"
     if not assume_yes:
@@ -297,7 +312,10 @@ def _prune(store, cutoff: datetime, *, include_notes: bool, assume_yes: bool) ->
             print("Nothing removed.")
             return 0
     removed_calls = store.prune(cutoff)
-    message = f"Removed {removed_calls} conversation(s) fetched before {when}"
+    sounds = recordings.prune(cutoff)
+    message = (
+        f"Removed {removed_calls} conversation(s){_and_recordings(sounds)} fetched before {when}"
+    )
     if include_notes:
         removed_notes = store.prune(cutoff, include_notes=True)
         print(f"{message} and {removed_notes} note(s) last changed before it.")

@@ -204,6 +204,11 @@ class Settings:
     def db_path(self) -> Path:
         return self.data_root / "polytui.sqlite3"
 
+    @property
+    def recordings_path(self) -> Path:
+        """The folder of the recordings fetched, beside the store."""
+        return self.data_root / "recordings"
+
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 

@@ -1,19 +1,33 @@
 """The interfaces polytui's front ends build on, and the values that cross them.
 
-Three roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
+Six roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
 
 - ``ConversationSource``: where calls come from (PolyAI's API over HTTP today). Listing calls
   by filter and fetching recordings are roles of their own (``ConversationLister``,
   ``MediaSource``), so a source that offers only get-by-ID is still a whole source.
+- ``MediaSource``: a call's recording (one ``direction``, ``redacted`` or not), streamed to a
+  file of the caller's choosing: a partial or damaged answer never replaces a good file.
 - ``CallCache``: the local copy of every call fetched (the JSON exactly as received), its
   listing for the browser, and full-text search over turns and summaries.
 - ``ReviewStore``: what reviewers add (notes with their author and labels).
 - ``QueueStore``: review queues (``polytui.core.queues``): named, ordered lists of calls with
   each call's status, verdict and category, who set them and when.
+- ``RecordingCache``: the recordings fetched, as WAV files on this computer, one per
+  (agent, call, direction, redacted), private to the user (0600), read offline, counted and
+  removed with the calls (``cache rm``, ``prune``, ``clear``).
 
 The SQLite store is one object playing ``CallCache``, ``ReviewStore`` and ``QueueStore``; a
 team store on a shared PostgreSQL would be another package under ``polytui/adapters`` playing
 the same roles.
+Recordings are another matter: they are large, a player needs a file it can seek in, and a
+reviewer's laptop should not pull the same 50 MB again from a database server. So the
+recording cache is a role of its own, which the workspace pairs with whichever call cache is
+configured: the folder beside the SQLite file today (``polytui.adapters.files``), and the same
+folder on each reviewer's machine beside a team's PostgreSQL store, which would then hold the
+calls, notes and queues only. A shared recording cache (object storage, say) would be one more
+adapter keeping a local copy of what it serves, because ``RecordingCache.get`` answers with a
+path on this computer. Front ends never see which adapters play the roles.
+
 Cache and store methods block (they do I/O); the front ends call them through
 ``polytui.workspace``, which keeps them off the event loop.
 
@@ -27,7 +41,8 @@ import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from .note import Note
 from .queues import ItemChange, ItemEvent, Queue, QueueItem
@@ -54,6 +69,10 @@ SORT_KEYS = (
 
 #: Where a search hit was found.
 SEARCH_FIELDS = ("caller", "agent", "translation", "summary", "note")
+
+#: Which side of a call a recording holds: both mixed, the caller only, the agent only.
+Direction = Literal["combined", "user", "agent"]
+DIRECTIONS: tuple[Direction, ...] = ("combined", "user", "agent")
 
 
 @dataclass(frozen=True)
@@ -295,4 +314,96 @@ class QueueStore(Protocol):
         self, keys: Sequence[ConversationKey]
     ) -> dict[ConversationKey, builtins.list[QueueItem]]:
         """The items of these calls in every queue (calls in no queue are left out)."""
+        ...
+
+
+# -- recordings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordingKey:
+    """One recording of one call: which side of it, and whether PII is muted (``redacted``).
+
+    A key without PII access always gets the redacted recording from PolyAI, whatever it asks
+    for; the key says what was asked for."""
+
+    agent: str
+    conversation_id: str
+    direction: Direction = "combined"
+    redacted: bool = False
+
+    def describe(self) -> str:
+        """``"the caller's recording"``-style words for messages."""
+        side = {"combined": "", "user": "caller's ", "agent": "agent's "}[self.direction]
+        return f"the {'redacted ' if self.redacted else ''}{side}recording"
+
+
+@dataclass(frozen=True)
+class FetchedRecording:
+    """A recording a media source wrote: where it landed (complete, checked to be a WAV) and
+    how big it is."""
+
+    key: RecordingKey
+    path: Path
+    size: int  # bytes
+    correlation_id: str | None
+    host: str
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recording kept on this computer."""
+
+    key: RecordingKey
+    path: Path  # absolute; a WAV file private to the user
+    size: int  # bytes
+    fetched_at: datetime  # aware, UTC
+
+
+@runtime_checkable
+class MediaSource(Protocol):
+    """Fetches a call's recording (PolyAI's ``.../conversations/{id}/audio``)."""
+
+    @property
+    def host(self) -> str: ...
+
+    async def fetch_recording(self, key: RecordingKey, target: Path) -> FetchedRecording:
+        """Stream the recording ``key`` names into ``target``: written beside it first and
+        moved over it only once whole and a readable WAV (a failure leaves any file there as it
+        was). Raises a ``PolytuiError`` with one sentence (NotFoundError: no recording)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class RecordingCache(Protocol):
+    """The recordings kept on this computer, one file per ``RecordingKey``."""
+
+    def path_for(self, key: RecordingKey) -> Path:
+        """Where the recording ``key`` names is kept (its folder exists, private to the user;
+        the file may not exist yet): the target a ``MediaSource`` writes to."""
+        ...
+
+    def get(self, key: RecordingKey) -> Recording | None:
+        """The kept recording, when there is a whole, readable one."""
+        ...
+
+    def count(
+        self, *, older_than: datetime | None = None, conversation_ids: Iterable[str] | None = None
+    ) -> int:
+        """How many recordings are kept (fetched before ``older_than``; of those calls)."""
+        ...
+
+    def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int:
+        """Remove the recordings of these calls (of every agent when ``agent`` is None); how
+        many files were removed."""
+        ...
+
+    def clear(self) -> int:
+        """Remove every recording (and any download left half-way); how many were removed."""
+        ...
+
+    def prune(self, older_than: datetime) -> int:
+        """Remove recordings fetched before ``older_than``; how many were removed."""
         ...

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from polytui.core.errors import StoreError
+from polytui.files import make_private_dir
 
 from .schema import NewerSchemaError, migrate
 
@@ -98,18 +99,6 @@ def retry_busy(operation: Callable[[], T]) -> T:
         delay = min(delay * 2, 0.25)
 
 
-def _make_private_dir(directory: Path) -> None:
-    """Create ``directory`` (and missing parents) as 0700 whatever the umask."""
-    missing: list[Path] = []
-    current = directory
-    while not current.exists() and current != current.parent:
-        missing.append(current)
-        current = current.parent
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(folder, 0o700)
-
-
 def _make_private(path: Path, warn: Callable[[str], None], *, create: bool) -> None:
     """Make ``path`` mode 0600 (creating it when ``create``) whatever the umask.
 
@@ -176,7 +165,7 @@ def open_database(path: Path, warn: Callable[[str], None]) -> sqlite3.Connection
     """Open (creating if needed) the store at ``path``; a damaged file is moved aside once."""
     for attempt in (1, 2):
         try:
-            _make_private_dir(path.parent)
+            make_private_dir(path.parent)
             _make_private(path, warn, create=True)
         except OSError as exc:
             raise store_error(path, "create" if not path.exists() else "open", exc) from None
