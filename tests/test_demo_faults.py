@@ -104,6 +104,7 @@ def test_every_fault_is_tested_here():
         "redirect_loop",
         "drop",
     }
+    tested |= {"no_recording", "not_wav", "short_wav"}  # tests/test_demo_audio.py
     assert tested == set(FAULTS)
 
 

@@ -86,7 +86,7 @@ def test_agent_is_checked_only_when_set(calls):
     [
         "/",
         "/v1/agents/PROJECT-demo/conversations",
-        f"/v1/agents/PROJECT-demo/conversations/{BOOKING}/audio",
+        f"/v1/agents/PROJECT-demo/conversations/{BOOKING}/audio/extra",  # audio: test_demo_audio
         f"/v1/agents/PROJECT-demo/conversations/{BOOKING}/",
         f"/v2/agents/PROJECT-demo/conversations/{BOOKING}",
         f"/v1/agents//conversations/{BOOKING}",

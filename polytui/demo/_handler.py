@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import _audio
 from . import _payloads as payloads
 from .samples import DEMO_ACCOUNT, DEMO_AGENT
 
@@ -56,6 +57,7 @@ FAULTS: dict[str, dict[str, Any]] = {
     "redirect": {"location": None},
     "redirect_loop": {},
     "drop": {},
+    **_audio.FAULTS,
 }
 JSON = "application/json"
 
@@ -130,6 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _Response(405, body, [("Content-Type", JSON), ("Allow", "GET")])
         if demo.api_key is not None and self.headers.get("x-api-key") != demo.api_key:
             return _error(401, "UNAUTHORIZED", "Invalid or missing API key.", cid)
+        if audio := _audio.answer(self.path, demo, cid):
+            return _Response(*audio)
         ids = parse_path(self.path)
         if ids is None:
             return _error(404, "NOT_FOUND", "No such endpoint.", cid)
@@ -209,6 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_Response(302, b"", [("Location", target)]), cid)
         elif fault == "drop":
             self.close_connection = True
+        elif fault in _audio.FAULTS:
+            self._send(_Response(*_audio.faulty(self.path, demo, fault, options, cid)), cid)
 
     # -- writing --------------------------------------------------------------------------------
 
