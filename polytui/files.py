@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from .core.errors import StoreError, UsageError
 
@@ -39,8 +42,24 @@ def write_private(path: Path, text: str, *, store: Path | None = None) -> Path:
     at ``path`` untouched and raises StoreError (or UsageError for a path that cannot be an
     output) with one plain sentence.
     """
+    data = text.encode("utf-8")
+    return _write(path, store, lambda handle: handle.write(data))
+
+
+def copy_private(source: Path, path: Path, *, store: Path | None = None) -> Path:
+    """Copy the file ``source`` (a recording, say) to ``path`` under the rules of
+    ``write_private``, a block at a time; return the absolute path written."""
+    try:
+        reader = open(source, "rb")  # noqa: SIM115 - closed below, after the copy
+    except OSError as exc:
+        raise StoreError(f"Cannot read {source}: {exc.strerror or exc}.") from None
+    with reader:
+        return _write(path, store, lambda handle: shutil.copyfileobj(reader, handle, 1 << 20))
+
+
+def _write(path: Path, store: Path | None, fill: Callable[[IO[bytes]], object]) -> Path:
     kind, target = _output(path, store)
-    return _write_into(target, text) if kind == "stream" else _replace(target, text)
+    return _write_into(target, fill) if kind == "stream" else _replace(target, fill)
 
 
 def check_output(path: Path, *, store: Path | None = None) -> None:
@@ -85,26 +104,26 @@ def _is_store(target: Path, store: Path) -> bool:
     return False
 
 
-def _write_into(path: Path, text: str) -> Path:
+def _write_into(path: Path, fill: Callable[[IO[bytes]], object]) -> Path:
     """Write into a FIFO or a device as it is (no temporary file, no chmod)."""
     try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(path, "wb") as handle:
+            fill(handle)
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     return Path(os.path.abspath(path))
 
 
-def _replace(path: Path, text: str) -> Path:
+def _replace(path: Path, fill: Callable[[IO[bytes]], object]) -> Path:
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)

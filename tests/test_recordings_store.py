@@ -4,7 +4,6 @@ that keeps them (names, permissions, counting, removal) and `cache rm | prune | 
 from __future__ import annotations
 
 import os
-import stat
 import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from polytui.adapters.files import RecordingFolder
 from polytui.core.ports import Recording, RecordingCache, RecordingKey
 from polytui.core.wav import NotWav, peaks, wav_info
+from polytui.files import make_private_dir
 
 from .helpers import run_cli
 from .wavs import handmade, pcm16
@@ -101,6 +101,7 @@ def test_peaks_of_more_buckets_than_frames_repeat_rather_than_fail(tmp_path):
 
 def keep(folder: RecordingFolder, key: RecordingKey, data: bytes | None = None) -> Path:
     path = folder.path_for(key)
+    make_private_dir(path.parent)
     path.write_bytes(data if data is not None else pcm16([0.5]))
     os.chmod(path, 0o600)
     return path
@@ -145,16 +146,9 @@ def test_any_id_makes_a_short_name_inside_the_folder(tmp_path, cid):
     assert path.name.endswith(".agent.redacted.wav")
 
 
-def test_folders_are_private_whatever_the_umask(tmp_path):
-    old = os.umask(0)
-    try:
-        path = RecordingFolder(tmp_path / "data" / "recordings").path_for(
-            RecordingKey(AGENT, "CA1")
-        )
-    finally:
-        os.umask(old)
-    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
-        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+def test_asking_where_a_recording_goes_makes_nothing(tmp_path):
+    RecordingFolder(tmp_path / "recordings").path_for(RecordingKey(AGENT, "CA1"))
+    assert not (tmp_path / "recordings").exists()
 
 
 def test_count_delete_prune_and_clear(tmp_path):

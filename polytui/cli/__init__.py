@@ -18,7 +18,18 @@ from polytui.core.errors import (
     unexpected_error,
 )
 
-SUBCOMMANDS = ("show", "fetch", "cache", "notes", "queue", "export", "import", "config", "demo")
+SUBCOMMANDS = (
+    "show",
+    "fetch",
+    "audio",
+    "cache",
+    "notes",
+    "queue",
+    "export",
+    "import",
+    "config",
+    "demo",
+)
 # Shared options that take a value (needed to find the subcommand among the arguments).
 _VALUE_OPTIONS = {"-a", "--agent", "--region", "--base-url", "--timeout", "--profile"}
 EXIT_INTERRUPTED = 130

@@ -22,6 +22,10 @@ def register(add: AddParser, *, only: str | None = None) -> None:
         from . import fetch
 
         fetch.register(add)
+    if only in (None, "audio"):
+        from . import audio
+
+        audio.register(add)
     if only in (None, "cache"):
         from . import cache
 
@@ -75,6 +79,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from .fetch import run_fetch
 
         return run_fetch(args, settings)
+    if command == "audio":
+        from .audio import run_audio
+
+        return run_audio(args, settings)
     if command == "cache":
         from .cache import run_cache
 

@@ -370,7 +370,9 @@ class MediaSource(Protocol):
     async def fetch_recording(self, key: RecordingKey, target: Path) -> FetchedRecording:
         """Stream the recording ``key`` names into ``target``: written beside it first and
         moved over it only once whole and a readable WAV (a failure leaves any file there as it
-        was). Raises a ``PolytuiError`` with one sentence (NotFoundError: no recording)."""
+        was). The folder is made, private to the user, when missing (and removed again when a
+        failure leaves it empty). Raises a ``PolytuiError`` with one sentence (NotFoundError:
+        no recording)."""
         ...
 
     async def aclose(self) -> None: ...
@@ -381,8 +383,8 @@ class RecordingCache(Protocol):
     """The recordings kept on this computer, one file per ``RecordingKey``."""
 
     def path_for(self, key: RecordingKey) -> Path:
-        """Where the recording ``key`` names is kept (its folder exists, private to the user;
-        the file may not exist yet): the target a ``MediaSource`` writes to."""
+        """Where the recording ``key`` names is kept (the file, and its folder, may not exist
+        yet): the target a ``MediaSource`` writes to."""
         ...
 
     def get(self, key: RecordingKey) -> Recording | None:

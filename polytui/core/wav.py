@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 #: A data chunk whose size field holds this (or 0 with sound after it) runs to the file's end:
 #: what a recorder writes when it streams before it knows the length.
@@ -57,7 +57,7 @@ class WavInfo:
         return self.frames / self.sample_rate
 
 
-def read_info(handle: BinaryIO, size: int) -> WavInfo:
+def read_info(handle: IO[bytes], size: int) -> WavInfo:
     """The header of the WAV in ``handle`` (``size`` bytes long); NotWav when it is not one, or
     when its sound stops before the header says it ends."""
     head = handle.read(12)

@@ -110,6 +110,11 @@ def _speak(track: array.array[int], voice: str, text: str, start: float, end: fl
             _place(track, at, _syllable(voice, (code >> (4 * s)) % 3, (code >> (8 + 4 * s)) % 3))
 
 
+def _text(turn: dict[str, Any], key: str) -> str:
+    value = turn.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def _turn_sounds(
     track: array.array[int], turn: dict[str, Any], start: datetime, side: str, redacted: bool
 ) -> None:
@@ -117,8 +122,7 @@ def _turn_sounds(
     answered_at = _when(turn.get("agent_response_datetime"))
     if side in ("combined", "user") and heard_at is not None:
         heard = (heard_at - start).total_seconds()
-        text = turn.get("user_input") if isinstance(turn.get("user_input"), str) else ""
-        dtmf = turn.get("user_input_dtmf") if isinstance(turn.get("user_input_dtmf"), str) else ""
+        text, dtmf = _text(turn, "user_input"), _text(turn, "user_input_dtmf")
         muted = redacted and bool(
             turn.get("entities") or (turn.get("metadata") or {}).get("entities")
         )
@@ -130,7 +134,7 @@ def _turn_sounds(
             words = len(text.split())
             _speak(track, "user", text, max(0.0, heard - 0.4 - 0.38 * words), heard - 0.4)
     if side in ("combined", "agent") and answered_at is not None:
-        said = turn.get("agent_response") if isinstance(turn.get("agent_response"), str) else ""
+        said = _text(turn, "agent_response")
         answered = (answered_at - start).total_seconds()
         _speak(track, "agent", said, answered, answered + 0.36 * len(said.split()))
 

@@ -1,7 +1,7 @@
 """The recordings fetched, as WAV files in a folder private to the user (normally
 ``recordings/`` beside the SQLite store).
 
-Layout: ``<root>/<call>/<agent>.<direction>[.redacted].wav``, where ``<call>`` and ``<agent>``
+Layout: ``<root>/<call>/<agent>.<direction>[.redacted].wav`` (folders made by the download), where ``<call>`` and ``<agent>``
 are the IDs' letters, digits, ``-`` and ``_`` (at most 40) and 16 hex digits of their SHA-256:
 readable, never a path outside the folder whatever an ID holds, and never a secret (only IDs
 go into a name). Folders are 0700 and files 0600 whatever the umask. A download in progress is
@@ -23,7 +23,6 @@ from pathlib import Path
 from polytui.core.errors import StoreError
 from polytui.core.ports import Recording, RecordingKey
 from polytui.core.wav import NotWav, wav_info
-from polytui.files import make_private_dir
 
 SUFFIX = ".wav"
 _READABLE = 40
@@ -57,12 +56,7 @@ class RecordingFolder:
     # -- one recording -------------------------------------------------------------------------
 
     def path_for(self, key: RecordingKey) -> Path:
-        folder = self.root / slug(key.conversation_id)
-        try:
-            make_private_dir(folder)
-        except OSError as exc:
-            raise StoreError(f"Cannot make the folder {folder}: {_reason(exc)}.") from None
-        return folder / file_name(key)
+        return self.root / slug(key.conversation_id) / file_name(key)
 
     def get(self, key: RecordingKey) -> Recording | None:
         path = self.root / slug(key.conversation_id) / file_name(key)

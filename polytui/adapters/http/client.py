@@ -16,7 +16,8 @@ Policy, in one place:
   Each retry is announced: ``announce("HTTP 503 from <host>; retrying in 1.2 s (attempt 2 of 4)")``
   (the default announcer prints it to stderr as ``polytui: ...``).
 - The body is streamed and its decoded bytes are capped at ``max_bytes`` (a gzip bomb stops
-  there); it must be UTF-8 JSON at most ``MAX_JSON_DEPTH`` levels deep holding a conversation.
+  there); it must be UTF-8 JSON holding the conversation asked for (``payload``). A recording
+  is streamed to a file instead, under its own cap ``max_audio_bytes`` (``media``).
 - Failures become ``polytui.core.errors`` classes with one sentence, the HTTP status and the
   correlation id (``X-PolyAI-Correlation-Id``, else the envelope's ``error_id``). Text the API
   sent is cleaned and shortened; HTML and the API key never reach a message.
@@ -26,17 +27,14 @@ Policy, in one place:
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import socket
-import ssl
 import sys
 import time
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -53,24 +51,25 @@ from polytui.core.errors import (
 )
 from polytui.core.ids import check_id_segment as _check_segment
 from polytui.core.ids import validate_conversation_id
-from polytui.core.models import Conversation
-from polytui.core.ports import Fetched
+from polytui.core.ports import Fetched, FetchedRecording, RecordingKey
 
+from .payload import read_conversation
 from .wire import (
     Inflater,
+    Reply,
+    Retry,
     error_envelope,
-    exception_chain,
     is_loopback,
     retry_after_seconds,
     short_text,
     size_text,
     status_phrase,
-    too_deep,
+    transport_failure,
     without_key,
 )
 
 MAX_REDIRECTS = 5
-MAX_JSON_DEPTH = 200  # refused deeper: json.dumps (exports) stops at the recursion limit
+
 DEADLINE_FACTOR = 2.0
 CONNECT_TIMEOUT_CAP = 10.0
 # A connection is given at least this long even under a tiny read timeout: on a loaded machine
@@ -88,22 +87,16 @@ CORRELATION_HEADER = "x-polyai-correlation-id"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    correlation_id: str | None
+T = TypeVar("T")
+AUDIO_MAX_BYTES = 512 * 1024 * 1024  # a recording's own cap: an hour of stereo 16-bit 48 kHz
 
 
-class _Retry(Exception):
-    """A failure worth another attempt; ``message`` (no full stop) is reported once they run out."""
+class BodySink(Protocol):
+    """Where a successful answer's body goes instead of memory (``media.WavDownload``)."""
 
-    def __init__(
-        self, label: str, message: str, reply: _Reply | None = None, wait: float | None = None
-    ) -> None:
-        super().__init__(label)
-        self.label, self.message, self.reply, self.wait = label, message, reply, wait
+    limit: int
+
+    async def write(self, data: bytes) -> None: ...
 
 
 def conversation_url(base_url: str, agent: str, conversation_id: str) -> str:
@@ -112,6 +105,12 @@ def conversation_url(base_url: str, agent: str, conversation_id: str) -> str:
         f"{base_url.rstrip('/')}/v1/agents/{quote(agent, safe='')}"
         f"/conversations/{quote(conversation_id, safe='')}"
     )
+
+
+def recording_url(base_url: str, key: RecordingKey, agent: str, conversation_id: str) -> str:
+    """``.../conversations/{id}/audio?direction=...&redacted=true|false``."""
+    query = urlencode({"direction": key.direction, "redacted": str(key.redacted).lower()})
+    return f"{conversation_url(base_url, agent, conversation_id)}/audio?{query}"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -136,6 +135,7 @@ class ApiClient:
         transport: httpx.AsyncBaseTransport | None = None,
         announce: Callable[[str], None] | None = None,
         max_bytes: int = 64 * 1024 * 1024,
+        max_audio_bytes: int = AUDIO_MAX_BYTES,
         max_tries: int = 4,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
@@ -146,6 +146,7 @@ class ApiClient:
         self.settings = settings
         self._announce = announce or _print_announce
         self._max_bytes = max_bytes
+        self._max_audio_bytes = max_audio_bytes
         self._max_tries = max(1, max_tries)
         self._backoff = (backoff_base, backoff_cap)
         self._retry_after_cap = retry_after_cap
@@ -200,52 +201,92 @@ class ApiClient:
         cid = validate_conversation_id(conversation_id)
         agent_id = self._agent(agent)
         key = self._key()
+        url = self._url(conversation_url(self.settings.base_url, agent_id, cid))
+
+        async def attempt(deadline: asyncio.Timeout) -> Fetched:
+            return self._interpret(await self._follow(url, key), cid, agent_id)
+
+        return await self._keyless(key, self._with_retries(attempt))
+
+    async def fetch_recording(self, key: RecordingKey, target: Path) -> FetchedRecording:
+        """The recording ``key`` names, streamed into a hidden file beside ``target`` and moved
+        over it only once whole and a readable WAV (``media.WavDownload``); the same redirect,
+        key and retry rules as a conversation, its own size cap, and a deadline that moves on
+        while the recording keeps coming fast enough."""
+        from .media import WavDownload
+
+        cid = validate_conversation_id(key.conversation_id)
+        agent_id = self._agent(key.agent)
+        api_key = self._key()
+        url = self._url(recording_url(self.settings.base_url, key, agent_id, cid))
+        said = f"The API at {self.host} answered the request for {key.describe()} of {cid!r} with"
+        download = WavDownload(target, self._max_audio_bytes, self._deadline, said)
+
+        async def attempt(deadline: asyncio.Timeout) -> FetchedRecording:
+            await download.restart(deadline)
+            reply = await self._follow(url, api_key, sink=download)
+            if not 200 <= reply.status < 300:
+                self._interpret(reply, cid, agent_id, recording=key.describe())
+            size = await download.finish(reply.status, reply.correlation_id)
+            return FetchedRecording(key, target, size, reply.correlation_id, self.host)
+
         try:
-            url = httpx.URL(conversation_url(self.settings.base_url, agent_id, cid))
+            return await self._keyless(api_key, self._with_retries(attempt))
+        finally:
+            await download.discard()
+
+    def _url(self, text: str) -> httpx.URL:
+        try:
+            return httpx.URL(text)
         except httpx.InvalidURL:
             base = short_text(self.settings.base_url)
             raise UsageError(f"The base URL {base!r} is not a valid URL.") from None
+
+    @staticmethod
+    async def _keyless(key: str, work: Awaitable[T]) -> T:
+        """``await work``, with the key taken out of any error it raises."""
         try:
-            return await self._with_retries(url, key, cid, agent_id)
+            return await work
         except PolytuiError as exc:
             scrubbed = without_key(exc, key)
             if scrubbed is exc:
                 raise
             raise scrubbed from None
 
-    async def _with_retries(self, url: httpx.URL, key: str, cid: str, agent_id: str) -> Fetched:
-        attempt = 1
+    async def _with_retries(self, attempt: Callable[[asyncio.Timeout], Awaitable[T]]) -> T:
+        """``attempt`` under the policy; it gets its deadline (a download may move it on)."""
+        tries = 1
         own_wait_ends = 0.0  # the end of this request's own Retry-After wait
         while True:
             await self._hold_off(own_wait_ends)
             try:
-                async with asyncio.timeout(self._deadline):
-                    return await self._attempt(url, key, cid, agent_id)
+                async with asyncio.timeout(self._deadline) as deadline:
+                    return await attempt(deadline)
             except TimeoutError:
-                retry = _Retry(
+                retry = Retry(
                     "no complete answer in time",
                     f"{self.host} did not send a complete answer within {self._deadline:g} s",
                 )
-            except _Retry as exc:
+            except Retry as exc:
                 retry = exc
-            if attempt >= self._max_tries:
+            if tries >= self._max_tries:
                 reply = retry.reply
                 raise ApiError(
-                    f"{retry.message}; gave up after {attempt} attempt{'s' * (attempt > 1)}.",
+                    f"{retry.message}; gave up after {tries} attempt{'s' * (tries > 1)}.",
                     status=reply.status if reply else None,
                     correlation_id=reply.correlation_id if reply else None,
                 ) from None
             delay = retry.wait
             if delay is None:
                 base, cap = self._backoff
-                delay = self._random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+                delay = self._random.uniform(0, min(cap, base * 2 ** (tries - 1)))
             else:
                 own_wait_ends = time.monotonic() + delay
                 self._resume_at = max(self._resume_at, own_wait_ends)
-            attempt += 1
+            tries += 1
             self._announce(
                 f"{retry.label} from {self.host}; retrying in {delay:.1f} s "
-                f"(attempt {attempt} of {self._max_tries})"
+                f"(attempt {tries} of {self._max_tries})"
             )
             await self._sleep(delay)
 
@@ -277,12 +318,14 @@ class ApiClient:
 
     # -- one attempt: the request and its same-origin redirects ----------------------------
 
-    async def _attempt(self, url: httpx.URL, key: str, cid: str, agent: str) -> Fetched:
+    async def _follow(self, url: httpx.URL, key: str, sink: BodySink | None = None) -> Reply:
+        """The answer at the end of ``url``'s same-origin redirects (the key only to the
+        configured origin)."""
         home, current, seen = _origin(url), url, {str(url)}
         for _hop in range(MAX_REDIRECTS + 1):
-            reply = await self._send(current, key if _origin(current) == home else None)
+            reply = await self._send(current, key if _origin(current) == home else None, sink)
             if reply.status not in REDIRECT_STATUSES:
-                return self._interpret(reply, cid, agent)
+                return reply
             kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
             location = reply.headers.get("location", "").strip()
             if not location:
@@ -311,30 +354,38 @@ class ApiClient:
             current = target
         raise ApiError(f"The API at {self.host} redirected more than {MAX_REDIRECTS} times.", **kw)
 
-    async def _send(self, url: httpx.URL, key: str | None) -> _Reply:
+    async def _send(self, url: httpx.URL, key: str | None, sink: BodySink | None = None) -> Reply:
         started = time.monotonic()
         try:
             headers = {"x-api-key": key} if key else {}
+            if sink is not None:
+                headers["Accept"] = "audio/wav"
             request = self._http.build_request("GET", url, headers=headers)
             response = await self._http.send(request, stream=True)
             try:
                 header = response.headers.get(CORRELATION_HEADER)
                 corr = (short_text(redact(header, key), 100) or None) if header else None
-                body = await self._read(response, corr)
+                body = await self._read(response, corr, sink)
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
             self._debug(url, type(exc).__name__, started, None)
-            raise self._transport_failure(exc) from None
+            failure = transport_failure(exc, self.host, self.settings.timeout)
+            raise failure from None
         self._debug(url, str(response.status_code), started, corr)
-        return _Reply(response.status_code, response.headers, body, corr)
+        return Reply(response.status_code, response.headers, body, corr)
 
-    async def _read(self, response: httpx.Response, corr: str | None) -> bytes:
+    async def _read(
+        self, response: httpx.Response, corr: str | None, sink: BodySink | None
+    ) -> bytes:
+        """The body, decoded and capped; a successful one goes to ``sink`` when there is one
+        (and ``b""`` is returned)."""
         status = response.status_code
         if status in REDIRECT_STATUSES:
             return b""
         success = 200 <= status < 300
-        limit = self._max_bytes if success else ERROR_BODY_CAP
+        to_sink = sink if success else None
+        limit = (to_sink.limit if to_sink else self._max_bytes) if success else ERROR_BODY_CAP
         kw: dict[str, Any] = {"status": status, "correlation_id": corr}
         encoding = response.headers.get("content-encoding", "")
         try:
@@ -352,7 +403,10 @@ class ApiClient:
                 while raw:
                     piece, raw = inflater.step(raw, min(limit - size + 1, INFLATE_STEP))
                     if size + len(piece) <= limit:
-                        pieces.append(piece)
+                        if to_sink is not None:
+                            await to_sink.write(piece)
+                        else:
+                            pieces.append(piece)
                         size += len(piece)
                     elif not success:
                         return b"".join(pieces)
@@ -375,39 +429,19 @@ class ApiClient:
             line = f"GET {url} -> {outcome} in {ms:.0f} ms{tail}"
             self._announce(redact(line, self.settings.api_key))
 
-    def _transport_failure(self, exc: httpx.HTTPError) -> PolytuiError | _Retry:
-        host = self.host
-        if isinstance(exc, httpx.UnsupportedProtocol):
-            return UsageError(f"The base URL for {host} is not an http(s) URL.")
-        if isinstance(exc, httpx.ConnectTimeout):
-            return _Retry("connect timeout", f"Could not connect to {host} in time")
-        if isinstance(exc, httpx.TimeoutException):
-            return _Retry("timeout", f"{host} did not answer within {self.settings.timeout:g} s")
-        causes = list(exception_chain(exc))
-        if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
-            return ApiError(f"The TLS certificate of {host} could not be verified.")
-        if isinstance(exc, httpx.ConnectError):
-            if any(isinstance(c, socket.gaierror) for c in causes):
-                return _Retry("host name lookup failed", f"Could not look up the host {host}")
-            if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(exc):
-                return _Retry("connection refused", f"{host} refused the connection")
-            return _Retry("connection failed", f"Could not connect to {host}")
-        if isinstance(exc, httpx.LocalProtocolError):
-            reason = short_text(exc, 100)
-            return ApiError(f"polytui could not send the request to {host} ({reason}).")
-        return _Retry(
-            "broken connection", f"The connection to {host} broke before the answer was complete"
-        )
-
     # -- what an answer means ---------------------------------------------------------------
 
-    def _interpret(self, reply: _Reply, cid: str, agent: str) -> Fetched:
+    def _interpret(
+        self, reply: Reply, cid: str, agent: str, *, recording: str | None = None
+    ) -> Fetched:
+        """The conversation in a 2xx answer; else the error it means (``recording``: the words
+        for a recording asked for, whose 404 says so)."""
         status = reply.status
         if 200 <= status < 300:
-            return self._answered_for(self._parse(reply), reply, cid)
+            return read_conversation(reply, self.host, self._secret, cid)
         message, error_id = error_envelope(reply.body, self._secret)
         if error_id and not reply.correlation_id:
-            reply = _Reply(status, reply.headers, reply.body, error_id)
+            reply = Reply(status, reply.headers, reply.body, error_id)
         kw: dict[str, Any] = {"status": status, "correlation_id": reply.correlation_id}
         said = f"({status_phrase(status)}){': ' + message if message else ''}"
         host, what, who = self.host, short_text(cid, 100), short_text(agent, 100)
@@ -425,6 +459,11 @@ class ApiClient:
             raise AuthError(
                 f"The API key may not read conversations of agent {who} on {host} {said}.", **kw
             )
+        if status == 404 and recording:
+            raise NotFoundError(
+                f"{recording.capitalize()} of conversation {what} was not found on {host} {said}.",
+                **kw,
+            )
         if status == 404:
             raise NotFoundError(
                 f"Conversation {what} of agent {who} was not found on {host} "
@@ -435,59 +474,5 @@ class ApiClient:
             wait = None
             if status in (429, 503):
                 wait = retry_after_seconds(reply.headers.get("retry-after"), self._retry_after_cap)
-            raise _Retry(f"HTTP {status}", f"The API at {host} answered {said}", reply, wait)
+            raise Retry(f"HTTP {status}", f"The API at {host} answered {said}", reply, wait)
         raise ApiError(f"The API at {host} answered {said}.", **kw)
-
-    def _answered_for(self, fetched: Fetched, reply: _Reply, cid: str) -> Fetched:
-        """``fetched``, when it is the conversation asked for: an answer about another call is
-        refused, so that it can neither pass for ``cid`` nor replace a stored copy of its own."""
-        got = fetched.conversation.conversation_id
-        if got != cid:
-            raise BadPayloadError(
-                f"The API at {self.host} answered the request for conversation "
-                f"{short_text(cid, 100)} with another conversation ({short_text(got, 100)}); "
-                "nothing was stored.",
-                status=reply.status,
-                correlation_id=reply.correlation_id,
-            )
-        return fetched
-
-    def _parse(self, reply: _Reply) -> Fetched:
-        kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
-        said = f"The API at {self.host} answered {status_phrase(reply.status)} with"
-        try:
-            text = reply.body.decode("utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            if reply.body.lstrip()[:1] in (b"{", b"["):
-                raise BadPayloadError(f"{said} JSON that is not valid UTF-8 text.", **kw) from None
-            raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
-        if not text.strip():
-            raise BadPayloadError(f"{said} an empty body instead of a conversation.", **kw)
-        # An API that echoes the key in a conversation must not get it stored or exported.
-        text = redact(text, self._secret)
-        if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
-            raise BadPayloadError(
-                f"{said} an HTML page instead of JSON; a proxy or login page may be in the way.",
-                **kw,
-            )
-        try:
-            data = json.loads(text)
-        except RecursionError:
-            raise BadPayloadError(f"{said} JSON nested too deeply to read.", **kw) from None
-        except ValueError as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "unreadable"
-            raise BadPayloadError(f"{said} a body that is not JSON ({reason}).", **kw) from None
-        if too_deep(data, MAX_JSON_DEPTH):
-            raise BadPayloadError(f"{said} JSON nested over {MAX_JSON_DEPTH} levels deep.", **kw)
-        if isinstance(data, dict) and data.get("success") is False:
-            message, error_id = error_envelope(reply.body, self._secret)
-            raise ApiError(
-                f"{said} an error{': ' + message if message else ''}.",
-                status=reply.status,
-                correlation_id=reply.correlation_id or error_id,
-            )
-        try:
-            conversation = Conversation.from_data(data)
-        except BadPayloadError as exc:
-            raise BadPayloadError(exc.message, **kw) from None
-        return Fetched(conversation, text, reply.correlation_id, self.host)

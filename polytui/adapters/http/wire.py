@@ -8,18 +8,68 @@ from __future__ import annotations
 
 import json
 import math
+import socket
+import ssl
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from polytui.core.errors import PolytuiError, redact
+import httpx
+
+from polytui.core.errors import ApiError, PolytuiError, UsageError, redact
 from polytui.core.text import clean_line
 
 API_TEXT_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer as read: its status, headers and body (empty when it went to a file)."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    correlation_id: str | None
+
+
+class Retry(Exception):
+    """A failure worth another attempt; ``message`` (no full stop) is reported once they run out."""
+
+    def __init__(
+        self, label: str, message: str, reply: Reply | None = None, wait: float | None = None
+    ) -> None:
+        super().__init__(label)
+        self.label, self.message, self.reply, self.wait = label, message, reply, wait
+
+
+def transport_failure(exc: httpx.HTTPError, host: str, timeout: float) -> PolytuiError | Retry:
+    """What an httpx failure means: a usage or TLS error, or a ``Retry``."""
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return UsageError(f"The base URL for {host} is not an http(s) URL.")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return Retry("connect timeout", f"Could not connect to {host} in time")
+    if isinstance(exc, httpx.TimeoutException):
+        return Retry("timeout", f"{host} did not answer within {timeout:g} s")
+    causes = list(exception_chain(exc))
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return ApiError(f"The TLS certificate of {host} could not be verified.")
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(c, socket.gaierror) for c in causes):
+            return Retry("host name lookup failed", f"Could not look up the host {host}")
+        if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(exc):
+            return Retry("connection refused", f"{host} refused the connection")
+        return Retry("connection failed", f"Could not connect to {host}")
+    if isinstance(exc, httpx.LocalProtocolError):
+        reason = short_text(exc, 100)
+        return ApiError(f"polytui could not send the request to {host} ({reason}).")
+    return Retry(
+        "broken connection", f"The connection to {host} broke before the answer was complete"
+    )
 
 
 def short_text(value: object, limit: int = API_TEXT_LIMIT) -> str:

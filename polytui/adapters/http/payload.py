@@ -1,0 +1,74 @@
+"""A conversation read from the API's answer: UTF-8 JSON at most ``MAX_JSON_DEPTH`` levels deep
+holding the conversation asked for, the key redacted from its text. Only
+``polytui.adapters.http.client`` uses this."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from polytui.core.errors import ApiError, BadPayloadError, redact
+from polytui.core.models import Conversation
+from polytui.core.ports import Fetched
+
+from .wire import Reply, error_envelope, short_text, status_phrase, too_deep
+
+MAX_JSON_DEPTH = 200  # refused deeper: json.dumps (exports) stops at the recursion limit
+
+
+def read_conversation(reply: Reply, host: str, secret: str, cid: str) -> Fetched:
+    """The conversation ``cid`` in a 2xx ``reply`` from ``host``; BadPayloadError (or the
+    API's own error) with one sentence otherwise. ``secret`` never reaches the text kept."""
+    fetched = _parse(reply, host, secret)
+    got = fetched.conversation.conversation_id
+    if got != cid:
+        # An answer about another call can neither pass for ``cid`` nor replace its copy.
+        raise BadPayloadError(
+            f"The API at {host} answered the request for conversation "
+            f"{short_text(cid, 100)} with another conversation ({short_text(got, 100)}); "
+            "nothing was stored.",
+            status=reply.status,
+            correlation_id=reply.correlation_id,
+        )
+    return fetched
+
+
+def _parse(reply: Reply, host: str, secret: str) -> Fetched:
+    kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
+    said = f"The API at {host} answered {status_phrase(reply.status)} with"
+    try:
+        text = reply.body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        if reply.body.lstrip()[:1] in (b"{", b"["):
+            raise BadPayloadError(f"{said} JSON that is not valid UTF-8 text.", **kw) from None
+        raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
+    if not text.strip():
+        raise BadPayloadError(f"{said} an empty body instead of a conversation.", **kw)
+    # An API that echoes the key in a conversation must not get it stored or exported.
+    text = redact(text, secret)
+    if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
+        raise BadPayloadError(
+            f"{said} an HTML page instead of JSON; a proxy or login page may be in the way.",
+            **kw,
+        )
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise BadPayloadError(f"{said} JSON nested too deeply to read.", **kw) from None
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "unreadable"
+        raise BadPayloadError(f"{said} a body that is not JSON ({reason}).", **kw) from None
+    if too_deep(data, MAX_JSON_DEPTH):
+        raise BadPayloadError(f"{said} JSON nested over {MAX_JSON_DEPTH} levels deep.", **kw)
+    if isinstance(data, dict) and data.get("success") is False:
+        message, error_id = error_envelope(reply.body, secret)
+        raise ApiError(
+            f"{said} an error{': ' + message if message else ''}.",
+            status=reply.status,
+            correlation_id=reply.correlation_id or error_id,
+        )
+    try:
+        conversation = Conversation.from_data(data)
+    except BadPayloadError as exc:
+        raise BadPayloadError(exc.message, **kw) from None
+    return Fetched(conversation, text, reply.correlation_id, host)
