@@ -19,6 +19,7 @@ CLI), so that no front end needs to import ``polytui.adapters``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,10 +40,13 @@ from .core.ports import (
 from .loader import Loaded, Loader
 
 if TYPE_CHECKING:
+    from .adapters.audio.device import Sound
     from .core.config import Settings
     from .core.note import Note
+    from .core.ports import Direction, Recording
     from .core.queues import QueueItem
     from .export.common import ExportContext
+    from .recordings import Recordings
 
 T = TypeVar("T")
 
@@ -104,6 +108,7 @@ class Workspace:
     ) -> None:
         self.loader = loader or Loader(settings, announce=announce, warn=warn)
         self._recordings = recordings
+        self._recording_policy: Recordings | None = None
         self.loader.run_store = self.run
         self.loader.store_behind = self.run_behind
         self._warn = warn or _warn_on_stderr
@@ -321,6 +326,50 @@ class Workspace:
     async def delete_note(self, note_id: int) -> None:
         await self.run(lambda: self.store.delete_note(note_id))
 
+    # -- recordings ------------------------------------------------------------------------------
+
+    async def recording(
+        self,
+        conversation_id: str,
+        *,
+        agent: str | None = None,
+        direction: Direction = "combined",
+        redacted: bool = False,
+    ) -> tuple[Recording, bool]:
+        """A call's recording, kept or fetched (``polytui.recordings``), and whether it was
+        fetched now. The cache is read on the store's thread; the download streams to disk."""
+        if self._recording_policy is None:
+            from .recordings import Recordings
+
+            self._recording_policy = Recordings(self.loader, self.recordings, run=self.run)
+        policy = self._recording_policy
+        key = await self.run(
+            lambda: policy.key(conversation_id, agent=agent, direction=direction, redacted=redacted)
+        )
+        return await policy.obtain(key)
+
+    @staticmethod
+    async def sound(path: Path) -> Sound:
+        """The recording at ``path`` decoded for playing, on a thread of its own."""
+        from .playback import load
+
+        return await asyncio.to_thread(load, path)
+
+    @staticmethod
+    async def peaks(path: Path, buckets: int) -> tuple[float, ...]:
+        """The loudness of ``buckets`` slices of the recording at ``path`` (``core.wav.peaks``),
+        worked out once per file and size on a thread of its own."""
+        return await asyncio.to_thread(_peaks, path, buckets)
+
+    async def export_recording(self, loaded: Loaded, path: Path) -> Path:
+        """Copy the call's recording (kept or fetched now) to ``path``, private to the user and
+        atomic; the absolute path written."""
+        from .files import copy_private
+
+        recording, _ = await self.recording(loaded.conversation_id, agent=loaded.agent)
+        store = self.settings.db_path
+        return await asyncio.to_thread(copy_private, recording.path, path, store=store)
+
     # -- export ----------------------------------------------------------------------------------
 
     async def export_context(self, loaded: Loaded) -> ExportContext:
@@ -347,3 +396,15 @@ class Workspace:
         context = await self.export_context(loaded)
         text = await asyncio.to_thread(render, loaded.conversation, fmt, context)
         return await asyncio.to_thread(write_private, path, text)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_peaks(path: Path, size: int, mtime: float, buckets: int) -> tuple[float, ...]:
+    from .core.wav import peaks
+
+    return peaks(path, buckets)
+
+
+def _peaks(path: Path, buckets: int) -> tuple[float, ...]:
+    st = path.stat()
+    return _cached_peaks(path, st.st_size, st.st_mtime, buckets)

@@ -564,33 +564,6 @@ async def test_r_refreshes_and_a_failed_refresh_keeps_the_view(server, tmp_path,
         assert server.hits == hits + 1 and screen.loaded.source == "api"
 
 
-async def test_o_opens_the_audio_url_and_refuses_others(server, tmp_path, samples, monkeypatch):
-    import polytui.tui.screens.conversation as conversation_module
-    from polytui.opener import check_web_url
-
-    opened: list[str] = []
-
-    def fake_open(url: str) -> str:
-        opened.append(check_web_url(url))
-        return "xdg-open"
-
-    monkeypatch.setattr(conversation_module, "open_url", fake_open)
-    bad = dict(samples[0], conversationId="CA-bad-link", audioUrl="javascript:alert(1)")
-    server.add(bad)
-    app = make_app(server, tmp_path, initial_id=BANK_ID)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_loaded(app, pilot)
-        await pilot.press("o")
-        assert opened == [screen.loaded.conversation.audio_url]
-        assert opened[0].startswith("https://") and opened[0].endswith(f"{BANK_ID}/audio")
-        app.open_conversation("CA-bad-link")
-        await open_loaded(app, pilot)
-        await pilot.press("o")
-        assert len(opened) == 1
-        assert app.clipboard == "javascript:alert(1)"
-        assert any("Only http(s) links are opened" in n for n in notices(app))
-
-
 async def test_e_exports_each_format_privately(server, tmp_path):
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     async with app.run_test(size=SIZE) as pilot:
@@ -743,8 +716,11 @@ async def test_hostile_text_is_shown_as_data(server, tmp_path, samples, monkeypa
             if x + len("[@click=app.quit]") < SIZE[0]:  # a label at the edge is cropped
                 await pilot.click(offset=(x + len("[@click=app.quit]"), y))
         assert app.is_running and app.return_code is None
-        # Notices carrying API text stay plain text too (the opened link, a copied value).
+        # Notices carrying API text stay plain text too (the API's words on a recording it
+        # does not have, then the Studio link opened instead).
+        server.set_fault("not_found", message="No recording [@click=app.quit]q", times=1)
         await pilot.press("o")
+        await settle(app, pilot)
         toasts = [str(t.render()) for t in app.screen.query(Toast)]
         assert any("[@click=app.quit]q" in t for t in toasts), toasts
         await pilot.press("G", "y", "slash")

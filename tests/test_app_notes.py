@@ -300,7 +300,7 @@ async def test_export_includes_a_note_just_added(server, tmp_path):
             await pilot.press("e")
             export = app.screen
             assert isinstance(export, ExportScreen)
-            assert [b.name for b in export.query(RadioButton)] == list(EXPORTS)
+            assert [b.name for b in export.query(RadioButton)] == [*EXPORTS, "recording"]
             next(b for b in export.query(RadioButton) if b.name == fmt).value = True
             await pilot.pause()
             written = tmp_path / f"noted{suffix}"

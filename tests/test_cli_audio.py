@@ -257,3 +257,46 @@ def test_audio_loads_no_textual_and_no_sound_library(api_env, tmp_path):
         timeout=60,
     )
     assert "CODE 0 []" in done.stdout, done.stderr
+
+
+def test_play_where_no_device_exists_says_where_the_recording_is(
+    capsys, api_env, monkeypatch, tmp_path, folder
+):
+    monkeypatch.setenv("POLYTUI_AUDIO_BACKEND", "none")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "audio", BOOKING_ID, "--play", "--turn", "3")
+    kept = folder.get(RecordingKey(AGENT, BOOKING_ID))
+    assert code == EXIT_OK and kept is not None
+    assert err.strip() == f"polytui: no audio output device: saved to {kept.path} instead."
+    assert f"to {kept.path} (" in out
+    assert list(tmp_path.glob("*.wav")) == []  # --play without -o leaves no copy here
+
+
+def test_play_a_turn_the_call_does_not_have(capsys, api_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "audio", BOOKING_ID, "--play", "--turn", "30")
+    assert code == EXIT_USAGE and "The call has 9 turn(s); there is no turn 30." in err
+    assert out == "" and list(tmp_path.glob("*.wav")) == []
+
+
+def test_play_on_the_null_device_until_stopped(api_env, tmp_path):
+    """(SIGTERM: a test runner's workers may ignore SIGINT, and their children with them.)"""
+    import signal
+
+    env = {**os.environ, **api_env, "POLYTUI_AUDIO_BACKEND": "null"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "polytui", "audio", BOOKING_ID, "--play", "--turn", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stderr.readline()
+        assert line.startswith("Playing from 00:20 of 01:52; Ctrl+C stops."), line
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143 and "polytui: terminated." in err

@@ -20,6 +20,7 @@ HOMES = {
     "rich": ("tui/", "cli/batch.py"),  # batch: the progress bar of fetch and export
     "httpx": ("adapters/http/",),
     "sqlite3": ("adapters/sqlite/",),
+    "miniaudio": ("adapters/audio/",),
 }
 
 

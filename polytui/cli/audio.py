@@ -15,6 +15,8 @@ from polytui.core.errors import StoreError
 from polytui.core.ports import DIRECTIONS, Recording, RecordingKey
 from polytui.core.text import clean_line
 
+from .args import bounded_int
+
 if TYPE_CHECKING:
     from polytui.recordings import Recordings
 
@@ -44,6 +46,17 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         help="write to FILE (mode 0600; '-' for standard output); default ID.wav here",
     )
     audio.add_argument("--json", action="store_true", help="print what was saved as JSON")
+    audio.add_argument(
+        "--play",
+        action="store_true",
+        help="play it here too (Ctrl+C stops); without -o no copy is written beside you",
+    )
+    audio.add_argument(
+        "--turn",
+        type=bounded_int(1, 1_000_000),
+        metavar="N",
+        help="with --play: start at turn N (a second and a half before its time)",
+    )
 
 
 def default_output(key: RecordingKey, directory: Path | None = None) -> Path:
@@ -99,13 +112,17 @@ def run_audio(args: argparse.Namespace, settings: Settings) -> int:
         recording, fetched = _run(_obtain(recordings, key))
     finally:
         loader.close_store()
+    start = _turn_start(key, args.turn, settings) if args.play and args.turn else 0.0
     if to_stdout:
         _to_stdout(recording.path)
-        return 0
+        return 0 if not args.play else play(recording, start)
     from polytui.files import copy_private
 
-    output = args.output if args.output is not None else default_output(key)
-    where = copy_private(recording.path, output, store=settings.db_path)
+    if args.play and args.output is None:
+        where = recording.path
+    else:
+        output = args.output if args.output is not None else default_output(key)
+        where = copy_private(recording.path, output, store=settings.db_path)
     facts = describe(recording)
     if args.json:
         sys.stdout.write(json.dumps(_as_json(key, where, recording, fetched, facts), indent=2))
@@ -119,7 +136,63 @@ def run_audio(args: argparse.Namespace, settings: Settings) -> int:
         f"Saved {key.describe()} of {clean_line(key.conversation_id)} to {where} "
         f"({size_words(recording.size)}, {format_duration(length)}{how})."
     )
+    return play(recording, start, where) if args.play else 0
+
+
+def play(recording: Recording, start: float, where: Path | None = None) -> int:
+    """Play the recording from ``start`` seconds until it ends (Ctrl+C stops). Where nothing
+    can play: one sentence on stderr, and exit 0 (the file is saved)."""
+    import time
+
+    from polytui.core.errors import NoAudioDevice
+    from polytui.playback import Player, load
+
+    player = Player(load(recording.path))
+    try:
+        player.play(round(start * player.sample_rate))
+    except NoAudioDevice as exc:
+        saved = where or recording.path
+        print(f"polytui: {exc.message}: saved to {saved} instead.", file=sys.stderr)
+        return 0
+    print(
+        f"Playing from {_clock(start)} of {_clock(player.length)}; Ctrl+C stops.", file=sys.stderr
+    )
+    try:
+        while player.playing:
+            time.sleep(0.1)
+    finally:
+        player.close()
     return 0
+
+
+def _clock(seconds: float) -> str:
+    from polytui.core.facts import format_offset
+
+    return format_offset(seconds)
+
+
+def _turn_start(key: RecordingKey, turn: int, settings: Settings) -> float:
+    """Where turn ``turn`` starts in the recording (the call read from the store or the API)."""
+    from polytui.core.errors import UsageError
+    from polytui.core.facts import play_from, turn_starts
+    from polytui.loader import Loader
+
+    loader = Loader(settings)
+    try:
+        loaded = loader.load_local(key.conversation_id, agent=key.agent)
+        if loaded is None:
+            loaded = _run(_load(loader, key))
+    finally:
+        loader.close_store()
+    starts = turn_starts(loaded.conversation)
+    if turn > len(starts):
+        raise UsageError(f"The call has {len(starts)} turn(s); there is no turn {turn}.")
+    return play_from(starts, turn - 1)
+
+
+async def _load(loader: Any, key: RecordingKey) -> Any:
+    async with loader:
+        return await loader.load(key.conversation_id, agent=key.agent)
 
 
 def _as_json(

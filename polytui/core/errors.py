@@ -92,6 +92,13 @@ class ConflictError(PolytuiError):
     exit_code = EXIT_UNEXPECTED
 
 
+class NoAudioDevice(PolytuiError):
+    """Nothing can play sound here (no device, no sound server, SSH, CI); ``message`` is the
+    reason in a few words ("no audio output device"), for "<reason>: saved to FILE instead"."""
+
+    exit_code = EXIT_UNEXPECTED
+
+
 @functools.lru_cache(maxsize=8)
 def secret_forms(secret: str) -> tuple[str, ...]:
     """Every spelling of ``secret`` a server or a library may send back, longest first: as is,

@@ -253,3 +253,54 @@ def group_notes(
         else:
             call.append(CallNote(note, missing_turn=note.turn))
     return call, by_turn
+
+
+# -- recordings ----------------------------------------------------------------------------------
+
+#: Seconds played before a turn's time: the API stamps a caller's turn when speech recognition
+#: finished (``user_input_datetime``), so the caller's words began a little before it.
+PREROLL_SECONDS = 1.5
+_CHAT_CHANNELS = ("CHAT", "SMS", "WHATSAPP", "MESSAG")
+
+
+def is_chat(conversation: Conversation) -> bool:
+    """A written conversation (webchat, SMS, WhatsApp...): it has no recording."""
+    channel = str(conversation.channel or "").upper()
+    return any(word in channel for word in _CHAT_CHANNELS)
+
+
+def no_recording_reason(conversation: Conversation) -> str | None:
+    """Why there is no recording to ask for, in one sentence; None when there may be one."""
+    if is_chat(conversation):
+        return "This conversation is a chat: it has no recording."
+    if conversation.live:
+        return "This call is still in progress: its recording comes when it ends."
+    return None
+
+
+def turn_starts(conversation: Conversation) -> list[float | None]:
+    """Where each turn starts in the recording, in seconds (its time minus the call's start,
+    less ``PREROLL_SECONDS``, never before 0); None where the turn has no time."""
+    starts: list[float | None] = []
+    for turn in conversation.turn_list:
+        offset = finite(conversation.turn_offset(turn))
+        starts.append(None if offset is None else max(0.0, offset - PREROLL_SECONDS))
+    return starts
+
+
+def play_from(starts: Sequence[float | None], index: int) -> float:
+    """Where playing turn ``index`` starts: its start, else the nearest earlier turn's, else 0."""
+    for value in reversed(starts[: index + 1]):
+        if value is not None:
+            return value
+    return 0.0
+
+
+def turn_at(starts: Sequence[float | None], seconds: float) -> int | None:
+    """The turn being heard at ``seconds``: the last one started by then (None: none yet)."""
+    found = None
+    best = -1.0
+    for index, value in enumerate(starts):
+        if value is not None and best <= value <= seconds:
+            found, best = index, value
+    return found

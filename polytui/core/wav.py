@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 #: A data chunk whose size field holds this (or 0 with sound after it) runs to the file's end:
 #: what a recorder writes when it streams before it knows the length.
@@ -185,9 +185,25 @@ def _peak(block: bytes, info: WavInfo) -> float:
     return min(1.0, loudest / _FULL_SCALE[kind])
 
 
+_FRAME_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}  # a whole frame as one array item
+LOOK = 512  # frames looked at in each slice, evenly spread: enough to draw, fast for an hour
+
+
+def _thin(block: bytes, align: int, step: int) -> bytes:
+    """Every ``step``-th frame of ``block`` (all of it when frames are of an odd size)."""
+    code = _FRAME_CODES.get(align)
+    if step <= 1 or code is None:
+        return block
+    usable = len(block) - len(block) % align
+    frames: Any = memoryview(block)[:usable]  # cast() is typed for literal formats only
+    thinned: bytes = frames.cast(code)[::step].tobytes()
+    return thinned
+
+
 def peaks(path: Path, buckets: int, info: WavInfo | None = None) -> tuple[float, ...]:
     """The loudest moment (0-1, every channel) of each of ``buckets`` equal slices of the
-    recording, read a slice at a time (a long call is never all in memory)."""
+    recording, read a slice at a time (a long call is never all in memory), from at most
+    ``LOOK`` frames of each slice: a drawing's peaks, not a meter's."""
     with open(path, "rb") as handle:
         if info is None:
             info = read_info(handle, os.fstat(handle.fileno()).st_size)
@@ -202,5 +218,7 @@ def peaks(path: Path, buckets: int, info: WavInfo | None = None) -> tuple[float,
                 result.append(result[-1] if result else 0.0)
                 continue
             handle.seek(info.data_offset + first * info.block_align)
-            result.append(_peak(handle.read((last - first) * info.block_align), info))
+            block = handle.read((last - first) * info.block_align)
+            step = -(-(last - first) // LOOK)
+            result.append(_peak(_thin(block, info.block_align, step), info))
     return tuple(result)

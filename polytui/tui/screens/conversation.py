@@ -22,10 +22,12 @@ from polytui.opener import open_url
 from polytui.tui.messages import ConversationLoaded, LoadFailed
 from polytui.tui.panel_data import functions_view, metrics_view
 from polytui.tui.widgets.call_header import CallHeader
+from polytui.tui.widgets.playhead import Playhead
 from polytui.tui.widgets.search_bar import SearchBar
 from polytui.tui.widgets.transcript import TranscriptView
 
 from .conversation_nav import TranscriptNavigation
+from .listening import AUDIO_ACTIONS, AUDIO_BINDINGS, Listening
 from .note_actions import NoteActions
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ NEEDS_CALL = frozenset(
         "cursor", "first", "last", "page", "search", "match", "flag", "translations",
         "panels", "copy_turn", "open_link", "export", "add_note", "add_call_note", "edit_note",
         "delete_note",
-    }
+    } | AUDIO_ACTIONS
 )  # fmt: skip
 
 
@@ -77,8 +79,9 @@ class ConversationScreen(TranscriptNavigation):
         Binding("y", "copy_turn", "Copy turn", show=False, id="copy_turn"),
         Binding("Y", "copy_id", "Copy ID", show=False, id="copy_id"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("o", "open_link", "Open audio/Studio", show=False, id="open"),
+        Binding("o", "open_link", "Open the recording (or Studio)", show=False, id="open"),
         Binding("e", "export", "Export", id="export"),
+        *AUDIO_BINDINGS,
         Binding("escape", "back", "Back", id="back"),
     ]
 
@@ -102,6 +105,7 @@ class ConversationScreen(TranscriptNavigation):
         self.initial_turn = turn
         self.loaded: Loaded | None = None
         self.note_actions = NoteActions(self)
+        self.listening = Listening(self)
         self._deferred: AwaitComplete | None = None  # see _mount_deferred
         self._offers_note_edit = False  # A / x shown in the footer
 
@@ -122,6 +126,7 @@ class ConversationScreen(TranscriptNavigation):
         yield CallHeader(
             latency_good=settings.latency_good, latency_warn=settings.latency_warn, id="header"
         )
+        yield Playhead(id="playhead")
         yield Static("", id="call-notes")
         with Horizontal(id="body"):
             if self._preloaded is None:  # a call opened from the store never shows these
@@ -176,6 +181,9 @@ class ConversationScreen(TranscriptNavigation):
             bar = self.mount(SearchBar(id="search-bar"), after="#body")
             self._deferred = AwaitComplete(side, footer, bar)
         return self._deferred
+
+    def on_unmount(self) -> None:
+        self.listening.close()
 
     def on_resize(self) -> None:
         self._apply_panels()
@@ -322,6 +330,7 @@ class ConversationScreen(TranscriptNavigation):
     def _cursor_moved(self, message: TranscriptView.CursorMoved) -> None:
         if self._ready() and bool(self.note_actions.choices()) != self._offers_note_edit:
             self.refresh_bindings()
+        self.listening.cursor_moved()
 
     def action_add_note(self) -> None:
         if self._ready():
@@ -381,18 +390,39 @@ class ConversationScreen(TranscriptNavigation):
         self.notify("Refreshing from the API…", timeout=2)
         self.load(refresh=True)
 
+    def action_listen(self) -> None:
+        if self._ready():
+            self.listening.listen()
+
+    def action_stop_audio(self) -> None:
+        self.listening.stop()
+
+    def action_seek(self, direction: int) -> None:
+        self.listening.seek(direction)
+
+    def action_channel(self) -> None:
+        if self._ready():
+            self.listening.cycle_channel()
+
+    def action_follow(self) -> None:
+        self.listening.toggle_follow()
+
     def action_open_link(self) -> None:
-        if not self._ready():
-            return
+        """The recording with the system's player when the call may have one (fetched first),
+        else (or when it has none) the Studio link in the browser."""
+        if self._ready():
+            self.listening.open_recording(fallback=self._open_studio)
+
+    def _open_studio(self) -> None:
         assert self.loaded is not None
         conversation = self.loaded.conversation
-        url = conversation.audio_url or self.polytui.settings.studio_url(
+        url = self.polytui.settings.studio_url(
             conversation.conversation_id,
             account=conversation.account_id,
             project=conversation.project_id,
         )
         if not url:
-            self.notify("This call has no audio URL or Studio link.", severity="warning", timeout=4)
+            self.notify("This call has no recording or Studio link.", severity="warning", timeout=4)
             return
         try:
             open_url(url)

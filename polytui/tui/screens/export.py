@@ -1,6 +1,7 @@
-"""`e`: export the call to a file (markdown, json, csv, html or text) and say where. The notes
-are read, the file rendered and written through the workspace, off the event loop; any failure
-(the store's included) is a sentence in the dialog, which stays open."""
+"""`e`: export the call to a file (markdown, json, csv, html or text, or its recording as a WAV)
+and say where. The notes are read, the file rendered and written (the recording fetched when it
+is not kept) through the workspace, off the event loop; any failure (the store's included) is
+a sentence in the dialog, which stays open."""
 
 from __future__ import annotations
 
@@ -18,13 +19,21 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from polytui.core.config import Settings
 from polytui.core.errors import PolytuiError
+from polytui.core.facts import no_recording_reason
 from polytui.core.text import clean_line
 from polytui.loader import Loaded
 
 if TYPE_CHECKING:
     from polytui.workspace import Workspace
 
-EXTENSIONS = {"markdown": "md", "json": "json", "csv": "csv", "html": "html", "text": "txt"}
+EXTENSIONS = {
+    "markdown": "md",
+    "json": "json",
+    "csv": "csv",
+    "html": "html",
+    "text": "txt",
+    "recording": "wav",
+}
 
 
 def default_path(conversation_id: str, fmt: str, directory: Path | None = None) -> Path:
@@ -60,9 +69,11 @@ class ExportScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Export this conversation", id="export-title")
+            recording = no_recording_reason(self.loaded.conversation) is None
             with RadioSet(id="export-format"):
                 for index, fmt in enumerate(EXTENSIONS):
-                    yield RadioButton(fmt, value=index == 0, name=fmt)
+                    if fmt != "recording" or recording:
+                        yield RadioButton(fmt, value=index == 0, name=fmt)
             yield Input(
                 value=str(default_path(self.loaded.conversation_id, self.fmt)),
                 id="export-path",
@@ -101,7 +112,10 @@ class ExportScreen(ModalScreen[Path | None]):
         try:
             if await asyncio.to_thread(path.is_dir):
                 path = default_path(self.loaded.conversation_id, fmt, path)
-            written = await workspace.export(self.loaded, fmt, path)
+            if fmt == "recording":
+                written = await workspace.export_recording(self.loaded, path)
+            else:
+                written = await workspace.export(self.loaded, fmt, path)
         except PolytuiError as exc:
             self.query_one("#export-error", Static).update(Content(clean_line(str(exc))))
             return
