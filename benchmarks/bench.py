@@ -33,6 +33,7 @@ from harness import (
     print_table,
 )
 from processes import browser_row, fetch_row, search_row, show_row
+from queue_next import queue_rows
 from terminal import BARE_MARKER, Tmux, write_bare_app
 
 HERE = Path(__file__).resolve().parent
@@ -172,6 +173,7 @@ def main() -> int:
         rows += paint_rows(tmux, env, bare, ids, plan.paint_repeat)
         print("keypress to frame...", file=sys.stderr)
         rows += key_rows(env, ids[5000], plan.key_repeat)
+        rows += queue_rows(env, max(3, plan.key_repeat // 3))
         print("cache search...", file=sys.stderr)
         rows.append(search_row(workdir, env, plan.search_calls, plan.search_repeat))
         print("call browser...", file=sys.stderr)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .core.config import Settings
     from .core.note import Note
     from .core.ports import Direction, Recording
-    from .core.queues import QueueItem
+    from .core.queues import ItemChange, Queue, QueueItem
     from .export.common import ExportContext
     from .recordings import Recordings
 
@@ -369,6 +369,44 @@ class Workspace:
         recording, _ = await self.recording(loaded.conversation_id, agent=loaded.agent)
         store = self.settings.db_path
         return await asyncio.to_thread(copy_private, recording.path, path, store=store)
+    # -- review queues (the reviewer is the settings') ------------------------------------------
+
+    async def queues(self) -> list[Queue]:
+        return await self.run(self.store.queues)
+
+    async def queue_items(self, name: str) -> list[QueueItem]:
+        return await self.run(lambda: self.store.queue_items(name))
+
+    async def create_queue(
+        self, name: str, calls: Sequence[ConversationKey], *, source: str
+    ) -> Queue:
+        wanted, reviewer = list(calls), self.settings.reviewer
+        return await self.run(
+            lambda: self.store.create_queue(name, wanted, source=source, reviewer=reviewer)
+        )
+
+    async def change_item(
+        self,
+        name: str,
+        key: ConversationKey,
+        change: ItemChange,
+        *,
+        expected_revision: int | None = None,
+    ) -> QueueItem:
+        reviewer = self.settings.reviewer
+        return await self.run(
+            lambda: self.store.change_item(
+                name, key, change, reviewer=reviewer, expected_revision=expected_revision
+            )
+        )
+
+    async def claim_item(self, name: str, key: ConversationKey) -> QueueItem:
+        reviewer = self.settings.reviewer
+        return await self.run(lambda: self.store.claim_item(name, key, reviewer=reviewer))
+
+    async def claim_next(self, name: str, *, after: int | None = None) -> QueueItem | None:
+        reviewer = self.settings.reviewer
+        return await self.run(lambda: self.store.claim_next(name, reviewer=reviewer, after=after))
 
     # -- export ----------------------------------------------------------------------------------
 

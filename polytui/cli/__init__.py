@@ -233,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"warning: {notice}", secret)
         from .commands import run
 
-        if args.command not in _APP_COMMANDS:
+        opens_app = args.command in _APP_COMMANDS or getattr(args, "queue_command", "") == "review"
+        if not opens_app:
             import signal
 
             signal.signal(signal.SIGTERM, _on_sigterm)

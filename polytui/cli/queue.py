@@ -1,4 +1,4 @@
-"""`polytui queue new | ls | show | next | set | export | rm`: review queues from the
+"""`polytui queue new | ls | show | next | set | export | rm | review`: review queues from the
 command line. Making a queue (from a file of IDs or Studio links, a search, or the stored
 calls) is here; listing and reports are in ``queue_output.py``."""
 
@@ -31,7 +31,7 @@ STATUS_NAMES = ", ".join(STATUS_WORDS.values())
 
 
 def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    queue = add("queue", "review queues: new, ls, show, next, set, export, rm")
+    queue = add("queue", "review queues: new, ls, show, next, set, export, rm, review")
     sub = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     new = sub.add_parser(
         "new", help="make a queue from a file of IDs or Studio links, a search or stored calls"
@@ -109,15 +109,25 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     remove.add_argument("name", metavar="NAME")
     remove.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
+    sub.add_parser(
+        "review", help="open the app on the queue, at the first call not reviewed yet"
+    ).add_argument("name", metavar="NAME")
+
 
 def run_queue(args: argparse.Namespace, settings: Settings) -> int:
     from contextlib import closing
 
     from polytui.workspace import open_store
 
-    from . import queue_output
-
     action = args.queue_command
+    if action == "review":
+        with closing(open_store(settings)) as store:
+            if store.get_queue(args.name) is None:
+                store.queue_items(args.name)  # NotFoundError, worded by the store
+        from polytui.tui.launch import run_app
+
+        return run_app(settings, queue=args.name)
+    from . import queue_output
 
     if action == "new":
         check_name(args.name)  # before reading anything

@@ -49,6 +49,7 @@ class PolyTUI(App[int]):
         *,
         initial_id: str | None = None,
         initial_turn: int | None = None,
+        initial_queue: str | None = None,
         loader: Loader | None = None,
         samples: Iterable[dict[str, Any]] | None = None,
         demo: bool = False,
@@ -66,6 +67,7 @@ class PolyTUI(App[int]):
         self.demo = demo
         self._initial_id = initial_id
         self._initial_turn = initial_turn
+        self._initial_queue = initial_queue
         if demo:
             self.sub_title = "demo: sample calls from a built-in server"
 
@@ -81,6 +83,9 @@ class PolyTUI(App[int]):
             # the call opens once Textual's start-up batch is over: both bring it on screen
             # sooner (nothing is painted during that batch, so work done in it is repeated).
             self.call_later(self.open_conversation, self._initial_id, turn=self._initial_turn)
+        elif self._initial_queue:
+            self.open_queue(self._initial_queue, resume=True)
+            self.call_after_refresh(self.resume_collector)
         else:
             from .screens.start import StartScreen
 
@@ -126,9 +131,20 @@ class PolyTUI(App[int]):
             ConversationScreen(conversation_id, agent=agent, turn=turn, preloaded=preloaded)
         )
 
+    def open_queue(self, name: str, *, resume: bool = False) -> None:
+        """Show a review queue; with ``resume``, open its first call not reviewed yet."""
+        from .screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen(name, resume=resume))
+
     def pop_screen(self) -> AwaitComplete:
-        """Leaving a call opened at launch leads to the start screen, made now."""
-        if isinstance(self.screen, ConversationScreen) and len(self.screen_stack) <= 2:
+        """Leaving a call or a queue opened at launch leads to the start screen, made now."""
+        from .screens.queue import QueueScreen
+
+        if (
+            isinstance(self.screen, (ConversationScreen, QueueScreen))
+            and len(self.screen_stack) <= 2
+        ):
             from .screens.start import StartScreen
 
             return self.switch_screen(StartScreen())

@@ -25,12 +25,13 @@ def settings_for_target(settings: Settings, target: str | None) -> tuple[Setting
     return settings.with_(**changes), link.conversation_id
 
 
-def run_app(settings: Settings, target: str | None = None) -> int:
+def run_app(settings: Settings, target: str | None = None, *, queue: str | None = None) -> int:
+    """The app, on the call ``target`` names, or resuming the review queue ``queue``."""
     from .app import PolyTUI
 
     _freeze_imports()
     settings, conversation_id = settings_for_target(settings, target)
-    app = PolyTUI(settings, initial_id=conversation_id)
+    app = PolyTUI(settings, initial_id=conversation_id, initial_queue=queue)
     app.run()
     return app.return_code or 0
 

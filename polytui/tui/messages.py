@@ -10,10 +10,14 @@ from polytui.workspace import OpenedCall
 
 
 class ConversationLoaded(Message):
-    def __init__(self, opened: OpenedCall, *, refreshed: bool = False) -> None:
+    """``refreshed``: the call on screen again, from the API; ``moved``: another call shown in
+    place of the one on screen (a queue's next), read ahead."""
+
+    def __init__(self, opened: OpenedCall, *, refreshed: bool = False, moved: bool = False) -> None:
         super().__init__()
         self.opened = opened
         self.refreshed = refreshed
+        self.moved = moved
 
     @property
     def loaded(self) -> Loaded:

@@ -26,12 +26,14 @@ from polytui.tui.widgets.playhead import Playhead
 from polytui.tui.widgets.search_bar import SearchBar
 from polytui.tui.widgets.transcript import TranscriptView
 
-from .conversation_nav import TranscriptNavigation
 from .listening import AUDIO_ACTIONS, AUDIO_BINDINGS, Listening
 from .note_actions import NoteActions
+from .queue_review import QUEUE_ACTIONS, QueueReview
 
 if TYPE_CHECKING:
+    from polytui.core.models import Conversation
     from polytui.tui.app import PolyTUI
+    from polytui.tui.queue_session import QueueSession
     from polytui.tui.widgets.json_tree import JsonTree
     from polytui.workspace import OpenedCall
 
@@ -43,12 +45,12 @@ NEEDS_CALL = frozenset(
     {
         "cursor", "first", "last", "page", "search", "match", "flag", "translations",
         "panels", "copy_turn", "open_link", "export", "add_note", "add_call_note", "edit_note",
-        "delete_note",
+        "delete_note", "label_turn",
     } | AUDIO_ACTIONS
 )  # fmt: skip
 
 
-class ConversationScreen(TranscriptNavigation):
+class ConversationScreen(QueueReview):
     HELP_TITLE = "Reviewing a conversation"
     BINDINGS = [
         Binding("j,down", "cursor(1)", "Next turn", key_display="j", show=False, id="next_turn"),
@@ -72,6 +74,14 @@ class ConversationScreen(TranscriptNavigation):
         Binding("a", "add_note", "Add note", id="add_note"),
         Binding("C", "add_call_note", "Note on the call", show=False, id="add_call_note"),
         Binding("A", "edit_note", "Edit note", id="edit_note"),
+        Binding(
+            "L",
+            "label_turn",
+            "Label the turn",
+            show=False,
+            tooltip="Label the selected turn with one of Studio's labels: pick it by its number",
+            id="label_turn",
+        ),
         Binding("x", "delete_note", "Delete note", id="delete_note"),
         Binding("t", "translations", "Translations", id="translations"),
         Binding("T", "heard", "Alternatives heard (ASR)", show=False, id="heard"),
@@ -94,11 +104,17 @@ class ConversationScreen(TranscriptNavigation):
         agent: str | None = None,
         turn: int | None = None,
         preloaded: OpenedCall | None = None,
+        queue: QueueSession | None = None,
     ) -> None:
         """``preloaded``: the call (and its notes) already read from the store; the screen then
-        opens on it, with no loading state first. Without it the screen loads in a worker."""
+        opens on it, with no loading state first. Without it the screen loads in a worker.
+        ``queue``: the review queue the call was opened from (its keys and line then show)."""
         # Classes set before mount cost no restyle of the whole screen.
-        super().__init__(classes=None if preloaded else "-loading")
+        classes = {"-loading"} if preloaded is None else set()
+        if queue is not None:
+            classes.add("-queue")
+        super().__init__(classes=" ".join(classes) or None)
+        self.queue = queue
         self._preloaded = preloaded
         self.conversation_id = conversation_id
         self.agent = agent
@@ -127,6 +143,8 @@ class ConversationScreen(TranscriptNavigation):
             latency_good=settings.latency_good, latency_warn=settings.latency_warn, id="header"
         )
         yield Playhead(id="playhead")
+        if self.queue is not None:
+            yield Static("", id="queue-bar")
         yield Static("", id="call-notes")
         with Horizontal(id="body"):
             if self._preloaded is None:  # a call opened from the store never shows these
@@ -246,6 +264,8 @@ class ConversationScreen(TranscriptNavigation):
     @on(ConversationLoaded)
     def _loaded(self, message: ConversationLoaded) -> None:
         loaded = message.loaded
+        if loaded.conversation_id != self.conversation_id:
+            return  # a load overtaken by a move to another call (a queue's next)
         self.loaded = loaded
         self.agent = loaded.agent
         self.update_classes({"-loading": False, "-failed": False})
@@ -257,12 +277,18 @@ class ConversationScreen(TranscriptNavigation):
         header.set_conversation(conversation, source_note=note)
         refreshed = message.refreshed
         cursor = self.transcript.cursor if refreshed else max(0, (self.initial_turn or 1) - 1)
-        self.transcript.set_conversation(conversation, cursor=cursor)
-        self.note_actions.show(message.opened.notes, message.opened.notes_error)
+        notes = message.opened.notes
+        turns = len(conversation.turn_list)
+        on_turns = [note for note in notes if note.turn is not None and note.turn <= turns]
+        self.transcript.set_conversation(conversation, cursor=cursor, notes=on_turns)
+        self.note_actions.show(notes, message.opened.notes_error, inline=False)
+        self.show_review()
         self.refresh_bindings()
         if self._deferred is not None:  # else the trees are filled when they are mounted
-            self._tree("metrics").set_data(metrics_view(conversation))
-            self._tree("functions").set_data(functions_view(conversation))
+            if message.moved:  # the transcript first: the panels follow a frame later
+                self.call_after_refresh(self._fill_panels, conversation)
+            else:
+                self._fill_panels(conversation)
         if not message.refreshed:  # a refresh leaves the focus where the reviewer put it
             self._focus_transcript_or_panel()
         if loaded.warning:
@@ -270,8 +296,15 @@ class ConversationScreen(TranscriptNavigation):
         elif message.refreshed:
             self.notify("Refreshed from the API.", timeout=3)
 
+    def _fill_panels(self, conversation: Conversation) -> None:
+        if self.loaded is not None and self.loaded.conversation is conversation:
+            self._tree("metrics").set_data(metrics_view(conversation))
+            self._tree("functions").set_data(functions_view(conversation))
+
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
+        if message.conversation_id != self.conversation_id:
+            return
         error = message.error
         if message.refreshing and self.loaded is not None:
             # Keep what is on screen: a failed refresh never replaces a good copy.
@@ -315,7 +348,10 @@ class ConversationScreen(TranscriptNavigation):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that act on a loaded call are hidden (and inert) while loading or after an
-        error, so the footer offers only what works: refresh, copy ID, back."""
+        error, so the footer offers only what works: refresh, copy ID, back. The queue's keys
+        exist on a call opened from a queue, and work while its next call loads."""
+        if action in QUEUE_ACTIONS:
+            return self.queue_action_allowed(action)
         if action in ("edit_note", "delete_note"):
             # Shown (and active, in the footer and the palette) only where there is a note to
             # edit: the cursor turn's or a whole-call one. Help lists them always.
@@ -339,6 +375,10 @@ class ConversationScreen(TranscriptNavigation):
     def action_add_call_note(self) -> None:
         if self._ready():
             self.note_actions.add(whole_call=True)
+
+    def action_label_turn(self) -> None:
+        if self._ready():
+            self.note_actions.label()
 
     def action_edit_note(self) -> None:
         if self._ready():

@@ -22,6 +22,18 @@ def _declared(node: object) -> list[Binding]:
     return found
 
 
+def _in_force(node: object, binding: Binding) -> bool:
+    """False for a key that exists only in some state of its screen and is not in force now
+    (the queue's keys on a call not opened from a queue): ``ONLY_WHEN_ACTIVE`` names them."""
+    only = getattr(node, "ONLY_WHEN_ACTIVE", ())
+    if not only:
+        return True
+    from textual.actions import parse as parse_action
+
+    _, name, parameters = parse_action(binding.action)
+    return name not in only or bool(node.check_action(name, parameters))  # type: ignore[attr-defined]
+
+
 def reviewer_bindings(screen: Screen) -> list[tuple[list[str], Binding, object]]:
     """(keys, binding, node) for every key polytui offers on ``screen``: the screen's own keys first in
     the order declared, then the focused widget's, then the app's. Keys with the same description
@@ -39,6 +51,8 @@ def reviewer_bindings(screen: Screen) -> list[tuple[list[str], Binding, object]]
     rows: dict[str, tuple[list[str], Binding, object]] = {}
     for node in nodes:
         for declared in _declared(node):
+            if not _in_force(node, declared):
+                continue
             keys, _, _ = rows.setdefault(declared.description, ([], declared, node))
             for key in declared.key.split(","):
                 shown = app.get_key_display(Binding(key.strip(), declared.action))

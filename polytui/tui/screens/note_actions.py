@@ -66,12 +66,16 @@ class NoteActions:
         self.show(notes)
         return True
 
-    def show(self, notes: Iterable[Note], error: PolytuiError | None = None) -> None:
+    def show(
+        self, notes: Iterable[Note], error: PolytuiError | None = None, *, inline: bool = True
+    ) -> None:
         """Show ``notes`` (read with the call) inline and above the transcript; ``error``: why
-        they could not be read, said in a notice."""
+        they could not be read, said in a notice. ``inline`` False: the transcript was given
+        the notes on its turns with the call already."""
         view = self.screen.transcript
         self.call_notes, by_turn = group_notes(list(notes), view.turn_count)
-        view.set_notes([note for turn_notes in by_turn.values() for note in turn_notes])
+        if inline:
+            view.set_notes([note for turn_notes in by_turn.values() for note in turn_notes])
         self._show_call_notes()
         if error is not None:
             self.error(error)
@@ -139,6 +143,41 @@ class NoteActions:
             hint=hint if existing else "",
         )
         self.screen.app.push_screen(editor, lambda note: self._changed(note, "saved on"))
+
+    def label(self) -> None:
+        """Label the selected turn with one of Studio's labels, picked by its number: a note
+        holding that label alone; picking a label the turn has alone removes it."""
+        from .labels import LabelPicker
+
+        turn = self.turn_number()
+        if turn is None:
+            self.screen.notify("This call has no turns to label.", timeout=4)
+            return
+        alone = {
+            n.label: n for n in self.screen.transcript.notes.get(turn, []) if n.label and not n.text
+        }
+
+        def picked(label: str | None) -> None:
+            if label is not None:
+                self._in_worker(self._toggle_label(turn, label, alone.get(label)))
+
+        self.screen.app.push_screen(LabelPicker(turn, set(alone)), picked)
+
+    async def _toggle_label(self, turn: int, label: str, existing: Note | None) -> None:
+        agent, conversation_id = self._key()
+        workspace = self._workspace()
+        try:
+            if existing is not None:
+                await workspace.delete_note(existing.id)
+            else:
+                await workspace.add_note(agent, conversation_id, turn, "", label)
+        except PolytuiError as exc:
+            self.error(exc)
+            return
+        await self.reload()
+        self._refresh_screen()
+        done = "removed from" if existing is not None else "put on"
+        self.screen.notify(f"The label “{label}” {done} turn {turn}.", timeout=3)
 
     def edit(self) -> None:
         self._pick("Edit which note?", self._edit)

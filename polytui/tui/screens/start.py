@@ -86,6 +86,14 @@ class StartScreen(Screen[None]):
             tooltip="Back out one layer: the filter, then to the ID input, then clear it",
             id="start_back",
         ),
+        Binding(
+            "ctrl+r",
+            "queues",
+            "Queues",
+            key_display="^r",
+            tooltip="Review queues: open one, or make one of the stored calls listed",
+            id="review_queues",
+        ),
         Binding("tab", "tab", "To the stored calls", show=False, id="to_calls"),
     ]
 
@@ -279,6 +287,16 @@ class StartScreen(Screen[None]):
         from .search import CallSearchScreen
 
         self.app.push_screen(CallSearchScreen())
+
+    def action_queues(self) -> None:
+        from .queues import QueuePicker
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.polytui.open_queue(name)
+
+        picker = QueuePicker(self.calls.listed_keys, self.calls.text_filter)
+        self.app.push_screen(picker, chosen)
 
     def action_filter(self) -> None:
         self.set_focus(self.query_one("#call-filter", Input))

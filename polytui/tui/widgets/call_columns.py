@@ -51,12 +51,14 @@ FLEX = "tags"  # the column that takes the room the others leave
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
 
-def column_widths(available: int) -> list[int]:
-    """Each column's width for a view ``available`` cells wide: the tags column grows into
-    spare room; when there is none the table is wider than the view and scrolls sideways."""
-    fixed = sum(c.width for c in COLUMNS) + GAP * (len(COLUMNS) - 1)
+def column_widths(available: int, columns: tuple[Column, ...] = COLUMNS) -> list[int]:
+    """Each column's width for a view ``available`` cells wide: the last column that is not
+    a time (the tags) grows into spare room; when there is none the table is wider than the
+    view and scrolls sideways."""
+    fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
     spare = max(0, available - fixed)
-    return [c.width + (spare if c.key == FLEX else 0) for c in COLUMNS]
+    flex = FLEX if columns is COLUMNS else columns[-1].key
+    return [c.width + (spare if c.key == flex else 0) for c in columns]
 
 
 def fit(content: Content, width: int, *, right: bool = False) -> Content:

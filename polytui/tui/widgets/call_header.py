@@ -31,6 +31,7 @@ from polytui.core.facts import (
 from polytui.core.models import Conversation
 from polytui.core.numbers import finite as _finite
 from polytui.core.numbers import latency_summary
+from polytui.core.queues import STATUS_WORDS, QueueItem
 from polytui.core.text import clean_line
 
 SEPARATOR = (" · ", "dim")
@@ -41,6 +42,15 @@ LATENCY_STYLES = {"good": "$success", "warn": "$warning", "slow": "bold $error"}
 SCORE_COLOURS = {"-good": "$success", "-warn": "$warning", "-bad": "$error"}
 LIVE_COLOUR = "$error"
 SOURCE_STYLE = "bold $warning"
+#: A queue item's status badge colour, and its verdict's.
+REVIEW_COLOURS = {
+    "pending": "$panel-lighten-2",
+    "in_review": "$accent",
+    "done": "$success",
+    "skipped": "$panel-lighten-2",
+    "flagged": "$warning",
+}
+VERDICT_COLOURS = {"pass": "$success", "fail": "$error"}
 SPARK_MIN_WIDTH = 8
 SPARK_GAP = 2  # cells between the latency figures and the sparkline
 #: Rows of the full header, top to bottom, with the most lines each may take.
@@ -173,6 +183,7 @@ class CallHeader(Widget):
         self._bands = LatencyBands(latency_good, latency_warn)
         self.conversation: Conversation | None = None
         self.source_note: str | None = None
+        self.review: QueueItem | None = None  # the call's item in the queue it was opened from
         self._latencies: list[float | None] = []  # per turn, finite or None
         self._stats: tuple[float, float, float] | None = None  # (p50, p95, max) latency
         self._rows: dict[str, Content] = {}
@@ -186,10 +197,30 @@ class CallHeader(Widget):
     ) -> None:
         """Show ``conversation`` (None clears the header); ``source_note`` (e.g. "offline copy,
         fetched ... (3 h ago)") is shown prominently when given."""
+        lines = self._line_count()
         self.conversation = conversation
         self.source_note = source_note
         self._build_rows()
-        self.refresh(layout=True)
+        self._changed(lines)
+
+    def set_review(self, item: QueueItem | None) -> None:
+        """Show the call's status and verdict in the queue it was opened from (None: none)."""
+        if item == self.review:
+            return
+        lines = self._line_count()
+        self.review = item
+        self._rows["review"] = _review_badges(item)
+        self._rows["compact"] = self._compact_line(self.conversation)
+        self._lines = None
+        self._changed(lines)
+
+    def _line_count(self) -> int | None:
+        return len(self.row_lines()) if self.size.width else None
+
+    def _changed(self, lines_before: int | None) -> None:
+        """Redraw; the screen's layout only when the header's height changed (moving from
+        call to call of a queue, it seldom does, and a layout costs a frame time)."""
+        self.refresh(layout=lines_before is None or self._line_count() != lines_before)
 
     @property
     def rows(self) -> dict[str, Content]:
@@ -233,6 +264,7 @@ class CallHeader(Widget):
             "source": Content.styled(clean_line(self.source_note), SOURCE_STYLE),
             "live": badge("IN PROGRESS" if c is not None and c.live else "", LIVE_COLOUR),
             "score": _score(score, cls),
+            "review": _review_badges(self.review),
             "ident": self._ident(c) if c else Content.styled("No conversation loaded.", "dim"),
             "times": self._times(c) if c else Content(""),
             "summary": self._summary(c) if c else Content(""),
@@ -259,7 +291,8 @@ class CallHeader(Widget):
     def _top(self, width: int) -> list[Content]:
         """The badges (each followed by a cell of the background), then the identity wrapped
         in the width left, its second line under its first."""
-        badges = [part for part in (self._rows["live"], self._rows["score"]) if part]
+        rows = self._rows
+        badges = [part for part in (rows["review"], rows["live"], rows["score"]) if part]
         prefix = Content("").join(part + Content(" ") for part in badges)
         ident = clamp(self._rows["ident"], width - prefix.cell_length, ROW_LINES["ident"])
         if not ident:
@@ -379,7 +412,7 @@ class CallHeader(Widget):
     def _compact_line(self, c: Conversation | None) -> Content:
         if c is None:
             return Content.styled("No conversation loaded.", "dim")
-        parts: list[Content] = []
+        parts: list[Content] = [_review_badges(self.review)]
         if c.live:
             parts.append(Content.styled("IN PROGRESS", f"bold auto 90% on {LIVE_COLOUR}"))
         score = _finite(c.poly_score)
@@ -403,3 +436,13 @@ class CallHeader(Widget):
         if stats is not None:
             parts.append(self._latency_value("p95", stats[1]))
         return _join(parts)
+
+
+def _review_badges(item: QueueItem | None) -> Content:
+    """``DONE`` ``FAIL``: the status (and verdict) of a call opened from a queue."""
+    if item is None:
+        return Content("")
+    status = badge(STATUS_WORDS[item.status].upper(), REVIEW_COLOURS[item.status])
+    if not item.verdict:
+        return status
+    return Content.assemble(status, " ", badge(item.verdict.upper(), VERDICT_COLOURS[item.verdict]))

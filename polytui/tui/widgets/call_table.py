@@ -42,6 +42,7 @@ class CallTable(ScrollView, can_focus=True):
     then shows why, in one line)."""
 
     ALLOW_SELECT = False
+    COLUMNS = COLUMNS  # a table of other rows (a review queue's) brings its own
     COMPONENT_CLASSES = {
         "call-table--header",
         "call-table--cursor",
@@ -146,13 +147,18 @@ class CallTable(ScrollView, can_focus=True):
         self._generation = 0  # bumped whenever _keys is replaced: late pages are dropped
         self._read = False  # the first listing has arrived
         self._announce_cursor = False  # Highlighted is due once the cursor's page arrives
-        self._widths = column_widths(0)
+        self._widths = column_widths(0, self.COLUMNS)
 
     # -- what is listed -----------------------------------------------------------------------
 
     @property
     def count(self) -> int:
         return len(self._keys)
+
+    @property
+    def listed_keys(self) -> list[ConversationKey]:
+        """The calls listed, in the order shown."""
+        return list(self._keys)
 
     @property
     def cursor_row(self) -> ConversationRow | None:
@@ -303,7 +309,7 @@ class CallTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)  # the header takes a line
 
     def _sync_size(self) -> None:
-        self._widths = column_widths(self.scrollable_content_region.width)
+        self._widths = column_widths(self.scrollable_content_region.width, self.COLUMNS)
         if self._keys:
             self.virtual_size = Size(self._table_width, len(self._keys) + 1)
         else:  # one message line: nothing to scroll
@@ -363,7 +369,7 @@ class CallTable(ScrollView, can_focus=True):
 
     def _header(self) -> Content:
         parts = []
-        for column, width in zip(COLUMNS, self._widths, strict=True):
+        for column, width in zip(self.COLUMNS, self._widths, strict=True):
             label = column.label
             if column.key == self.order_by:
                 arrow = DOWN if self.descending else UP
@@ -383,20 +389,24 @@ class CallTable(ScrollView, can_focus=True):
             self._want_page(index // PAGE)
             text = self.problem if index // PAGE in self._asked and self.problem else PENDING
             return self._line(Content.styled(text, "$text-muted"), "", self._table_width)
-        row = page[index % PAGE]
-        if row is None:
-            content = Content.styled(self.problem or "(no longer stored)", "$text-muted")
-        else:
-            good, warn = self._latency
-            values = cells(row, latency_good=good, latency_warn=warn)
-            content = Content(" " * GAP).join(
-                fit(value, width, right=column.right)
-                for value, column, width in zip(values, COLUMNS, self._widths, strict=True)
-            )
+        content = self._row_content(index, page[index % PAGE])
         component = "call-table--cursor" if is_cursor else ""
         strip = self._line(content, component, self._table_width)
         self._strips[(index, is_cursor)] = strip
         return strip
+
+    def _row_content(self, index: int, row: ConversationRow | None) -> Content:
+        """Line ``index``'s cells (``row`` None: that call is no longer stored)."""
+        if row is None:
+            return Content.styled(self.problem or "(no longer stored)", "$text-muted")
+        good, warn = self._latency
+        return self._join_cells(cells(row, latency_good=good, latency_warn=warn))
+
+    def _join_cells(self, values: list[Content]) -> Content:
+        return Content(" " * GAP).join(
+            fit(value, width, right=column.right)
+            for value, column, width in zip(values, self.COLUMNS, self._widths, strict=True)
+        )
 
     def _line(self, content: Content, component: str, width: int) -> Strip:
         style: Style = self.get_visual_style(component) if component else self.visual_style
@@ -450,7 +460,7 @@ class CallTable(ScrollView, can_focus=True):
             self.post_message(self.DeleteRequested(row))
 
     def action_sort(self, step: int) -> None:
-        keys = [column.key for column in COLUMNS]
+        keys = [column.key for column in self.COLUMNS]
         position = keys.index(self.order_by) if self.order_by in keys else 0
         self.sort_by(keys[(position + step) % len(keys)])
 
@@ -460,7 +470,7 @@ class CallTable(ScrollView, can_focus=True):
     def column_at(self, x: int) -> str | None:
         """The key of the column at ``x`` cells from the table's left edge."""
         left = 0
-        for column, width in zip(COLUMNS, self._widths, strict=True):
+        for column, width in zip(self.COLUMNS, self._widths, strict=True):
             if left <= x < left + width + GAP:
                 return column.key
             left += width + GAP

@@ -151,8 +151,19 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     def turn_count(self) -> int:
         return len(self._model)
 
-    def set_conversation(self, conversation: Conversation | None, *, cursor: int = 0) -> None:
-        """Show ``conversation`` (None for a blank pane) with the cursor on turn ``cursor``."""
+    def set_conversation(
+        self,
+        conversation: Conversation | None,
+        *,
+        cursor: int = 0,
+        notes: Sequence[Note] | None = None,
+    ) -> None:
+        """Show ``conversation`` (None for a blank pane) with the cursor on turn ``cursor``;
+        ``notes``, when given, are its reviewer notes (as ``set_notes``), laid out with it
+        rather than after it (the turns on screen are drawn once, not twice)."""
+        if notes is not None:
+            self.set_reactive(TranscriptView.notes, _by_turn(notes))
+            self._notes_version += 1
         self._model = TranscriptModel(conversation)
         self._matches = None
         self._first_layout = True  # a new call's first frame may estimate roughly far off
@@ -167,11 +178,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
 
     def set_notes(self, notes: Sequence[Note]) -> None:
         """Show reviewer notes under their turns (call-level notes, turn None, are ignored)."""
-        by_turn: dict[int, list[Note]] = {}
-        for note in notes:
-            if note.turn is not None:
-                by_turn.setdefault(note.turn, []).append(note)
-        self.notes = by_turn
+        self.notes = _by_turn(notes)
 
     def move_cursor(self, delta: int) -> None:
         """``delta`` turns on; a single step inside a turn taller than the screen scrolls it a
@@ -391,3 +398,11 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         if changed:
             self.post_message(self.CursorMoved(self, self.cursor))
         self.refresh()
+
+
+def _by_turn(notes: Sequence[Note]) -> dict[int, list[Note]]:
+    by_turn: dict[int, list[Note]] = {}
+    for note in notes:
+        if note.turn is not None:
+            by_turn.setdefault(note.turn, []).append(note)
+    return by_turn

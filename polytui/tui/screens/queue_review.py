@@ -1,0 +1,285 @@
+"""A call opened from a review queue: the queue's keys on the conversation screen.
+
+`>` / `<` go to the next / previous call of the queue without leaving the call screen; `+`
+marks the call done (pass) and goes on to the next call to review, `-` marks it failed, `_`
+skips it and `!` flags it, each going on too (the marking keys sit together, top right). A line under the header says how far the queue
+is ("queue 'handoffs-mon' 12/40 done · 3 skipped · 2 flagged"), the header shows the call's
+status and verdict, and the next calls are read ahead in the background, so moving on paints
+at once. `L` labels the selected turn with one of Studio's labels, picked by its number.
+
+The changes are shown at once and written behind, in order (``QueueSession``); a change the
+store refuses (another reviewer got there first) is said in a notice and the store's state
+comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import Static
+
+from polytui.core.errors import PolytuiError
+from polytui.core.queues import STATUS_WORDS, ItemChange, QueueItem, held_by_other
+from polytui.core.text import clean_line
+from polytui.tui.messages import ConversationLoaded
+from polytui.tui.widgets.call_header import CallHeader
+
+from .conversation_nav import TranscriptNavigation
+
+if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+    from textual.worker import Worker
+
+    from polytui.loader import Loaded
+    from polytui.tui.app import PolyTUI
+    from polytui.tui.queue_session import QueueSession
+    from polytui.workspace import OpenedCall
+
+    from .listening import Listening
+
+#: What each marking key asks the store for.
+MARKS = {
+    "pass": ItemChange(status="done", verdict="pass"),
+    "fail": ItemChange(status="done", verdict="fail"),
+    "skip": ItemChange(status="skipped"),
+    "flag": ItemChange(status="flagged"),
+}
+MARK_WORDS = {"pass": "done · pass", "fail": "done · fail", "skip": "skipped", "flag": "flagged"}
+QUEUE_ACTIONS = frozenset({"queue_step", "queue_mark"})
+AHEAD_AFTER = 0.1  # seconds after a move before the next calls are read ahead
+
+
+class QueueReview(TranscriptNavigation):
+    """The queue's keys and line; inert (and hidden) on a call not opened from a queue."""
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "queue_mark('pass')", "Done + next", key_display="+",
+                tooltip="Mark the call done (pass) and go on to the next call to review",
+                id="queue_pass"),
+        Binding("minus", "queue_mark('fail')", "Fail + next", key_display="-",
+                tooltip="Mark the call done with a fail verdict and go on", id="queue_fail"),
+        Binding("underscore", "queue_mark('skip')", "Skip + next", key_display="_", show=False,
+                tooltip="Skip the call and go on", id="queue_skip"),
+        Binding("exclamation_mark", "queue_mark('flag')", "Flag + next", key_display="!",
+                show=False, tooltip="Flag the call for someone else's eyes and go on",
+                id="queue_flag"),
+        Binding("greater_than_sign", "queue_step(1)", "Next call", key_display=">",
+                tooltip="The next call of the queue (nothing is marked)", id="queue_next"),
+        Binding("less_than_sign", "queue_step(-1)", "Previous call", key_display="<",
+                show=False, tooltip="The previous call of the queue", id="queue_previous"),
+    ]  # fmt: skip
+
+    ONLY_WHEN_ACTIVE = QUEUE_ACTIONS  # help lists the queue's keys on a queue's call only
+    queue: QueueSession | None = None
+
+    if TYPE_CHECKING:  # provided by the conversation screen
+
+        @property
+        def polytui(self) -> PolyTUI: ...
+
+        conversation_id: str
+        agent: str | None
+        loaded: Loaded | None
+        initial_turn: int | None
+        _deferred: AwaitComplete | None
+
+        def _loaded(self, message: ConversationLoaded) -> None: ...
+
+        def load(self, *, refresh: bool = False) -> Worker[None]: ...
+
+        listening: Listening
+
+    # -- showing another call here -------------------------------------------------------------
+
+    def show_opened(self, opened: OpenedCall) -> None:
+        """Show another call here, read already (a queue's next call): no loading state."""
+        self.workers.cancel_group(self, "fetch")
+        self.listening.stop()  # the recording playing is the last call's
+        self.conversation_id = opened.loaded.conversation_id
+        self.agent = opened.loaded.agent
+        self.initial_turn = None
+        self._forget_search()
+        self._loaded(ConversationLoaded(opened, moved=True))
+
+    def load_in_place(self, conversation_id: str, agent: str) -> None:
+        """Load another call here (a queue's next call not read ahead): the loading state, then
+        the call, as when the screen opened without it."""
+        self.listening.stop()
+        self.conversation_id, self.agent = conversation_id, agent
+        self.loaded, self.initial_turn = None, None
+        self._forget_search()
+        if not self.query("#loading"):
+            from textual.widgets import LoadingIndicator
+
+            self.query_one("#body").mount(LoadingIndicator(id="loading"), before="#transcript")
+        self.query_one("#header", CallHeader).display = False
+        self.update_classes({"-loading": True, "-failed": False})
+        self.refresh_bindings()
+        self.load()
+
+    def _forget_search(self) -> None:
+        if self.transcript.search_query:
+            self.transcript.search("")
+            if self._deferred is not None:
+                from textual.widgets import Input
+
+                self.query_one("#search-input", Input).value = ""
+                self._show_count("", 0)
+
+    # -- what is on screen -------------------------------------------------------------------
+
+    def queue_item(self) -> QueueItem | None:
+        return self.queue.item(self.queue.current) if self.queue is not None else None
+
+    def queue_action_allowed(self, action: str) -> bool:
+        """Queue keys exist only on a call opened from a queue."""
+        return self.queue is not None and self.queue.current is not None
+
+    def show_review(self) -> None:
+        """The queue's line and the call's status in the header, as the session knows them."""
+        session = self.queue
+        if session is None:
+            return
+        item = session.item(session.current)
+        self.query_one("#header", CallHeader).set_review(item)
+        # One line tall whatever it says: no layout needed.
+        self.query_one("#queue-bar", Static).update(queue_line(session, item), layout=False)
+
+    # -- the keys ------------------------------------------------------------------------------
+
+    def action_queue_step(self, step: int) -> None:
+        session = self.queue
+        if session is None or session.current is None:
+            return
+        target = session.neighbour(session.current, step)
+        if target is None:
+            where = "last" if step > 0 else "first"
+            self.notify(f"This is the {where} call of the queue.", timeout=3)
+            return
+        self._go_to(target)
+
+    def action_queue_mark(self, mark: str) -> None:
+        session = self.queue
+        if session is None or session.current is None or mark not in MARKS:
+            return
+        change = MARKS[mark]
+        try:
+            before, _ = session.change(session.current, change)
+        except PolytuiError as exc:
+            self.notify(clean_line(str(exc)), severity="error", timeout=6, markup=False)
+            return
+        self._write_behind(session.write_change(before, change), "Not marked")
+        following = session.next_to_review(before.position)
+        if following is None:
+            self.show_review()
+            self.notify(
+                f"Marked {MARK_WORDS[mark]}. Nothing left to review in this queue: "
+                f"{clean_line(session.progress.line(session.name))}. Escape: the queue.",
+                timeout=8,
+                markup=False,
+            )
+            return
+        self._go_to(following)
+
+    # -- moving ----------------------------------------------------------------------------------
+
+    def begin_queue(self) -> None:
+        """The call was opened from the queue (its key is the session's current): take it into
+        review when it is to be reviewed, and read the next ones ahead."""
+        session = self.queue
+        if session is None or session.current is None:
+            return
+        if session.claim_here(session.current):
+            self._write_behind(session.write_claim(session.current), "Could not take the call")
+        self.show_review()
+        self._read_ahead()
+
+    def open_queue_item(self, item: QueueItem) -> None:
+        """Show ``item``'s call here: at once when it was read ahead, else loading it."""
+        self._go_to(item)
+
+    def _go_to(self, target: QueueItem) -> None:
+        session = self.queue
+        assert session is not None
+        if session.current is not None and session.current != target.key:
+            session.forget(session.current)  # its notes may have changed: read it afresh later
+        session.current = target.key
+        if session.claim_here(target.key):
+            self._write_behind(session.write_claim(target.key), "Could not take the call")
+        opened = session.take(target.key)
+        if opened is not None:
+            self.show_opened(opened)
+        else:
+            self.load_in_place(target.conversation_id, target.agent)
+            self.show_review()
+        # Once the call is on screen: reading ahead (JSON parsed on the store's thread) would
+        # compete with this frame for the interpreter.
+        self.set_timer(AHEAD_AFTER, self._read_ahead)
+
+    def _read_ahead(self) -> None:
+        session = self.queue
+        if session is not None:
+            self.run_worker(
+                session.read_ahead(), group="queue-ahead", exclusive=True, exit_on_error=False
+            )
+
+    def _write_behind(self, write: Awaitable[QueueItem], failure: str) -> None:
+        """Run a store write of the session's after the screen has moved on; the line and the
+        header follow its answer, a refusal is a notice."""
+
+        async def run() -> None:
+            try:
+                stored = await write
+            except PolytuiError as exc:
+                self.notify(
+                    clean_line(str(exc)), title=failure, severity="error", timeout=10, markup=False
+                )
+            else:
+                session = self.queue
+                if (
+                    session is not None
+                    and stored.key == session.current
+                    and held_by_other(stored, session.reviewer, datetime.now(UTC))
+                ):
+                    who = clean_line(stored.reviewer or "Someone")
+                    self.notify(
+                        f"{who} has this call open too.",
+                        severity="warning",
+                        timeout=6,
+                        markup=False,
+                    )
+            if self.is_attached:
+                self.show_review()
+
+        self.app.run_worker(run(), group="queue-writes", exit_on_error=False)
+
+
+STATUS_STYLES = {
+    "pending": "$text-muted",
+    "in_review": "$accent",
+    "done": "$success",
+    "skipped": "$text-muted",
+    "flagged": "$warning",
+}
+
+
+def queue_line(session: QueueSession, item: QueueItem | None) -> Content:
+    """``queue 'handoffs-mon' 12/40 done · 3 skipped · 2 flagged   call 13 of 40 · in review``."""
+    progress = session.progress
+    parts: list[Content] = [Content.styled(clean_line(progress.line(session.name)), "bold")]
+    if item is not None:
+        where = Content(f"call {item.position} of {progress.total}")
+        status = Content.styled(STATUS_WORDS[item.status], STATUS_STYLES.get(item.status, ""))
+        parts += [where, status]
+        if item.verdict:
+            parts.append(
+                Content.styled(
+                    item.verdict, "bold $error" if item.verdict == "fail" else "$success"
+                )
+            )
+        if item.reviewer and item.reviewer != session.reviewer:
+            parts.append(Content.styled(f"by {clean_line(item.reviewer)}", "$text-muted"))
+    return Content.styled(" · ", "$text-muted").join(parts)

@@ -1,0 +1,96 @@
+"""Issue 15's "Done when", in a real terminal: a queue of 10 calls, reviewed with done + next
+and a fail verdict on two, quit in the middle, reopened, resumed at the first call not
+reviewed, and `polytui queue export` gives the right 10 rows."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import shlex
+import time
+
+import pytest
+
+from .helpers import SECRET_KEY, polytui_command, run_process
+from .test_terminal import TMUX_ENV, Terminal, _env  # noqa: F401 - tmux is checked there
+
+pytestmark = pytest.mark.tmux
+
+CALLS = [f"CAQUEUE{n:02d}" for n in range(1, 11)]
+
+
+@pytest.fixture
+def ten_calls_server(samples):
+    """The loopback API with 10 calls: the small sample calls again under new IDs."""
+    from polytui.demo.server import DemoServer
+
+    small = [s for s in samples if len(s.get("turns") or []) < 100]
+    calls = []
+    for n, cid in enumerate(CALLS):
+        call = copy.deepcopy(small[n % len(small)])
+        call["conversationId"] = cid
+        calls.append(call)
+    with DemoServer(calls, api_key=SECRET_KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def terminal(request):
+    term = Terminal(request.node.name[:20])
+    yield term
+    term.kill()
+
+
+def _review(terminal: Terminal, env: dict[str, str], exit_file, keys: list[str], start: int):
+    """`polytui queue review mon`, resumed at call ``start``; ``keys`` typed, one call each
+    (waiting for the next call between two), then `q`."""
+    command = " ".join(shlex.quote(p) for p in [*polytui_command(), "queue", "review", "mon"])
+    terminal.start(f"{command}; echo $? > {shlex.quote(str(exit_file))}", env)
+    for n, key in enumerate(keys, start=start):
+        terminal.wait_for(
+            lambda s, n=n: f"call {n} of 10 · in review" in s and CALLS[n - 1] in s,
+            f"call {n} on screen, in review",
+        )
+        terminal.type(key)  # "+" and "-" as typed
+    terminal.wait_for(
+        lambda s: f"call {start + len(keys)} of 10" in s or "Nothing left" in s, "moved on"
+    )
+    terminal.keys("q")
+    deadline = time.monotonic() + 15
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{terminal.screen()}"
+    assert exit_file.read_text().strip() == "0"
+    exit_file.unlink()
+
+
+def test_a_queue_reviewed_in_two_sittings_and_exported(terminal, ten_calls_server, tmp_path):
+    env = {**_env(ten_calls_server, tmp_path), "POLYAI_REVIEWER": "alice"}
+    ids = tmp_path / "mon.txt"
+    ids.write_text("\n".join(CALLS) + "\n")
+    made = run_process("queue", "new", "mon", "--from-file", str(ids), env=env)
+    assert made.returncode == 0, made.stderr
+    assert "of 10 calls" in made.stdout
+
+    exit_file = tmp_path / "exit-code"
+    # First sitting: calls 1-5 (a fail on the 4th), then quit on call 6.
+    _review(terminal, env, exit_file, ["+", "+", "+", "-", "+"], start=1)
+    shown = run_process("queue", "show", "mon", env=env)
+    assert shown.stdout.splitlines()[0] == "queue 'mon' 5/10 done (1 fail) · 1 in review"
+
+    # Second sitting: resumes at call 6, the first not reviewed; a fail on the 8th.
+    terminal.kill()
+    _review(terminal, env, exit_file, ["+", "+", "-", "+", "+"], start=6)
+
+    exported = run_process("queue", "export", "mon", "--format", "csv", env=env)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [row["conversation_id"] for row in rows] == CALLS
+    assert [row["position"] for row in rows] == [str(n) for n in range(1, 11)]
+    assert {row["status"] for row in rows} == {"done"}
+    assert [row["verdict"] for row in rows] == ["pass"] * 3 + ["fail"] + ["pass"] * 3 + ["fail"] + [
+        "pass"
+    ] * 2
+    assert {row["reviewer"] for row in rows} == {"alice"}
+    assert all(row["started_at"] for row in rows)  # every call was fetched and kept
