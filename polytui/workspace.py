@@ -12,8 +12,8 @@ the database's write lock, say) sets ``waiting``: the app says "waiting for the 
 carries on answering keys. A write, once asked for, always runs to its end (success or the
 store's one-sentence error after its busy timeout), even when whoever awaited it goes away.
 
-``open_store(settings)`` opens the same store for a front end that runs no event loop (the
-CLI), so that no front end needs to import ``polytui.adapters``.
+``open_store(settings)`` (from ``polytui.stores``) opens the same store for a front end that
+runs no event loop (the CLI), so that no front end needs to import ``polytui.adapters``.
 """
 
 from __future__ import annotations
@@ -25,19 +25,21 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .core.errors import PolytuiError, StoreError
 from .core.ports import (
-    CallCache,
     ConversationKey,
     ConversationRow,
-    QueueStore,
+    ListingCursor,
+    ListingPage,
     RecordingCache,
-    ReviewStore,
     SearchHit,
 )
 from .loader import Loaded, Loader
+from .stores import LocalStore, open_recordings, open_store
+
+__all__ = ["LocalStore", "OpenedCall", "Workspace", "open_recordings", "open_store"]
 
 if TYPE_CHECKING:
     from .adapters.audio.device import Sound
@@ -51,27 +53,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PATIENCE = 0.4  # seconds a store call may take before the app says it is waiting
-
-
-class LocalStore(CallCache, ReviewStore, QueueStore, Protocol):
-    """What the workspace needs of a store: every role, in one object."""
-
-
-def open_store(settings: Settings, *, warn: Callable[[str], None] | None = None) -> LocalStore:
-    """The configured store, opened now (blocking: for the CLI, not for an event loop).
-
-    Raises StoreError with one sentence when it cannot be opened. Close it when done."""
-    from .adapters.sqlite import Store
-
-    return Store(settings.db_path, warn=warn)
-
-
-def open_recordings(settings: Settings) -> RecordingCache:
-    """The recordings kept on this computer (a folder beside the store, whichever store holds
-    the calls: see ``polytui.core.ports``). Opening touches nothing on disk."""
-    from .adapters.files import RecordingFolder
-
-    return RecordingFolder(settings.recordings_path)
 
 
 @dataclass(frozen=True)
@@ -262,17 +243,45 @@ class Workspace:
 
     # -- the stored-call browser ------------------------------------------------------------------
 
-    async def keys(
+    async def page(
         self,
         *,
         agent: str | None = None,
         order_by: str = "started_at",
         descending: bool = True,
         text_filter: str | None = None,
-    ) -> list[ConversationKey]:
+        after: ListingCursor | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> ListingPage:
         return await self.run(
-            lambda: self.store.keys(
-                agent=agent, order_by=order_by, descending=descending, text_filter=text_filter
+            lambda: self.store.page(
+                agent=agent,
+                order_by=order_by,
+                descending=descending,
+                text_filter=text_filter,
+                after=after,
+                offset=offset,
+                limit=limit,
+            )
+        )
+
+    async def position(
+        self,
+        key: ConversationKey,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        text_filter: str | None = None,
+    ) -> int | None:
+        return await self.run(
+            lambda: self.store.position(
+                key,
+                agent=agent,
+                order_by=order_by,
+                descending=descending,
+                text_filter=text_filter,
             )
         )
 
@@ -369,6 +378,7 @@ class Workspace:
         recording, _ = await self.recording(loaded.conversation_id, agent=loaded.agent)
         store = self.settings.db_path
         return await asyncio.to_thread(copy_private, recording.path, path, store=store)
+
     # -- review queues (the reviewer is the settings') ------------------------------------------
 
     async def queues(self) -> list[Queue]:

@@ -228,10 +228,12 @@ def db_file(data_dir: Path) -> Path:
 
 
 def stored_rows(db: Path, conversation_id: str) -> list[tuple[Any, ...]]:
-    """Every column of the stored copy (the raw body included), read without changing the file."""
+    """Every column of the stored copy (its JSON included), read without changing the file."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute(
-            "SELECT * FROM conversations WHERE conversation_id = ?", (conversation_id,)
+            "SELECT * FROM conversations AS c JOIN payloads AS p ON p.id = c.id "
+            "WHERE c.conversation_id = ?",
+            (conversation_id,),
         ).fetchall()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -40,4 +41,26 @@ def run_process(
         env=full_env,
         input=stdin,
         timeout=timeout,
+    )
+
+
+# -- what the store holds, read with plain SQL (one place that knows how a payload is kept) ---
+
+_PAYLOADS = (
+    "SELECT c.conversation_id, p.raw FROM conversations AS c JOIN payloads AS p ON p.id = c.id "
+    "ORDER BY c.id"
+)
+
+
+def stored_payloads(conn: sqlite3.Connection) -> dict[str, str]:
+    """conversation id -> the JSON text the store keeps for it."""
+    return dict(conn.execute(_PAYLOADS).fetchall())
+
+
+def replace_payload(conn: sqlite3.Connection, conversation_id: str, raw: str) -> None:
+    """Overwrite the JSON text kept for ``conversation_id`` (as damage or a hand edit would)."""
+    conn.execute(
+        "UPDATE payloads SET raw = ? "
+        "WHERE id IN (SELECT id FROM conversations WHERE conversation_id = ?)",
+        (raw, conversation_id),
     )

@@ -514,9 +514,11 @@ async def test_ten_thousand_calls_list_page_sort_and_filter(tmp_path, many_calls
         await settle(app, pilot)
         assert calls.cursor < MANY - 1 and calls.scroll_y < calls.max_scroll_y
         assert len(calls._pages) <= 2
+        before = calls.cursor_row
         await pilot.press("s")  # by ID, A to Z: the cursor follows its call
         await settle(app, pilot)
-        assert calls.cursor_row.conversation_id == calls._keys[calls.cursor][1]
+        assert calls.cursor_row.conversation_id == before.conversation_id
+        assert calls.cursor == int(before.conversation_id[2:])  # its line in the new order
         await pilot.press("g")
         await settle(app, pilot)
         assert calls.cursor_row.conversation_id == f"CA{0:032d}"

@@ -21,7 +21,7 @@ def test_the_browser_honours_configured_latency_bands(tmp_path):
     call = real_shaped_conversations()[0]  # slowest turn 5.882 s
     with Store(tmp_path / "polytui.sqlite3") as store:
         store.put("PROJECT-demo", "https://h", json.dumps(call), Conversation.from_data(call))
-        (row,) = store.rows_for(store.keys())
+        (row,) = store.list()
     assert _latency_cell_style(row, 1.5, 3.0) == LATENCY_STYLES["slow"]
     assert _latency_cell_style(row, 1.5, 8.0) == LATENCY_STYLES["warn"]
     assert _latency_cell_style(row, 6.0, 8.0) == LATENCY_STYLES["good"]

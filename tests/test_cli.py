@@ -14,7 +14,7 @@ import pytest
 
 from polytui.core.errors import EXIT_API, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
 
-from .helpers import SECRET_KEY, run_cli, run_process
+from .helpers import SECRET_KEY, run_cli, run_process, stored_payloads
 
 
 def _finished(samples):
@@ -129,11 +129,17 @@ def test_refresh_failure_leaves_stored_copy(
     cid = _finished(samples)[0]["conversationId"]
     assert run_cli(capsys, "show", cid)[0] == 0
     db = hermetic_env["data"] / "polytui.sqlite3"
-    before = sqlite3.connect(db).execute("select raw, fetched_at from conversations").fetchall()
+    before = (
+        stored_payloads(sqlite3.connect(db)),
+        sqlite3.connect(db).execute("select fetched_at from conversations").fetchall(),
+    )
     server.set_fault("garbage")
     code, out, err = run_cli(capsys, "show", cid, "--refresh")
     assert code == EXIT_API and out == ""
-    after = sqlite3.connect(db).execute("select raw, fetched_at from conversations").fetchall()
+    after = (
+        stored_payloads(sqlite3.connect(db)),
+        sqlite3.connect(db).execute("select fetched_at from conversations").fetchall(),
+    )
     assert after == before
 
 

@@ -19,7 +19,7 @@ from polytui.core.errors import EXIT_AUTH, EXIT_NOT_FOUND, EXIT_USAGE
 from polytui.core.models import NOTE_LABELS, Conversation
 from polytui.export import FILE_EXTENSIONS, FORMATS, NOTES_KEY
 
-from .helpers import run_cli
+from .helpers import run_cli, stored_payloads
 
 
 def _finished(samples):
@@ -370,7 +370,7 @@ def test_import_stores_the_conversation_without_the_notes_key(
     path.write_text(json.dumps(call, ensure_ascii=False))
     code, out, _ = run_cli(capsys, "import", str(path))
     assert code == 0 and "1 new note(s)" in out
-    raw = sqlite3.connect(_db(hermetic_env)).execute("select raw from conversations").fetchone()[0]
+    (raw,) = stored_payloads(sqlite3.connect(_db(hermetic_env))).values()
     assert (
         NOTES_KEY not in json.loads(raw)
         and json.loads(raw)["conversationId"] == call["conversationId"]

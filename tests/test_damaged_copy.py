@@ -9,7 +9,7 @@ import pytest
 
 from polytui.core.errors import EXIT_UNEXPECTED
 
-from .helpers import run_cli
+from .helpers import replace_payload, run_cli
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ def test_a_damaged_copy_says_so_and_refresh_mends_it(
     assert code == 0, err
     db = hermetic_env["data"] / "polytui.sqlite3"
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE conversations SET raw = ? WHERE conversation_id = ?", (raw, cid))
+        replace_payload(conn, cid, raw)
 
     code, out, err = run_cli(capsys, "show", cid, "--offline")
     assert code == EXIT_UNEXPECTED and out == ""

@@ -89,7 +89,7 @@ def test_every_export_marks_the_handoff():
 def test_the_browser_row_says_yes(tmp_path):
     with Store(tmp_path / "polytui.sqlite3") as store:
         store.put(DEMO_AGENT, "https://h", json.dumps(CALL), _conv())
-        (row,) = store.rows_for(store.keys())
+        (row,) = store.list()
     assert row.handoff is True
     handoff_column = [c.key for c in COLUMNS].index("handoff")
     assert cells(row, latency_good=1.5, latency_warn=3.0)[handoff_column].plain == "yes"

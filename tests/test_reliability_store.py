@@ -33,7 +33,7 @@ from polytui.demo.samples import DEMO_AGENT, synthetic_conversation
 from polytui.demo.server import DemoServer
 
 from .faults import integrity
-from .helpers import SECRET_KEY, polytui_command
+from .helpers import SECRET_KEY, polytui_command, stored_payloads
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def _rows(db: Path) -> dict[str, str]:
     so that closing it as the last one tidies the -wal and -shm away as polytui's own do."""
     with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
         try:
-            return dict(conn.execute("SELECT conversation_id, raw FROM conversations"))
+            return stored_payloads(conn)
         except sqlite3.OperationalError as exc:
             if "no such table" not in str(exc):
                 raise

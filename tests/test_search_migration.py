@@ -1,27 +1,21 @@
 """Migration 3: a store written at schema version 2 (reviewer notes inside the calls' full-text
 index) upgrades in place, its notes moved into their own index, nothing lost.
 
-The version-2 file is written here with plain SQL, the way polytui up to schema 2 wrote it:
-the shipped migrations 1 and 2, then each call's documents and each note the way the version-2
-store.py/index.py/notes.py stored them. (Checked once against a store written by polytui at
-commit 1797f49: every table, FTS5's shadow tables included, held the same rows.)"""
+The version-2 file is written with plain SQL, the way polytui up to schema 2 wrote it
+(``tests/old_stores.py``); later migrations carry it on to today's schema."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 from polytui.adapters.sqlite import SCHEMA_VERSION, Store
-from polytui.adapters.sqlite.records import listing_values, search_documents, to_db_time
-from polytui.adapters.sqlite.schema import MIGRATIONS
 from polytui.core.models import Conversation
-from polytui.core.text import clean_line
+
+from .old_stores import write_old_store
 
 AGENT = "PROJECT-1"
-COLUMNS = "caller, agent, translation, summary, note"
-WHEN = to_db_time(datetime(2025, 6, 1, tzinfo=UTC))
 
 CALL = {
     "conversationId": "CA1",
@@ -51,53 +45,7 @@ NOTES = [  # (agent, conversation, turn, text, label)
 
 
 def write_version_2_store(path: Path) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("BEGIN")
-    for statements in MIGRATIONS[:2]:
-        for statement in statements:
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 2")
-    for agent, data in ((AGENT, CALL), ("OTHER", OTHER)):
-        conv = Conversation.from_data(data)
-        values = {
-            **listing_values(conv),
-            "agent": agent,
-            "conversation_id": conv.conversation_id,
-            "host": "api.us.poly.ai",
-            "fetched_at": WHEN,
-            "raw": json.dumps(data),
-        }
-        names = ", ".join(values)
-        marks = ", ".join(f":{name}" for name in values)
-        conn.execute(f"INSERT INTO conversations ({names}) VALUES ({marks})", values)
-        conn.executemany(
-            f"INSERT INTO search_docs (agent_id, conversation_id, turn, kind, {COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(agent, conv.conversation_id, *doc) for doc in search_documents(conv)],
-        )
-        conn.execute(
-            f"INSERT INTO search_index (rowid, {COLUMNS}) SELECT id, {COLUMNS} FROM search_docs "
-            "WHERE conversation_id = ? AND agent_id = ?",
-            (conv.conversation_id, agent),
-        )
-    for agent, cid, turn, text, label in NOTES:
-        note_id = conn.execute(
-            "INSERT INTO notes (agent, conversation_id, turn, text, label, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (agent, cid, turn, text, label, WHEN, WHEN),
-        ).lastrowid
-        doc = conn.execute(
-            "INSERT INTO search_docs (agent_id, conversation_id, turn, kind, note_id, note) "
-            "VALUES (?, ?, ?, 'note', ?, ?)",
-            (agent, cid, turn, note_id, clean_line(text)),
-        ).lastrowid
-        conn.execute(
-            f"INSERT INTO search_index (rowid, {COLUMNS}) "
-            f"SELECT id, {COLUMNS} FROM search_docs WHERE id = ?",
-            (doc,),
-        )
-    conn.execute("COMMIT")
-    conn.close()
+    write_old_store(path, 2, [(AGENT, CALL), ("OTHER", OTHER)], NOTES)
 
 
 def where(store: Store, query: str) -> list[tuple[str, str, int | None, str]]:

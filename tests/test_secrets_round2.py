@@ -14,7 +14,7 @@ import pytest
 from polytui.core.errors import redact, secret_forms
 
 from .canned_http import canned_server
-from .helpers import run_cli
+from .helpers import run_cli, stored_payloads
 
 KEY = "sk-test-9f8e7d6c5b4a39281706"
 AGENT = "PROJECT-echo"
@@ -75,10 +75,8 @@ def test_a_key_in_a_good_answer_is_never_stored_nor_exported(echo, hermetic_env,
     code, _, err = run_cli(capsys, "export", "--all", "--format", "html", "--out", str(target))
     assert code == 0, err
     _no_key_anywhere(*(p.read_bytes() for p in target.iterdir()))
-    rows = sqlite3.connect(hermetic_env["data"] / "polytui.sqlite3").execute(
-        "SELECT raw FROM conversations"
-    )
-    assert all("***" in raw for (raw,) in rows)
+    rows = stored_payloads(sqlite3.connect(hermetic_env["data"] / "polytui.sqlite3"))
+    assert rows and all("***" in raw for raw in rows.values())
 
 
 def test_a_base64_key_inside_an_error_message_is_redacted(echo, capsys):

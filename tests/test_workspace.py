@@ -63,8 +63,11 @@ async def test_every_store_call_runs_on_one_thread_off_the_loop(tmp_path):
     try:
         opened = await workspace.stored_copy(BANK_ID)
         assert opened is not None and opened.loaded.source == "store"
-        keys = await workspace.keys()
+        page = await workspace.page()
+        keys = [(row.agent, row.conversation_id) for row in page.rows]
         assert {cid for _, cid in keys} == {BANK_ID, CHAT_ID}
+        assert (await workspace.page(after=page.end)).rows == []
+        assert await workspace.position(keys[1]) == 1
         assert len(await workspace.rows_for(keys)) == 2
         assert await workspace.count(text_filter="zebra") == 0
         note = await workspace.add_note(DEMO_AGENT, BANK_ID, 2, "slow")

@@ -231,6 +231,6 @@ async def test_render_line_never_reaches_the_store(tmp_path):
         await settle(app, pilot)  # ... and the pages come, off the event loop
         assert len(spy.calls) > before and calls.cursor_row is not None
         assert "CA00" in screen_text(app) and PENDING not in screen_text(app).split()
-    browser_calls = [name for name, _ in spy.calls if name in ("keys", "rows_for", "count")]
-    assert browser_calls.count("rows_for") >= 3
+    browser_calls = [name for name, _ in spy.calls if name in ("page", "position", "count")]
+    assert browser_calls.count("page") >= 3
     assert loop_thread not in spy.threads()

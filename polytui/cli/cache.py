@@ -85,7 +85,7 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from contextlib import closing
 
-    from polytui.workspace import open_recordings, open_store
+    from polytui.stores import open_recordings, open_store
 
     recordings = open_recordings(settings)
     with closing(open_store(settings)) as store:

@@ -51,7 +51,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 def run_notes(args: argparse.Namespace, settings: Settings) -> int:
     from contextlib import closing
 
-    from polytui.workspace import open_store
+    from polytui.stores import open_store
 
     with closing(open_store(settings)) as store:
         if args.notes_command == "list":

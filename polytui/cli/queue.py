@@ -117,7 +117,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 def run_queue(args: argparse.Namespace, settings: Settings) -> int:
     from contextlib import closing
 
-    from polytui.workspace import open_store
+    from polytui.stores import open_store
 
     action = args.queue_command
     if action == "review":
@@ -162,7 +162,8 @@ def new_queue(store, args: argparse.Namespace, settings: Settings) -> int:
         source = f"search '{args.search}'"
     else:
         words = args.stored.strip()
-        calls = store.keys(agent=getattr(args, "agent", None), text_filter=words or None)
+        rows = store.list(agent=getattr(args, "agent", None), text_filter=words or None)
+        calls = [(row.agent, row.conversation_id) for row in rows]
         if not calls:
             raise NotFoundError(
                 f"No stored call matches '{clean_line(words)}'."

@@ -207,7 +207,7 @@ class ImportReport:
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     from contextlib import closing
 
-    from polytui.workspace import open_store
+    from polytui.stores import open_store
 
     if list(args.files).count("-") > 1:
         raise UsageError("Standard input ('-') can be imported only once.")

@@ -99,16 +99,20 @@ class StoredConversation:
         edited by hand) raises StoreError saying so, and how to get a good one."""
         import json
 
-        from .errors import BadPayloadError, StoreError
+        from .errors import BadPayloadError
         from .models import Conversation  # only for who reads a call, not for a listing
 
         try:
             return Conversation.from_data(json.loads(self.raw))
         except (ValueError, RecursionError):
-            reason = "it is not valid JSON"
+            raise self._damaged("it is not valid JSON") from None
         except BadPayloadError:
-            reason = "it is not a conversation with its three IDs"
-        raise StoreError(
+            raise self._damaged("it is not a conversation with its three IDs") from None
+
+    def _damaged(self, reason: str) -> Exception:
+        from .errors import StoreError
+
+        return StoreError(
             f"The stored copy of conversation {self.conversation_id} is damaged ({reason}); "
             "fetch it again with --refresh."
         )
@@ -135,6 +139,27 @@ class ConversationRow:
     in_progress: bool
     max_latency: float | None
     note_count: int
+    started: datetime | None = None  # the start as an aware UTC time, when it could be read
+
+
+@dataclass(frozen=True)
+class ListingCursor:
+    """Where a page of the listing ended, to read the next one from there (keyset paging).
+
+    Made by the store for one order (``order_by``, ``descending``); ``value`` and ``id`` are
+    the store's own (the last row's sort value and a tie-break): front ends only hand the
+    cursor back."""
+
+    order_by: str
+    descending: bool
+    value: object
+    id: object
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    rows: list[ConversationRow]
+    end: ListingCursor | None  # after the last row (None: an empty page at the start)
 
 
 @dataclass(frozen=True)
@@ -191,14 +216,33 @@ class CallCache(Protocol):
         """Listing rows, ordered by one of ``SORT_KEYS`` (empty values last either way)."""
         ...
 
-    def keys(
+    def page(
         self,
         *,
         agent: str | None = None,
         order_by: str = "started_at",
         descending: bool = True,
         text_filter: str | None = None,
-    ) -> builtins.list[ConversationKey]: ...
+        after: ListingCursor | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> ListingPage:
+        """Up to ``limit`` rows of the listing, starting ``offset`` rows past ``after`` (the
+        ``end`` of an earlier page of the same order; None: the first row). The cost of a page
+        does not grow with the number of calls stored when it follows ``after``."""
+        ...
+
+    def position(
+        self,
+        key: ConversationKey,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        text_filter: str | None = None,
+    ) -> int | None:
+        """The 0-based line of the call ``key`` in that listing; None when it is not listed."""
+        ...
 
     def rows_for(self, keys: Sequence[ConversationKey]) -> builtins.list[ConversationRow]: ...
 

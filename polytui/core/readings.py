@@ -17,7 +17,6 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .dates import parse_datetime
@@ -167,6 +166,8 @@ def when(value: Any) -> datetime | None:
     parsed = parse_datetime(value)
     if parsed is not None:
         return parsed
+    from email.utils import parsedate_to_datetime  # HTTP dates are rare: only when needed
+
     try:
         stamp = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -1,9 +1,11 @@
-"""The listing of stored conversations: which ones (agent, words), in what order, as rows.
+"""The listing of stored conversations: which ones (agent, words), in what order, a page at a time.
 
-Filtering and ordering happen in SQL. A browser over 10,000 calls asks for the order once
-(``keys``: only (agent, conversation_id) pairs, read off the covering index
-``conversations_listing``) and then for the rows of the few keys on screen (``rows_for``: one
-primary-key lookup each), so scrolling anywhere costs the same.
+Every order is a walk along one index (migration 4: one per sort key, ties broken by the row's
+id), so a page costs the same with 100 calls stored or 100,000: the first page reads its rows
+and stops, and a next page starts where the last one ended (``ListingCursor``, keyset paging)
+instead of skipping what came before. Empty values come last either way: a listing is the
+rows with a value, in order, then those without, by id. The note count is a column of the
+conversation (kept in step by the notes' code), never counted row by row.
 """
 
 from __future__ import annotations
@@ -11,18 +13,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from polytui.core.errors import UsageError
-from polytui.core.ports import ConversationKey, ConversationRow
+from polytui.core.ports import ConversationKey, ConversationRow, ListingCursor, ListingPage
 
 from .records import from_db_time
 
-_NOTE_COUNT = (
-    "(SELECT count(*) FROM notes AS n "
-    "WHERE n.conversation_id = c.conversation_id AND n.agent = c.agent)"
-)
-
+# The value each listing sorts by (the expression of its index, so that the index is walked).
 ORDER_COLUMNS = {
     "started_at": "c.start_key",
     "conversation_id": "c.conversation_id COLLATE NOCASE",
@@ -32,15 +30,16 @@ ORDER_COLUMNS = {
     "handoff": "c.handoff",
     "poly_score": "c.poly_score",
     "max_latency": "c.max_latency",
-    "tags": "nullif(c.tags, '[]') COLLATE NOCASE",
+    "tags": "c.tag_key COLLATE NOCASE",
     "fetched_at": "c.fetched_at",
-    "note_count": "note_count",
+    "note_count": "c.note_count",
 }
+_NEVER_EMPTY = frozenset({"conversation_id", "turn_count", "fetched_at", "note_count"})  # NOT NULL
 
 _ROW_COLUMNS = (
     "c.agent, c.conversation_id, c.started_at, c.channel, c.duration, c.turn_count, c.handoff, "
     "c.poly_score, c.tags, c.summary, c.fetched_at, c.host, c.in_progress, c.max_latency, "
-    f"{_NOTE_COUNT} AS note_count"
+    "c.note_count, c.start_key"
 )
 _FILTER_COLUMNS = (
     "c.conversation_id",
@@ -53,29 +52,51 @@ _FILTER_COLUMNS = (
 _KEYS_PER_QUERY = 300  # 3 parameters each: well under SQLite's smallest variable limit
 
 
+class _Spec(NamedTuple):
+    """One listing: its order and its filters."""
+
+    order_by: str
+    descending: bool
+    agent: str | None
+    text_filter: str | None
+
+    @property
+    def value(self) -> str:
+        if self.order_by not in ORDER_COLUMNS:
+            choices = ", ".join(ORDER_COLUMNS)
+            raise UsageError(
+                f"Cannot sort conversations by {self.order_by!r}: use one of {choices}."
+            )
+        return ORDER_COLUMNS[self.order_by]
+
+    @property
+    def way(self) -> str:
+        return "DESC" if self.descending else "ASC"
+
+    @property
+    def beyond(self) -> str:
+        """The comparison that means "later in this listing"."""
+        return "<" if self.descending else ">"
+
+
 def _like(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def _where(agent: str | None, text_filter: str | None) -> tuple[str, list[Any]]:
+def _where(agent: str | None, text_filter: str | None) -> tuple[list[str], list[Any]]:
     """``text_filter``'s words must each appear (case-insensitively) in the ID, summary, tags,
     channel, start time or agent."""
-    where, params = ["(? IS NULL OR c.agent = ?)"], [agent, agent]
+    where: list[str] = []
+    params: list[Any] = []
+    if agent is not None:
+        where.append("c.agent = ?")
+        params.append(agent)
     for word in (text_filter or "").split():
         matches = (f"{col} LIKE ? ESCAPE '\\'" for col in _FILTER_COLUMNS)
         where.append(f"({' OR '.join(matches)})")
         params.extend([_like(word)] * len(_FILTER_COLUMNS))
-    return " AND ".join(where), params
-
-
-def _order(order_by: str, descending: bool) -> str:
-    """ORDER BY text for ``order_by``: empty values last either way, then a stable tie-break."""
-    if order_by not in ORDER_COLUMNS:
-        choices = ", ".join(ORDER_COLUMNS)
-        raise UsageError(f"Cannot sort conversations by {order_by!r}: use one of {choices}.")
-    column, way = ORDER_COLUMNS[order_by], "DESC" if descending else "ASC"
-    return f"({column}) IS NULL, {column} {way}, c.conversation_id {way}, c.agent {way}"
+    return where, params
 
 
 def _row(r: Sequence[Any]) -> ConversationRow:
@@ -95,7 +116,104 @@ def _row(r: Sequence[Any]) -> ConversationRow:
         in_progress=bool(r[12]),
         max_latency=r[13],
         note_count=r[14],
+        started=None if r[15] is None else from_db_time(r[15]),
     )
+
+
+def _select(
+    conn: sqlite3.Connection,
+    spec: _Spec,
+    *,
+    empty: bool,
+    after: tuple[Any, Any] | None,
+    limit: int,
+    offset: int,
+) -> list[tuple[ConversationRow, tuple[Any, Any]]]:
+    """Rows of one part of the listing (those with a value, or with ``empty``, those without),
+    each with its place (value, id); ``after`` such a place, the rows beyond it."""
+    value = spec.value
+    where, params = _where(spec.agent, spec.text_filter)
+    if empty:
+        where.insert(0, f"({value}) IS NULL")
+        order = f"c.id {spec.way}"
+        if after is not None:
+            where.append(f"c.id {spec.beyond} ?")
+            params.append(after[1])
+    else:
+        if spec.order_by not in _NEVER_EMPTY:
+            where.insert(0, f"({value}) IS NOT NULL")
+        order = f"{value} {spec.way}, c.id {spec.way}"
+        if after is not None:
+            where.append(f"({value}, c.id) {spec.beyond} (?, ?)")
+            params.extend(after)
+    sql = (
+        f"SELECT {_ROW_COLUMNS}, {value}, c.id FROM conversations AS c "
+        f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    params.extend([limit, offset])
+    return [(_row(r), (r[-2], r[-1])) for r in conn.execute(sql, params)]
+
+
+def _count(conn: sqlite3.Connection, spec: _Spec, *, empty: bool) -> int:
+    where, params = _where(spec.agent, spec.text_filter)
+    where.insert(0, f"({spec.value}) IS {'' if empty else 'NOT '}NULL")
+    sql = f"SELECT count(*) FROM conversations AS c WHERE {' AND '.join(where)}"
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def read_page(
+    conn: sqlite3.Connection,
+    *,
+    agent: str | None,
+    order_by: str,
+    descending: bool,
+    text_filter: str | None,
+    after: ListingCursor | None,
+    offset: int,
+    limit: int | None,
+) -> ListingPage:
+    """Up to ``limit`` rows (None: all), ``offset`` rows beyond ``after`` (None: the start)."""
+    spec = _Spec(order_by, descending, agent, text_filter or None)
+    spec.value  # noqa: B018 - an unknown order is a UsageError before anything is read
+    if (limit is not None and limit < 0) or offset < 0:
+        raise UsageError("The limit and offset of a listing must not be negative.")
+    if after is not None and (after.order_by, after.descending) != (order_by, descending):
+        raise UsageError("A listing's cursor belongs to the order it was read in.")
+    wanted = -1 if limit is None else limit
+    if wanted == 0:
+        return ListingPage([], after)
+    place: tuple[Any, Any] | None = None if after is None else (after.value, after.id)
+    in_empty_part = after is not None and after.value is None
+    found: list[tuple[ConversationRow, tuple[Any, Any]]] = []
+    if not in_empty_part:
+        found = _select(conn, spec, empty=False, after=place, limit=wanted, offset=offset)
+    short = wanted < 0 or len(found) < wanted
+    if short and order_by not in _NEVER_EMPTY:
+        skip = 0
+        if not in_empty_part and not found and offset:
+            skip = max(0, offset - _count_beyond(conn, spec, place))
+        elif in_empty_part:
+            skip = offset
+        rest = -1 if wanted < 0 else wanted - len(found)
+        tail_place = place if in_empty_part else None
+        found += _select(conn, spec, empty=True, after=tail_place, limit=rest, offset=skip)
+    if not found:
+        return ListingPage([], after)
+    value, row_id = found[-1][1]
+    end = ListingCursor(order_by, descending, value, row_id)
+    return ListingPage([row for row, _ in found], end)
+
+
+def _count_beyond(conn: sqlite3.Connection, spec: _Spec, place: tuple[Any, Any] | None) -> int:
+    """How many rows with a value lie beyond ``place`` (all of them when None)."""
+    if place is None:
+        return _count(conn, spec, empty=False)
+    where, params = _where(spec.agent, spec.text_filter)
+    where.insert(0, f"({spec.value}) IS NOT NULL")
+    where.append(f"({spec.value}, c.id) {spec.beyond} (?, ?)")
+    params.extend(place)
+    sql = f"SELECT count(*) FROM conversations AS c WHERE {' AND '.join(where)}"
+    return int(conn.execute(sql, params).fetchone()[0])
 
 
 def list_rows(
@@ -108,35 +226,47 @@ def list_rows(
     offset: int,
     text_filter: str | None,
 ) -> list[ConversationRow]:
-    order = _order(order_by, descending)
-    if (limit is not None and limit < 0) or offset < 0:
-        raise UsageError("The limit and offset of a listing must not be negative.")
-    where, params = _where(agent, text_filter)
-    sql = (
-        f"SELECT {_ROW_COLUMNS} FROM conversations AS c WHERE {where} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?"
+    page = read_page(
+        conn,
+        agent=agent,
+        order_by=order_by,
+        descending=descending,
+        text_filter=text_filter,
+        after=None,
+        offset=offset,
+        limit=limit,
     )
-    params.extend([-1 if limit is None else limit, offset])
-    return [_row(r) for r in conn.execute(sql, params).fetchall()]
+    return page.rows
 
 
-def list_keys(
+def position(
     conn: sqlite3.Connection,
+    key: ConversationKey,
     *,
     agent: str | None,
     order_by: str,
     descending: bool,
     text_filter: str | None,
-) -> list[ConversationKey]:
-    order = _order(order_by, descending)
-    where, params = _where(agent, text_filter)
-    # The note count costs a lookup per conversation: only when it is the order.
-    extra = f", {_NOTE_COUNT} AS note_count" if order_by == "note_count" else ""
-    sql = (
-        f"SELECT c.agent, c.conversation_id{extra} FROM conversations AS c "
-        f"WHERE {where} ORDER BY {order}"
-    )
-    return [(r[0], r[1]) for r in conn.execute(sql, params)]
+) -> int | None:
+    """The 0-based line of ``key`` in the listing; None when it is not listed."""
+    spec = _Spec(order_by, descending, agent, text_filter or None)
+    where, params = _where(agent, spec.text_filter)
+    where.append("c.agent = ? AND c.conversation_id = ?")
+    params.extend(key)
+    sql = f"SELECT {spec.value}, c.id FROM conversations AS c WHERE {' AND '.join(where)}"
+    found = conn.execute(sql, params).fetchone()
+    if found is None:
+        return None
+    value, row_id = found
+    before = _Spec(order_by, not descending, agent, spec.text_filter)  # "beyond" turned round
+    if value is not None:
+        return _count_beyond(conn, before, (value, row_id))
+    where, params = _where(agent, spec.text_filter)
+    where.insert(0, f"({spec.value}) IS NULL")
+    where.append(f"c.id {before.beyond} ?")
+    params.append(row_id)
+    sql = f"SELECT count(*) FROM conversations AS c WHERE {' AND '.join(where)}"
+    return _count(conn, spec, empty=False) + int(conn.execute(sql, params).fetchone()[0])
 
 
 def rows_for(conn: sqlite3.Connection, keys: Sequence[ConversationKey]) -> list[ConversationRow]:
@@ -145,8 +275,7 @@ def rows_for(conn: sqlite3.Connection, keys: Sequence[ConversationKey]) -> list[
         chunk = keys[start : start + _KEYS_PER_QUERY]
         values = ", ".join("(?, ?, ?)" for _ in chunk)
         params = [value for i, (agent, cid) in enumerate(chunk) for value in (i, agent, cid)]
-        # Joining from the VALUES list makes SQLite look each key up by the primary key
-        # (an IN over row values would scan the table).
+        # Joining from the VALUES list makes SQLite look each key up by its unique index.
         sql = (
             f"SELECT {_ROW_COLUMNS} FROM (VALUES {values}) AS k "
             "CROSS JOIN conversations AS c ON c.agent = k.column2 AND c.conversation_id = k.column3 "
@@ -158,6 +287,5 @@ def rows_for(conn: sqlite3.Connection, keys: Sequence[ConversationKey]) -> list[
 
 def count_rows(conn: sqlite3.Connection, *, agent: str | None, text_filter: str | None) -> int:
     where, params = _where(agent, text_filter)
-    return conn.execute(
-        f"SELECT count(*) FROM conversations AS c WHERE {where}", params
-    ).fetchone()[0]
+    sql = f"SELECT count(*) FROM conversations AS c WHERE {' AND '.join(where) or '1'}"
+    return int(conn.execute(sql, params).fetchone()[0])

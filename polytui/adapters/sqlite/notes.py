@@ -64,6 +64,7 @@ def add(
     )
     note = get(conn, cursor.lastrowid)
     index_note(conn, note)
+    recount(conn, agent, conversation_id)
     return note
 
 
@@ -79,12 +80,31 @@ def update(conn: sqlite3.Connection, note_id: int, text: str, label: str | None)
 
 
 def delete(conn: sqlite3.Connection, note_id: int) -> None:
-    get(conn, note_id)
+    note = get(conn, note_id)
     drop_notes(conn, "id = ?", (note_id,))
     conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+    recount(conn, note.agent, note.conversation_id)
 
 
 def prune(conn: sqlite3.Connection, cutoff: str) -> int:
     """Delete the notes last changed before ``cutoff`` (a stored time); returns how many."""
     drop_notes(conn, "updated_at < ?", (cutoff,))
-    return conn.execute("DELETE FROM notes WHERE updated_at < ?", (cutoff,)).rowcount
+    removed = conn.execute("DELETE FROM notes WHERE updated_at < ?", (cutoff,)).rowcount
+    if removed:
+        conn.execute(f"UPDATE conversations SET note_count = {_COUNT} WHERE note_count > 0")
+    return int(removed)
+
+
+# The notes on the conversations row being updated (the listing's note count).
+_COUNT = (
+    "(SELECT count(*) FROM notes AS n "
+    "WHERE n.conversation_id = conversations.conversation_id AND n.agent = conversations.agent)"
+)
+
+
+def recount(conn: sqlite3.Connection, agent: str, conversation_id: str) -> None:
+    """Set the stored call's note count (if it is stored) to the notes it has now."""
+    conn.execute(
+        f"UPDATE conversations SET note_count = {_COUNT} WHERE agent = ? AND conversation_id = ?",
+        (agent, conversation_id),
+    )

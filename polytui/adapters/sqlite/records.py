@@ -44,6 +44,7 @@ def listing_values(conv: Conversation) -> dict[str, Any]:
     start = conv.start
     summary = conv.summary
     latencies = [v for v in map(finite, conv.latencies()) if v is not None]
+    tags = json.dumps([clean_line(tag) for tag in conv.tag_list], ensure_ascii=False)
     return {
         "started_at": clean_line(conv.started_at or conv.created_at) or None,
         "start_key": to_db_time(start) if start else None,
@@ -52,7 +53,8 @@ def listing_values(conv: Conversation) -> dict[str, Any]:
         "turn_count": len(conv.turn_list),
         "handoff": None if (state := handoff_state(conv)) is None else int(state),
         "poly_score": finite(conv.poly_score),
-        "tags": json.dumps([clean_line(tag) for tag in conv.tag_list], ensure_ascii=False),
+        "tags": tags,
+        "tag_key": tags if conv.tag_list else None,  # what the listing sorts by
         "summary": clean_line(summary.one_line) if summary else "",
         "max_latency": max(latencies) if latencies else None,
         "in_progress": int(conv.live),

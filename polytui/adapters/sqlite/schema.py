@@ -172,7 +172,85 @@ _V4 = (
     "CREATE INDEX queue_events_item ON queue_events (queue_id, conversation_id, agent)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# Migration 5: listings that walk an index, whatever the store's size. The conversations table
+# is rebuilt narrow: an integer id, the listing columns and each call's number of reviewer notes
+# (kept in step by the notes' code), and the JSON text moves to a table of its own (payloads,
+# one row per call under the same id), so reading a page of the listing never reads a call's
+# JSON. Each sort key of the listing gets an index on its value; the id (insertion order)
+# breaks ties, so a page of any order is a walk along one index, started anywhere (keyset
+# paging), and never a sort of every stored call. The covering index of migration 2 goes.
+_SORT_INDEXES = {
+    "start": "start_key",
+    "id_nocase": "conversation_id COLLATE NOCASE",
+    "channel": "channel COLLATE NOCASE",
+    "duration": "duration",
+    "turn_count": "turn_count",
+    "handoff": "handoff",
+    "poly_score": "poly_score",
+    "max_latency": "max_latency",
+    "tags": "tag_key COLLATE NOCASE",
+    "fetched": "fetched_at",
+    "note_count": "note_count",
+}
+_LISTING_COLUMNS = (
+    "agent, conversation_id, host, fetched_at, started_at, start_key, channel, duration, "
+    "turn_count, handoff, poly_score, tags, summary, max_latency, in_progress"
+)
+_V5 = (
+    "DROP INDEX conversations_listing",
+    "DROP INDEX conversations_fetched",
+    "DROP INDEX conversations_id",
+    "ALTER TABLE conversations RENAME TO conversations_old",
+    """
+    CREATE TABLE conversations (
+        id              INTEGER PRIMARY KEY,
+        agent           TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        host            TEXT NOT NULL,
+        fetched_at      TEXT NOT NULL,          -- ISO 8601 UTC, fixed width (sorts as text)
+        started_at      TEXT,                   -- as the API sent it (startedAt, else createdAt)
+        start_key       TEXT,                   -- started_at normalised to UTC, for sorting
+        channel         TEXT,
+        duration        REAL,
+        turn_count      INTEGER NOT NULL,
+        handoff         INTEGER,
+        poly_score      REAL,
+        tags            TEXT NOT NULL,          -- JSON array of strings
+        tag_key         TEXT,                   -- the same, NULL when empty: what the list sorts by
+        summary         TEXT NOT NULL,
+        max_latency     REAL,
+        in_progress     INTEGER NOT NULL,
+        note_count      INTEGER NOT NULL DEFAULT 0,  -- reviewer notes on (agent, conversation_id)
+        UNIQUE (agent, conversation_id)
+    )
+    """,
+    f"""
+    INSERT INTO conversations ({_LISTING_COLUMNS}, tag_key, note_count)
+    SELECT {_LISTING_COLUMNS}, nullif(tags, '[]'),
+           (SELECT count(*) FROM notes AS n
+            WHERE n.conversation_id = o.conversation_id AND n.agent = o.agent)
+    FROM conversations_old AS o ORDER BY o.fetched_at, o.agent, o.conversation_id
+    """,
+    """
+    CREATE TABLE payloads (
+        id              INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+        raw             TEXT NOT NULL           -- the JSON text exactly as received
+    )
+    """,
+    """
+    INSERT INTO payloads (id, raw)
+    SELECT c.id, o.raw FROM conversations AS c
+    JOIN conversations_old AS o ON o.agent = c.agent AND o.conversation_id = c.conversation_id
+    """,
+    "DROP TABLE conversations_old",
+    "CREATE INDEX conversations_id ON conversations (conversation_id, fetched_at)",
+    *(
+        f"CREATE INDEX conversations_by_{name} ON conversations ({expression})"
+        for name, expression in _SORT_INDEXES.items()
+    ),
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.errors import StoreError
 from polytui.core.note import Note
-from polytui.core.ports import ConversationKey, ConversationRow, SearchHit, StoredConversation
+from polytui.core.ports import (
+    ConversationKey,
+    ConversationRow,
+    ListingCursor,
+    ListingPage,
+    SearchHit,
+    StoredConversation,
+)
 from polytui.core.search import problem
 from polytui.core.text import clean_line
 
@@ -28,7 +35,7 @@ from .index import (
     drop_conversations,
     index_conversation,
 )
-from .listing import count_rows, list_keys, list_rows, rows_for
+from .listing import count_rows, list_rows, position, read_page, rows_for
 from .queues import QueueMethods
 from .records import (
     from_db_time,
@@ -43,6 +50,11 @@ if TYPE_CHECKING:  # the pydantic models load only where a call is read or store
     from polytui.core.models import Conversation
 
 T = TypeVar("T")
+
+# The reviewer notes already kept for the call being stored (they outlive stored copies).
+_NOTES_OF_CALL = (
+    "(SELECT count(*) FROM notes WHERE agent = :agent AND conversation_id = :conversation_id)"
+)
 
 
 def _default_warn(message: str) -> None:
@@ -142,9 +154,10 @@ class Store(QueueMethods):
     def get(self, conversation_id: str, agent: str | None = None) -> StoredConversation | None:
         """The stored copy of a conversation; with ``agent`` None, the newest fetched of any."""
         sql = (
-            "SELECT agent, conversation_id, host, raw, fetched_at, in_progress "
-            "FROM conversations WHERE conversation_id = ? AND (? IS NULL OR agent = ?) "
-            "ORDER BY fetched_at DESC LIMIT 1"
+            "SELECT c.agent, c.conversation_id, c.host, p.raw, c.fetched_at, c.in_progress "
+            "FROM conversations AS c JOIN payloads AS p ON p.id = c.id "
+            "WHERE c.conversation_id = ? AND (? IS NULL OR c.agent = ?) "
+            "ORDER BY c.fetched_at DESC LIMIT 1"
         )
         row = self._run(
             lambda c: c.execute(sql, (conversation_id, agent, agent)).fetchone(), write=False
@@ -178,18 +191,18 @@ class Store(QueueMethods):
             "conversation_id": conversation.conversation_id,
             "host": host,
             "fetched_at": to_db_time(fetched_at or utc_now()),
-            "raw": text,
         }
         names = ", ".join(values)
         docs = search_documents(conversation)
 
         def operation(conn: sqlite3.Connection) -> None:
             drop_conversations(conn, "conversation_id = ? AND agent = ?", key[::-1])
-            conn.execute(
-                f"INSERT INTO conversations ({names}) "
-                f"VALUES ({', '.join(':' + name for name in values)})",
+            cursor = conn.execute(
+                f"INSERT INTO conversations ({names}, note_count) "
+                f"VALUES ({', '.join(':' + name for name in values)}, {_NOTES_OF_CALL})",
                 values,
             )
+            conn.execute("INSERT INTO payloads (id, raw) VALUES (?, ?)", (cursor.lastrowid, text))
             index_conversation(conn, *key, docs)
 
         self._run(operation, write=True)
@@ -219,20 +232,52 @@ class Store(QueueMethods):
             write=False,
         )
 
-    def keys(
+    def page(
         self,
         *,
         agent: str | None = None,
         order_by: str = "started_at",
         descending: bool = True,
         text_filter: str | None = None,
-    ) -> builtins.list[ConversationKey]:
-        """(agent, conversation_id) of every stored conversation ``list`` would return with the
-        same arguments, in the same order: cheap enough to hold the order of 10,000 calls and
-        fetch the rows on screen with ``rows_for``."""
+        after: ListingCursor | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> ListingPage:
+        """Up to ``limit`` listing rows, ``offset`` rows past ``after`` (the ``end`` of an
+        earlier page of this order; None: from the first row). Following ``after`` walks on
+        along the order's index: the cost of a page does not grow with the calls stored."""
         return self._run(
-            lambda c: list_keys(
-                c, agent=agent, order_by=order_by, descending=descending, text_filter=text_filter
+            lambda c: read_page(
+                c,
+                agent=agent,
+                order_by=order_by,
+                descending=descending,
+                text_filter=text_filter,
+                after=after,
+                offset=offset,
+                limit=limit,
+            ),
+            write=False,
+        )
+
+    def position(
+        self,
+        key: ConversationKey,
+        *,
+        agent: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
+        text_filter: str | None = None,
+    ) -> int | None:
+        """The 0-based line of the call ``key`` in that listing; None when it is not listed."""
+        return self._run(
+            lambda c: position(
+                c,
+                key,
+                agent=agent,
+                order_by=order_by,
+                descending=descending,
+                text_filter=text_filter,
             ),
             write=False,
         )

@@ -4,6 +4,7 @@ as typed)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -53,8 +54,15 @@ class QueuePicker(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "dismiss_picker", "Close", id="queues_close")]
 
-    def __init__(self, listed: list[ConversationKey], filter_text: str) -> None:
+    def __init__(
+        self,
+        count: int,
+        listed: Callable[[], Awaitable[list[ConversationKey]]],
+        filter_text: str,
+    ) -> None:
+        """``count`` calls are listed; ``listed()`` reads them (only when a queue is made)."""
         super().__init__()
+        self._count = count
         self._listed = listed
         self._filter = filter_text.strip()
 
@@ -63,7 +71,7 @@ class QueuePicker(ModalScreen[str | None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        count = len(self._listed)
+        count = self._count
         which = f"matching “{clean_line(self._filter)}”" if self._filter else "listed"
         with Vertical():
             yield Static("Review queues (Enter opens one)", classes="picker-title")
@@ -110,13 +118,14 @@ class QueuePicker(ModalScreen[str | None]):
 
     async def _create(self, name: str) -> None:
         error = self.query_one("#new-queue-error", Static)
-        if not self._listed:
-            error.update("No stored calls are listed: change the filter on the start screen.")
-            return
         words = f" matching '{self._filter}'" if self._filter else ""
         try:
+            listed = await self._listed() if self._count else []
+            if not listed:
+                error.update("No stored calls are listed: change the filter on the start screen.")
+                return
             queue = await self.polytui.workspace.create_queue(
-                name, self._listed, source=f"stored calls{words}"
+                name, listed, source=f"stored calls{words}"
             )
         except PolytuiError as exc:
             error.update(Content(clean_line(str(exc))))

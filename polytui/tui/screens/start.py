@@ -295,7 +295,7 @@ class StartScreen(Screen[None]):
             if name:
                 self.polytui.open_queue(name)
 
-        picker = QueuePicker(self.calls.listed_keys, self.calls.text_filter)
+        picker = QueuePicker(self.calls.count, self.calls.listed_keys, self.calls.text_filter)
         self.app.push_screen(picker, chosen)
 
     def action_filter(self) -> None:

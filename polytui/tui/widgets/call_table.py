@@ -1,17 +1,19 @@
 """The cached-call browser: every stored call in one table that stays instant at 10,000 calls.
 
-A Line API ScrollView, not a widget per row. On (re)load it asks the listing (the app's
-workspace) for the *order* only (``keys``: (agent, ID) pairs, sorted and filtered by the store)
-and the page on screen, in a worker, and shows them together. Other rows are fetched a page at
-a time (``rows_for``) when their lines come on screen, also in a worker, and kept in a small
-LRU; until a page arrives its lines are drawn as placeholders (as toolong does), so
-``render_line`` never waits for the store. Drawn lines are cached as Strips. The header line
-stays put while the rows scroll.
+A Line API ScrollView, not a widget per row. On (re)load it opens the listing for its order and
+filter (``call_pages.Listed``) and asks, in a worker, how many calls it lists and for the page
+on screen (where the selected call now is, when it follows one), and shows them together:
+nothing is read for the calls off screen, so the first paint costs the same with 100 stored
+calls or 100,000. Other pages are read when their lines come on screen (the stored calls' next
+page walks on from the page before), also in a worker, and kept in a small LRU; until a page
+arrives its lines are drawn as placeholders (as toolong does), so ``render_line`` never waits
+for the store. Drawn lines are cached as Strips. The header line stays put while the rows
+scroll.
 """
 
 from __future__ import annotations
 
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.content import Content
@@ -27,7 +29,7 @@ from polytui.core.ports import ConversationKey, ConversationRow
 from polytui.core.text import clean_line
 
 from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit
-from .call_pages import PAGE, CallListing, Page, pages_on_screen, read_page
+from .call_pages import PAGE, CallListing, Listed, Order, Page, StoreListed, pages_on_screen
 
 PAN = 8  # cells per left / right key
 UP, DOWN = "▲", "▼"
@@ -141,10 +143,11 @@ class CallTable(ScrollView, can_focus=True):
         self.text_filter = ""
         self.cursor = 0
         self.problem: str | None = None  # why the store could not be read, shown instead
-        self._keys: list[ConversationKey] = []
+        self._count = 0  # calls listed
+        self._listed: Listed | None = None  # the listing shown, which reads its pages
         self._pages: LRUCache[int, Page] = LRUCache(32)
-        self._asked: set[int] = set()  # pages asked for (or failed) since the keys came
-        self._generation = 0  # bumped whenever _keys is replaced: late pages are dropped
+        self._asked: set[int] = set()  # pages asked for (or failed) since the listing came
+        self._generation = 0  # bumped whenever the listing is replaced: late pages are dropped
         self._read = False  # the first listing has arrived
         self._announce_cursor = False  # Highlighted is due once the cursor's page arrives
         self._widths = column_widths(0, self.COLUMNS)
@@ -153,12 +156,11 @@ class CallTable(ScrollView, can_focus=True):
 
     @property
     def count(self) -> int:
-        return len(self._keys)
+        return self._count
 
-    @property
-    def listed_keys(self) -> list[ConversationKey]:
-        """The calls listed, in the order shown."""
-        return list(self._keys)
+    async def listed_keys(self) -> list[ConversationKey]:
+        """Every call listed, in the order shown (reads them all: for making a queue)."""
+        return [] if self._listed is None else await self._listed.keys()
 
     @property
     def cursor_row(self) -> ConversationRow | None:
@@ -169,43 +171,44 @@ class CallTable(ScrollView, can_focus=True):
         stays on the call it was on (or ``follow``) when that call is still listed, else on the
         same line; ``top`` sends it to the first line."""
         current = follow or (None if top else self._key_at(self.cursor))
-        self.run_worker(
-            self._read_order(current, top), group="call-order", exclusive=True, exit_on_error=False
-        )
+        self._read_order(current, top)
 
+    async def _open(self, order: Order) -> Listed:
+        """The listing of ``order`` (a table of other calls opens its own)."""
+        return StoreListed(self._listing, order)
+
+    @work(group="call-order", exclusive=True, exit_on_error=False)
     async def _read_order(self, current: ConversationKey | None, top: bool) -> None:
-        order_by, descending, text_filter = self.order_by, self.descending, self.text_filter
-        problem, total = None, None
-        try:
-            keys = await self._listing.keys(
-                order_by=order_by, descending=descending, text_filter=text_filter
-            )
-            if text_filter:
-                total = await self._listing.count()
-        except PolytuiError as exc:
-            keys, problem = [], clean_line(str(exc))
+        order = Order(self.order_by, self.descending, self.text_filter or None)
+        listed: Listed | None = None
+        problem, total, count = None, None, 0
         index = 0 if top else self.cursor
-        if current is not None and current in keys:
-            index = keys.index(current)
-        index = max(0, min(index, len(keys) - 1))
         pages: dict[int, Page] = {}
-        on_screen = pages_on_screen(index, len(keys), round(self.scroll_y), self._rows_visible)
-        try:  # the page(s) on screen come with the order: no placeholder flashes by
+        try:
+            listed = await self._open(order)
+            count, total = await listed.count()
+            if current is not None:
+                found = await listed.position(current)
+                index = index if found is None else found
+            index = max(0, min(index, count - 1))
+            on_screen = pages_on_screen(index, count, round(self.scroll_y), self._rows_visible)
+            # The page(s) on screen come with the count: no placeholder flashes by.
             for number in on_screen:
-                pages[number] = await read_page(self._listing, keys, number)
+                pages[number] = await listed.read(number)
         except PolytuiError as exc:
             problem = clean_line(str(exc))
-        self._show_order(keys, index, pages, problem, total)
+        self._show_order(listed, count, index, pages, problem, total)
 
     def _show_order(
         self,
-        keys: list[ConversationKey],
+        listed: Listed | None,
+        count: int,
         index: int,
         pages: dict[int, Page],
         problem: str | None,
         total: int | None,
     ) -> None:
-        self._keys, self.problem, self._read = keys, problem, True
+        self._listed, self._count, self.problem, self._read = listed, count, problem, True
         self._generation += 1
         self._pages.clear()
         self._asked.clear()
@@ -216,10 +219,9 @@ class CallTable(ScrollView, can_focus=True):
         self._sync_size()
         self._reveal()
         self.refresh()
-        self.post_message(
-            self.Reloaded(len(keys), self.order_by, self.descending, self.problem, total)
-        )
+        self.post_message(self.Reloaded(count, self.order_by, self.descending, self.problem, total))
         self._highlight()
+        self.refresh_bindings()  # Open and Delete depend on there being calls
 
     def set_filter(self, text: str) -> None:
         self.text_filter = text.strip()
@@ -237,23 +239,24 @@ class CallTable(ScrollView, can_focus=True):
     def row_at(self, index: int) -> ConversationRow | None:
         """The row on line ``index`` (0-based) when its page has arrived (None otherwise, and
         past the end). Never reads the store."""
-        if not 0 <= index < len(self._keys):
+        if not 0 <= index < self._count:
             return None
         page = self._pages.get(index // PAGE)
-        return None if page is None else page[index % PAGE]
+        if page is None or index % PAGE >= len(page):
+            return None
+        return page[index % PAGE]
 
     async def row_read(self, index: int) -> ConversationRow | None:
         """The row on line ``index``, read from the store if its page has not arrived."""
         row = self.row_at(index)
-        key = self._key_at(index)
-        if row is not None or key is None:
+        if row is not None or not 0 <= index < self._count or self._listed is None:
             return row
         try:
-            rows = await self._listing.rows_for([key])
+            page = await self._listed.read(index // PAGE)
         except PolytuiError as exc:
             self.notify(clean_line(str(exc)), severity="error", markup=False)
             return None
-        return rows[0] if rows else None
+        return page[index % PAGE] if index % PAGE < len(page) else None
 
     def _want_page(self, number: int) -> None:
         """Ask for page ``number`` (once per listing); its lines are redrawn when it comes."""
@@ -263,13 +266,13 @@ class CallTable(ScrollView, can_focus=True):
         self.call_later(self._fetch_page, number, self._generation)
 
     def _fetch_page(self, number: int, generation: int) -> None:
-        if generation == self._generation:
-            work = self._page_arrives(number, generation)
+        if generation == self._generation and self._listed is not None:
+            work = self._page_arrives(self._listed, number, generation)
             self.run_worker(work, group="call-pages", exit_on_error=False)
 
-    async def _page_arrives(self, number: int, generation: int) -> None:
+    async def _page_arrives(self, listed: Listed, number: int, generation: int) -> None:
         try:
-            page = await read_page(self._listing, self._keys, number)
+            page = await listed.read(number)
         except PolytuiError as exc:  # left asked for: not read again until the next reload
             if generation == self._generation:
                 self.problem = clean_line(str(exc))
@@ -288,7 +291,7 @@ class CallTable(ScrollView, can_focus=True):
     def _highlight(self) -> None:
         """Tell the screen which call the cursor is on, now or once its row has arrived."""
         row = self.row_at(self.cursor)
-        if self._key_at(self.cursor) is not None and self._pages.get(self.cursor // PAGE) is None:
+        if 0 <= self.cursor < self._count and self._pages.get(self.cursor // PAGE) is None:
             self._announce_cursor = True
             self._want_page(self.cursor // PAGE)
             return
@@ -296,7 +299,8 @@ class CallTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(row))
 
     def _key_at(self, index: int) -> ConversationKey | None:
-        return self._keys[index] if 0 <= index < len(self._keys) else None
+        row = self.row_at(index)
+        return None if row is None else (row.agent, row.conversation_id)
 
     # -- geometry -----------------------------------------------------------------------------
 
@@ -310,8 +314,8 @@ class CallTable(ScrollView, can_focus=True):
 
     def _sync_size(self) -> None:
         self._widths = column_widths(self.scrollable_content_region.width, self.COLUMNS)
-        if self._keys:
-            self.virtual_size = Size(self._table_width, len(self._keys) + 1)
+        if self._count:
+            self.virtual_size = Size(self._table_width, self._count + 1)
         else:  # one message line: nothing to scroll
             self.virtual_size = Size(self.scrollable_content_region.width, 1)
 
@@ -345,7 +349,7 @@ class CallTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         view_width = self.scrollable_content_region.width
         scroll_x = round(self.scroll_x)
-        if not self._keys:
+        if not self._count:
             if y == 0:
                 message = self._empty_message() if self._read else Content(READING)
                 return self._line(message, "call-table--message", view_width)
@@ -354,7 +358,7 @@ class CallTable(ScrollView, can_focus=True):
             strip = self._line(self._header(), "call-table--header", self._table_width)
         else:
             index = round(self.scroll_y) + y - 1
-            if index >= len(self._keys):
+            if index >= self._count:
                 return Strip.blank(view_width, self.visual_style.rich_style)
             strip = self._row_strip(index)
         return strip.crop_extend(scroll_x, scroll_x + view_width, self.visual_style.rich_style)
@@ -389,7 +393,7 @@ class CallTable(ScrollView, can_focus=True):
             self._want_page(index // PAGE)
             text = self.problem if index // PAGE in self._asked and self.problem else PENDING
             return self._line(Content.styled(text, "$text-muted"), "", self._table_width)
-        content = self._row_content(index, page[index % PAGE])
+        content = self._row_content(index, page[index % PAGE] if index % PAGE < len(page) else None)
         component = "call-table--cursor" if is_cursor else ""
         strip = self._line(content, component, self._table_width)
         self._strips[(index, is_cursor)] = strip
@@ -419,13 +423,13 @@ class CallTable(ScrollView, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "delete"):
-            return bool(self._keys)
+            return bool(self._count)
         return True
 
     def move_to(self, index: int) -> None:
-        if not self._keys:
+        if not self._count:
             return
-        index = max(0, min(index, len(self._keys) - 1))
+        index = max(0, min(index, self._count - 1))
         if index != self.cursor:
             self.cursor = index
             self.refresh()
@@ -439,7 +443,7 @@ class CallTable(ScrollView, can_focus=True):
         self.move_to(0)
 
     def action_last(self) -> None:
-        self.move_to(len(self._keys) - 1)
+        self.move_to(self._count - 1)
 
     def action_page(self, direction: int) -> None:
         step = max(1, self._rows_visible - 1)
@@ -478,7 +482,7 @@ class CallTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or not self._keys:
+        if offset is None or not self._count:
             return
         event.stop()
         if offset.y == 0:
@@ -487,7 +491,7 @@ class CallTable(ScrollView, can_focus=True):
                 self.sort_by(key)
             return
         index = round(self.scroll_y) + offset.y - 1
-        if index >= len(self._keys):
+        if index >= self._count:
             return
         if index == self.cursor:
             self.run_worker(self.action_open(), exit_on_error=False)

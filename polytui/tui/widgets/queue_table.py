@@ -16,6 +16,7 @@ from polytui.core.text import clean_line
 from polytui.tui.queue_session import QueueSession
 
 from .call_columns import MISSING, NOTE_MARK, Column, clock, short_time
+from .call_pages import KeysListed, Listed, Order
 from .call_table import CallTable
 
 QUEUE_COLUMNS: tuple[Column, ...] = (  # 117 cells: the summary fills what a wider view adds
@@ -62,17 +63,12 @@ class QueueListing:
             return item.verdict == verdict
         return statuses is None or item.status in statuses
 
-    async def keys(
-        self, *, order_by: str, descending: bool, text_filter: str | None
-    ) -> list[ConversationKey]:
+    async def keys(self) -> list[ConversationKey]:
         await self.session.reload()
         return [item.key for item in self.session.items if self.wanted(item)]
 
     async def rows_for(self, keys: Sequence[ConversationKey]) -> list[ConversationRow]:
         return await self.session.workspace.rows_for(keys)
-
-    async def count(self, *, text_filter: str | None = None) -> int:
-        return len(self.session.items)
 
 
 def queue_cells(item: QueueItem | None, row: ConversationRow | None) -> list[Content]:
@@ -130,7 +126,7 @@ class QueueTable(CallTable):
     def __init__(self, listing: QueueListing, *, id: str | None = None) -> None:
         settings = listing.session.workspace.settings
         super().__init__(
-            listing,
+            listing.session.workspace,
             latency_good=settings.latency_good,
             latency_warn=settings.latency_warn,
             empty_text="This queue holds no calls.",
@@ -138,6 +134,7 @@ class QueueTable(CallTable):
         )
         self.queue_listing = listing
         self.order_by, self.descending = "position", False
+        self._order: KeysListed | None = None  # the queue's order, as last read
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("sort", "reverse", "delete"):
@@ -151,7 +148,15 @@ class QueueTable(CallTable):
         return self.queue_listing.session.item(self._key_at(index))
 
     def index_of(self, key: ConversationKey) -> int | None:
-        return self._keys.index(key) if key in self._keys else None
+        return None if self._order is None else self._order.index_of(key)
+
+    async def _open(self, order: Order) -> Listed:
+        """The queue's order, read again (statuses set elsewhere show), its rows by key."""
+        self._order = KeysListed(await self.queue_listing.keys(), self.queue_listing.rows_for)
+        return self._order
+
+    def _key_at(self, index: int) -> ConversationKey | None:
+        return None if self._order is None else self._order.key_at(index)
 
     def _row_content(self, index: int, row: ConversationRow | None) -> Content:
         return self._join_cells(queue_cells(self.item_at(index), row))
