@@ -32,7 +32,6 @@ from .core.errors import (
     UsageError,
 )
 from .core.ids import validate_conversation_id
-from .core.models import Conversation
 
 if TYPE_CHECKING:
     import asyncio
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from .adapters.http.client import ApiClient
     from .adapters.sqlite import Store, StoredConversation
     from .core.config import Settings
+    from .core.models import Conversation
 
 Source = Literal["store", "api", "stale"]
 T = TypeVar("T")
@@ -177,7 +177,15 @@ class Loader:
     ) -> Loaded | None:
         """The policy's answer when the store suffices (no network, no asyncio): the stored copy,
         or NotFoundError under --offline; None when the network is needed."""
-        return self._consult(conversation_id, agent, refresh, offline)[0]
+        local, stored = self._consult(conversation_id, agent, refresh, offline)
+        return None if local is None else _from_stored(local, "store")
+
+    def local_copy(
+        self, conversation_id: str, *, agent: str | None = None
+    ) -> StoredConversation | None:
+        """The stored copy, unread, when the policy says the store suffices (as
+        ``load_local``, without parsing the call: for giving its JSON back as stored)."""
+        return self._consult(conversation_id, agent, None, None)[0]
 
     def _consult(
         self,
@@ -185,8 +193,9 @@ class Loader:
         agent: str | None,
         refresh: bool | None,
         offline: bool | None,
-    ) -> tuple[Loaded | None, StoredConversation | None]:
-        """``load_local``'s answer and the stored copy it looked at (one store read)."""
+    ) -> tuple[StoredConversation | None, StoredConversation | None]:
+        """The stored copy to use (None: the network is needed) and the one looked at (one
+        store read); NotFoundError under --offline when nothing is stored."""
         conversation_id = validate_conversation_id(conversation_id)
         agent = agent or self.settings.agent
         refresh = self.settings.refresh if refresh is None else refresh
@@ -198,9 +207,9 @@ class Loader:
                     f"Conversation {conversation_id} is not stored, and --offline keeps "
                     "polytui off the network."
                 )
-            return _from_stored(stored, "store"), stored
+            return stored, stored
         if stored is not None and not refresh and not stored.in_progress:
-            return _from_stored(stored, "store"), stored
+            return stored, stored
         return None, stored
 
     async def load(
@@ -216,7 +225,7 @@ class Loader:
             lambda: self._consult(conversation_id, agent, refresh, offline)
         )
         if local is not None:
-            return local
+            return _from_stored(local, "store")
         conversation_id = validate_conversation_id(conversation_id)
         agent = agent or self.settings.agent
         fetch_agent = agent or (stored.agent if stored is not None else None)

@@ -115,7 +115,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show(args: argparse.Namespace, settings: Settings) -> int:
-    from polytui.export import context_for, render
     from polytui.loader import Loader
 
     if args.output is not None and str(args.output) != "-":
@@ -124,6 +123,11 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
         check_output(args.output, store=settings.db_path)  # before any fetching
     loader = Loader(settings)
     try:
+        if args.format == "json":  # a stored call's JSON is given back as stored: no parsing
+            text = _stored_json(loader, args.conversation_id)
+            if text is not None:
+                emit(text, args.output, settings.db_path)
+                return 0
         # A stored, finished call needs neither the network nor an event loop.
         loaded = loader.load_local(args.conversation_id)
         if loaded is None:
@@ -135,10 +139,33 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
         loader.close_store()
     if loaded.warning:
         print(f"polytui: {loaded.warning}", file=sys.stderr)
+    from polytui.export import context_for, render
+
     context = context_for(loaded, settings, notes, reviews)
     text = render(loaded.conversation, args.format, context)
     emit(text, args.output, settings.db_path)
     return 0
+
+
+def _stored_json(loader, conversation_id: str) -> str | None:
+    """The stored call's JSON as stored, with its notes (``core.payload.faithful_json``), when
+    the loading policy says the store suffices; None otherwise (then the usual way runs)."""
+    from polytui.core.payload import faithful_json
+
+    stored = loader.local_copy(conversation_id)
+    if stored is None:
+        return None
+    from polytui.core.note import NOTES_KEY, REVIEWS_KEY
+
+    raw = stored.checked_raw()
+    notes = loader.store.notes_for(stored.conversation_id, stored.agent)
+    key = (stored.agent, stored.conversation_id)
+    reviews = loader.store.reviews_for([key]).get(key, [])
+    added = {
+        NOTES_KEY: [note.to_json_dict() for note in notes],
+        REVIEWS_KEY: [item.to_json_dict() for item in reviews],
+    }
+    return faithful_json(raw, added)
 
 
 async def _load_remote(loader, conversation_id: str, allow_stale: bool):

@@ -12,7 +12,7 @@ from polytui.core.text import clean_line
 from .batch import Batch, BatchReport, progress_bar
 from .inputs import read_bounded
 
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 16  # requests at once: the HTTP client's connection pool holds 16
 MAX_ID_FILE_BYTES = 16 << 20  # 16 MiB: some 200,000 IDs
 MAX_IDS = 100_000
 
@@ -74,12 +74,16 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
 async def _run(ids: list[str], concurrency: int, settings: Settings) -> int:
     """Load every ID through the one policy: stored finished calls are not fetched again
     unless --refresh."""
+    from polytui.batching import BatchedStoreRunner
     from polytui.loader import Loader
 
     bar, advance, announce = progress_bar("fetching", len(ids), settings)
     report = BatchReport(verb="fetched")
 
-    async with Loader(settings, announce=announce) as loader:
+    # Storing runs on a thread of its own, many calls to a transaction, while requests go on.
+    loader = Loader(settings, announce=announce)
+    async with BatchedStoreRunner(lambda: loader.store) as runner, loader:
+        loader.run_store = runner
 
         async def fetch_one(conversation_id: str) -> None:
             loaded = await loader.load(conversation_id, allow_stale=False)

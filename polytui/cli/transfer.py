@@ -4,6 +4,7 @@ their notes from JSON files: polytui's json export or the API's own JSON)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -204,6 +205,9 @@ class ImportReport:
         return ", ".join(parts) + "."
 
 
+IMPORT_BATCH = 500  # calls stored per transaction: one commit (one sync) per batch, not per call
+
+
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     from contextlib import closing
 
@@ -213,27 +217,78 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("Standard input ('-') can be imported only once.")
     report = ImportReport()
     with closing(open_store(settings)) as store:
-        for name in args.files:
-            shown = "standard input" if name == "-" else clean_line(name)
-            try:
-                items = read_items(name)
-            except PolytuiError as exc:
-                report.failed.append((shown, exc))
-                continue
-            for index, item in enumerate(items, start=1):
-                where = shown if len(items) == 1 else f"{shown} (item {index})"
+        batches = _Batches(store, report)
+        try:
+            for name in args.files:
+                shown = "standard input" if name == "-" else clean_line(name)
                 try:
-                    added, already = import_item(store, item, settings.agent)
+                    items = read_items(name)
                 except PolytuiError as exc:
-                    report.failed.append((where, exc))
+                    report.failed.append((shown, exc))
                     continue
-                report.conversations += 1
-                report.notes_added += added
-                report.notes_already += already
+                for index, item in enumerate(items, start=1):
+                    where = shown if len(items) == 1 else f"{shown} (item {index})"
+                    batches.add(where, item, settings.agent)
+                del items
+        except BaseException as exc:  # Ctrl+C, SIGTERM: the open batch is undone, not half-kept
+            batches.abort(exc)
+            raise
+        batches.close()
     for where, error in report.failed:
         print(f"polytui: {where}: {error}", file=sys.stderr)
     print(report.summary())
     return report.exit_code
+
+
+class _Batches:
+    """Imports items in batches of ``IMPORT_BATCH``, each one transaction of the store. An item
+    that fails (bad JSON, a store write refused) fails alone; a batch whose commit fails (a
+    full disk) fails every item in it, and nothing of it is kept."""
+
+    def __init__(self, store: Any, report: ImportReport) -> None:
+        self.store = store
+        self.report = report
+        self._open: Any = None  # the open batch's context manager
+        self._done: list[tuple[str, int, int]] = []  # (where, added, already) of the open batch
+
+    def add(self, where: str, item: Any, agent: str | None) -> None:
+        if self._open is None:
+            try:
+                self._open = self.store.batch()
+                self._open.__enter__()
+            except PolytuiError as exc:
+                self._open = None
+                self.report.failed.append((where, exc))
+                return
+        try:
+            added, already = import_item(self.store, item, agent)
+        except PolytuiError as exc:
+            self.report.failed.append((where, exc))
+        else:
+            self._done.append((where, added, already))
+        if len(self._done) >= IMPORT_BATCH:
+            self.close()
+
+    def abort(self, exc: BaseException) -> None:
+        batch, self._open, self._done = self._open, None, []
+        if batch is not None:
+            with contextlib.suppress(Exception):
+                batch.__exit__(type(exc), exc, exc.__traceback__)
+
+    def close(self) -> None:
+        """Commit the open batch; its items count as imported only once it is kept."""
+        batch, done, self._open, self._done = self._open, self._done, None, []
+        if batch is None:
+            return
+        try:
+            batch.__exit__(None, None, None)
+        except PolytuiError as exc:
+            self.report.failed.extend((where, exc) for where, _, _ in done)
+            return
+        for _, added, already in done:
+            self.report.conversations += 1
+            self.report.notes_added += added
+            self.report.notes_already += already
 
 
 def read_items(name: str) -> list[Any]:

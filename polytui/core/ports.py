@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,6 +110,22 @@ class StoredConversation:
         except BadPayloadError:
             raise self._damaged("it is not a conversation with its three IDs") from None
 
+    def checked_raw(self) -> str:
+        """``raw``, checked to be the JSON of a conversation (not read into one): StoreError
+        saying the copy is damaged otherwise, as ``conversation`` does."""
+        import json
+
+        try:
+            data = json.loads(self.raw)
+        except (ValueError, RecursionError):
+            raise self._damaged("it is not valid JSON") from None
+        ids = ("conversationId", "accountId", "projectId")
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(key, data.get(_snake(key))), str) for key in ids
+        ):
+            raise self._damaged("it is not a conversation with its three IDs")
+        return self.raw
+
     def _damaged(self, reason: str) -> Exception:
         from .errors import StoreError
 
@@ -116,6 +133,10 @@ class StoredConversation:
             f"The stored copy of conversation {self.conversation_id} is damaged ({reason}); "
             "fetch it again with --refresh."
         )
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in key)
 
 
 @dataclass(frozen=True)
@@ -202,6 +223,12 @@ class CallCache(Protocol):
         conversation: Conversation,
         fetched_at: datetime | None = None,
     ) -> None: ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Writes made inside the block (by this thread) join one transaction, committed at
+        its end: storing many calls costs one commit. A failed write is undone alone and
+        raises as usual; a failed commit raises StoreError and undoes the whole batch."""
+        ...
 
     def list(
         self,

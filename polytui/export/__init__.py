@@ -52,6 +52,9 @@ class LoadedCall(Protocol):
     @property
     def source(self) -> str: ...
 
+    @property
+    def raw(self) -> str: ...
+
 
 FORMATS = ("text", "markdown", "json", "csv", "html")
 FILE_EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html"}
@@ -154,6 +157,7 @@ def context_for(
             account=conversation.account_id,
             project=conversation.project_id,
         ),
+        raw=loaded.raw,
     )
 
 

@@ -62,6 +62,7 @@ class ExportContext:
     latency_good: float = DEFAULT_BANDS.good
     latency_warn: float = DEFAULT_BANDS.warn
     studio_url: str | None = None
+    raw: str | None = None  # the payload's JSON text as stored: json gives it back as is
 
     @property
     def bands(self) -> LatencyBands:

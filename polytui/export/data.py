@@ -12,6 +12,7 @@ from typing import Any
 
 from polytui.core.models import Conversation, Note
 from polytui.core.note import NOTES_KEY, REVIEWS_KEY
+from polytui.core.payload import faithful_json
 from polytui.core.readings import as_bool, json_safe
 from polytui.core.text import clean, escape_json_text
 
@@ -57,14 +58,20 @@ def _payload(conversation: Conversation) -> dict[str, Any]:
 
 
 def render_json(conversation: Conversation, ctx: ExportContext | None = None) -> str:
-    """The conversation as the API spelled it (plus reviewer notes under ``NOTES_KEY`` and
-    its review-queue items under ``REVIEWS_KEY``)."""
+    """The conversation as the API spelled it, plus reviewer notes under ``NOTES_KEY`` and its
+    review-queue items under ``REVIEWS_KEY``: the stored text itself when the context has it
+    (``payload.faithful_json``), else written out."""
     ctx = ctx or DEFAULT_CONTEXT
+    added = {
+        NOTES_KEY: [note.to_json_dict() for note in ctx.notes],
+        REVIEWS_KEY: [item.to_json_dict() for item in ctx.reviews],
+    }
+    if ctx.raw is not None:
+        text = faithful_json(ctx.raw, added)
+        if text is not None:
+            return text
     data = _payload(conversation)
-    if ctx.notes:
-        data[NOTES_KEY] = [note.to_json_dict() for note in ctx.notes]
-    if ctx.reviews:
-        data[REVIEWS_KEY] = [item.to_json_dict() for item in ctx.reviews]
+    data.update((key, values) for key, values in added.items() if values)
     return json_text(data)
 
 

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -91,6 +91,7 @@ class Store(QueueMethods):
         self.path = Path(path)
         self._warn = warn or _default_warn
         self._lock = threading.RLock()
+        self._batching = False  # a batch's transaction is open: writes join it
         self._conn: sqlite3.Connection | None = open_database(self.path, self._warn)
 
     def __enter__(self) -> Store:
@@ -111,6 +112,8 @@ class Store(QueueMethods):
         """Run ``operation`` (in an IMMEDIATE transaction when ``write``), retrying while
         another process holds the lock and starting afresh once if the file turns out damaged."""
         with self._lock:
+            if self._batching:
+                return self._in_batch(operation, write=write)
             for attempt in (1, 2):
                 conn = self._conn
                 if conn is None:
@@ -127,6 +130,62 @@ class Store(QueueMethods):
                 except UnicodeEncodeError as exc:
                     raise store_error(self.path, "write to" if write else "read", exc) from None
             raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _in_batch(self, operation: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        """``operation`` inside the open batch: a write under a savepoint of its own, so that
+        one that fails is undone alone and the batch goes on."""
+        conn = self._conn
+        if conn is None:
+            raise StoreError(f"The store at {self.path} is closed.")
+        try:
+            if not write:
+                return operation(conn)
+            conn.execute("SAVEPOINT one_write")
+            try:
+                result = operation(conn)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK TO one_write")
+                    conn.execute("RELEASE one_write")
+                raise
+            conn.execute("RELEASE one_write")
+            return result
+        except (sqlite3.DatabaseError, UnicodeEncodeError) as exc:
+            raise store_error(self.path, "write to" if write else "read", exc) from None
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every store call made inside (by this thread) joins one transaction, committed when
+        the block ends: storing thousands of calls costs one commit, not one each. A write
+        that fails is undone alone (it raises as usual, and the batch goes on); an exception
+        out of the block, or a failed commit (StoreError), undoes the whole batch. Other
+        threads wait for the batch to end."""
+        with self._lock:
+            if self._batching:  # nested: part of the batch already open
+                yield
+                return
+            conn = self._conn
+            if conn is None:
+                raise StoreError(f"The store at {self.path} is closed.")
+            try:
+                retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+            except sqlite3.DatabaseError as exc:
+                raise store_error(self.path, "write to", exc) from None
+            self._batching = True
+            try:
+                yield
+            except BaseException:
+                self._batching = False
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            self._batching = False
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise store_error(self.path, "write to", exc) from None
 
     @staticmethod
     def _transaction(conn: sqlite3.Connection, operation: Callable[[sqlite3.Connection], T]) -> T:
