@@ -9,7 +9,6 @@ import math
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -442,7 +441,7 @@ def test_turns_full_of_nulls(fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_big_call_renders_fast(fmt):
+def test_big_call_renders_in_every_format(fmt):
     turn = {
         "user_input": "I would like to change my booking for tomorrow evening please",
         "agent_response": "Of course. Could you tell me the name on the booking?",
@@ -453,9 +452,7 @@ def test_big_call_renders_fast(fmt):
     }
     c = conv(startedAt="2024-05-01T12:00:00Z", turns=[turn] * 5000)
     notes = [note(n, f"note {n}", nid=n) for n in range(1, 5001, 50)]
-    started = time.perf_counter()
-    out = render(c, fmt, ExportContext(notes=notes))
-    assert time.perf_counter() - started < 1.0
+    out = render(c, fmt, ExportContext(notes=notes))  # its speed is benchmarks/'s business
     assert out.count("change my booking") == 5000
 
 
