@@ -1,5 +1,5 @@
 """The store's listing for the cached-call browser: pages along each order (keyset and offset),
-positions, rows by key, counts with a filter, the indexes they walk (migration 4), note counts
+positions, rows by key, counts with a filter, the indexes they walk (migration 5), note counts
 kept in step, a version-3 store carried forward, and the search-syntax check. Real SQLite
 files."""
 

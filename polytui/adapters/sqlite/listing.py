@@ -1,6 +1,6 @@
 """The listing of stored conversations: which ones (agent, words), in what order, a page at a time.
 
-Every order is a walk along one index (migration 4: one per sort key, ties broken by the row's
+Every order is a walk along one index (migration 5: one per sort key, ties broken by the row's
 id), so a page costs the same with 100 calls stored or 100,000: the first page reads its rows
 and stops, and a next page starts where the last one ended (``ListingCursor``, keyset paging)
 instead of skipping what came before. Empty values come last either way: a listing is the
