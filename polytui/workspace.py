@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .core.errors import PolytuiError, StoreError
 from .core.ports import (
+    CallHits,
     ConversationKey,
     ConversationRow,
     ListingCursor,
@@ -303,14 +304,40 @@ class Workspace:
 
         return await self.run(remove)
 
-    async def search(self, query: str, *, limit: int = 50) -> tuple[list[SearchHit], str | None]:
-        """Hits for ``query``, and why it is not search syntax (None when it is)."""
+    async def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        per_call: int = 3,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[list[CallHits], str | None]:
+        """The best calls for ``query`` with their best hits, and why the query is not search
+        syntax (None when it is). ``cancelled()`` turning true frees the store's thread soon
+        (SearchCancelled): awaiting callers that go away should set it."""
 
-        def find() -> tuple[list[SearchHit], str | None]:
+        def find() -> tuple[list[CallHits], str | None]:
             problem = self.store.query_problem(query)
-            return self.store.search(query, limit=limit), problem
+            found = self.store.search(query, limit=limit, per_call=per_call, cancelled=cancelled)
+            return found, problem
 
         return await self.run(find)
+
+    async def search_call(
+        self,
+        query: str,
+        agent: str,
+        conversation_id: str,
+        *,
+        limit: int = 200,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[SearchHit]:
+        """Every hit of ``query`` in one call (the first ``limit``), in turn order."""
+        return await self.run(
+            lambda: self.store.search_call(
+                query, agent, conversation_id, limit=limit, cancelled=cancelled
+            )
+        )
 
     # -- notes ---------------------------------------------------------------------------------
 

@@ -313,7 +313,7 @@ async def test_hostile_text_in_the_list_and_the_hits_is_shown_as_data(tmp_path, 
 # -- search -----------------------------------------------------------------------------------
 
 
-async def test_search_ranks_hits_and_enter_opens_the_call_at_the_turn(tmp_path, scripted):
+async def test_search_ranks_calls_opens_one_up_and_enter_opens_at_the_turn(tmp_path, scripted):
     app = offline_app(tmp_path)
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:
@@ -326,24 +326,39 @@ async def test_search_ranks_hits_and_enter_opens_the_call_at_the_turn(tmp_path, 
         box.value = "refund"
         await pilot.press("enter")
         await settle(app, pilot)
-        hits = search.hits
-        assert len(hits) == 4 and {h.conversation_id for h in hits} == {FUNCTIONS_ID}
-        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-        assert sorted(h.turn or 0 for h in hits) == [0, 3, 4, 5]  # the summary and 3 turns
+        calls = search.calls
+        assert calls[0].conversation_id == FUNCTIONS_ID  # its summary and three turns
+        best = calls[0].hits  # the summary, then the turns where the words show best
+        assert (
+            calls[0].count == 4 and best[0].turn is None and {h.turn for h in best[1:]} <= {3, 4, 5}
+        )
+        assert [c.score for c in calls] == sorted((c.score for c in calls), reverse=True)
+        assert len({c.conversation_id for c in calls}) == len(calls)  # each call once
         assert app.focused.id == "search-hits"
-        text = screen_text(app)
-        assert "4 hits for “refund”, best first." in " ".join(text.split())
-        for hit in hits:
-            assert (f"turn {hit.turn}" if hit.turn else "whole call · summary") in text
-        target = next(i for i, hit in enumerate(hits) if hit.turn)
-        await pilot.press(*["down"] * target, "enter")
+        text = " ".join(screen_text(app).split())
+        found = f"{len(calls)} call{'s' if len(calls) > 1 else ''} for “refund”, best first."
+        assert found in text and "4 hits" in text and "1 more (→ lists them)" in text
+        await pilot.press("right")  # every hit of the call, under it
+        await settle(app, pilot)
+        listed = [(e.call, e.hit.turn if e.hit else "call") for e in search.entries[:5]]
+        assert listed == [(0, "call"), (0, None), (0, 3), (0, 4), (0, 5)]
+        await pilot.press("down", "down", "down", "enter")  # the hit in turn 4
         await settle(app, pilot)
         call = app.screen
         assert isinstance(call, ConversationScreen)
         assert call.loaded.conversation_id == FUNCTIONS_ID
-        assert call.transcript.cursor == hits[target].turn - 1
-        await pilot.press("escape")  # back to the hits, as they were
-        assert app.screen is search and search.hits == hits
+        assert call.transcript.cursor == 3
+        await pilot.press("escape")  # back to the calls, as they were (still opened up)
+        await settle(app, pilot)
+        assert app.screen is search and search.calls[0].conversation_id == FUNCTIONS_ID
+        assert 0 in search.expanded
+        await pilot.press("left")  # folded back
+        assert 0 not in search.expanded and len(search.entries) == len(search.calls)
+        await pilot.press("g", "enter")  # a call's own line: at its best hit in a turn
+        await settle(app, pilot)
+        assert app.screen.transcript.cursor == best[1].turn - 1
+        await pilot.press("escape")
+        await settle(app, pilot)
         await pilot.press("escape")
         assert isinstance(app.screen, StartScreen)
 
@@ -425,7 +440,7 @@ async def test_help_and_palette_list_the_list_keys(tmp_path, scripted):
         text = screen_text(app)
         for key, description in [
             ("⏎", "Open"),
-            ("d", "Delete"),
+            ("d / del", "Delete"),  # as the help lists it (not the footer under it)
             ("s", "Sort"),
             ("S", "Sort by previous column"),
             ("r", "Reverse"),
@@ -531,4 +546,49 @@ async def test_ten_thousand_calls_list_page_sort_and_filter(tmp_path, many_calls
         await pilot.press("ctrl+f", *"hello")
         await pilot.press("enter")
         await settle(app, pilot)
-        assert len(app.screen.hits) == 100 and "The 100 best hits" in screen_text(app)
+        assert len(app.screen.calls) == 50 and "The 50 best calls" in screen_text(app)
+
+
+async def test_escape_leaves_a_search_that_is_still_running_and_stops_it(
+    tmp_path, scripted, monkeypatch
+):
+    """Issue 13, item 4: a search that takes long (once a minute, on a word repeated 40,000
+    times) froze the app and Escape was ignored. It runs on the store's thread, never on the
+    event loop; Escape leaves at once and tells it to stop, which frees the store."""
+    import threading
+    import time
+
+    import polytui.adapters.sqlite.store as store_module
+    from polytui.core.errors import SearchCancelled
+
+    seen: dict[str, object] = {}
+    started = threading.Event()
+
+    def slow_search(conn, query, *, limit, agent, per_call, cancelled=None):
+        seen["thread"] = threading.get_ident()
+        started.set()
+        deadline = time.monotonic() + 60  # a hang guard, not a time limit
+        while time.monotonic() < deadline:
+            if cancelled is not None and cancelled():
+                seen["stopped"] = True
+                raise SearchCancelled("The search was stopped.")
+            time.sleep(0.01)
+        seen["stopped"] = False
+        return []
+
+    monkeypatch.setattr(store_module, "run_search", slow_search)
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, scripted)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        await pilot.press("ctrl+f", *"refund", "enter")
+        for _ in range(500):  # until the search is running on the store's thread
+            if started.is_set():
+                break
+            await pilot.pause(0.01)
+        assert started.is_set() and seen["thread"] != threading.get_ident()
+        await pilot.press("escape")  # answered at once, while the search still runs
+        assert isinstance(app.screen, StartScreen)
+        await settle(app, pilot)  # the store is free again: the list is read
+        assert seen["stopped"] is True
+        assert table(app).count > 0

@@ -59,7 +59,9 @@ def stored(hermetic_env):
 def test_cache_search_shows_the_spans_and_says_what_is_not_syntax(stored, capsys) -> None:
     code, out, err = run_cli(capsys, "cache", "search", "istanbul")
     assert code == 0 and err == ""
-    assert "CA-1  turn 1    2025-03-01 10:00  A refund for **İSTANBUL** please" in out
+    assert out == (
+        "CA-1  2025-03-01 10:00  1 hit\n  turn 1     caller: A refund for **İSTANBUL** please\n"
+    )
     code, out, err = run_cli(capsys, "cache", "search", '"refund')
     assert code == 0 and "**refund**" in out
     assert err == (
@@ -68,13 +70,31 @@ def test_cache_search_shows_the_spans_and_says_what_is_not_syntax(stored, capsys
     )
 
 
-def test_cache_search_json_gives_plain_snippets_spans_and_scores(stored, capsys) -> None:
+def test_cache_search_groups_hits_by_call_best_first(stored, capsys) -> None:
+    code, out, err = run_cli(capsys, "cache", "search", "refund", "--hits", "1")
+    assert code == 0 and err == ""
+    assert out.splitlines() == [
+        "CA-2  2025-03-01 10:00  2 hits",  # a reviewer's note and a turn
+        "  turn 1     note: caller asked about the Straße **refund**",
+        "             … 1 more in this call",
+        "CA-1  2025-03-01 10:00  2 hits",
+        "  turn 1     caller: A **refund** for İSTANBUL please",
+        "             … 1 more in this call",
+    ]
+    code, out, _ = run_cli(capsys, "cache", "search", "refund", "-n", "1")
+    assert out.startswith("CA-2 ") and "CA-1" not in out
+
+
+def test_cache_search_json_gives_calls_with_plain_snippets_spans_and_scores(stored, capsys) -> None:
     code, out, err = run_cli(capsys, "cache", "search", "refund", "--json")
     assert code == 0 and err == ""
-    hits = json.loads(out)
-    assert hits and all("rank" not in hit for hit in hits)
-    scores = [hit["score"] for hit in hits]
+    calls = json.loads(out)
+    assert [c["conversationId"] for c in calls] == ["CA-2", "CA-1"]
+    assert [c["count"] for c in calls] == [2, 2]
+    scores = [c["score"] for c in calls]
     assert scores == sorted(scores, reverse=True)
+    hits = [hit for c in calls for hit in c["hits"]]
+    assert hits and all("rank" not in hit for hit in hits)
     for hit in hits:
         words = [hit["snippet"][start:end] for start, end in hit["highlights"]]
         assert words and all(word.lower() == "refund" for word in words), hit

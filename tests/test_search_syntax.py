@@ -102,8 +102,8 @@ def test_an_empty_query_is_nothing_to_search() -> None:
         ("caller: OR x", 'caller: needs a word, a "phrase" or (words) right after it.'),
         (
             "foo: refund",
-            "There is no field “foo”; the fields are caller:, agent:, translation:, summary: "
-            "and note:.",
+            "There is no field “foo”; the fields are caller:, agent:, translation:, intent:, "
+            "entity:, summary: and note:.",
         ),
         ("*", 'A * must end a word or a "phrase", as in refund*.'),
         ("re*fund", "A * can only end a word, as in refund*, not sit inside “re*fund”."),

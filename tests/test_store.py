@@ -24,6 +24,11 @@ AGENT = "PROJECT-1"
 HOST = "api.us.poly.ai"
 
 
+def hits(store: Store, query: str, **kwargs) -> list:
+    """Every hit of every call found (calls best first, each call's hits best first)."""
+    return [hit for found in store.search(query, per_call=1000, **kwargs) for hit in found.hits]
+
+
 def conversation_data(cid: str = "CA1", **extra: object) -> dict:
     data: dict = {
         "conversationId": cid,
@@ -147,12 +152,12 @@ def test_bad_raw_text_is_refused_and_the_old_copy_stays(store: Store) -> None:
 
 def test_put_replaces_the_copy_and_its_search_entries(store: Store) -> None:
     put(store, conversation_data())
-    assert store.search("postcode")
+    assert hits(store, "postcode")
     newer = conversation_data(turns=[{"user_input": "zebra crossing", "agent_response": "ok"}])
     put(store, newer)
     assert store.count() == 1
-    assert store.search("postcode") == []
-    assert [(h.turn, h.field) for h in store.search("zebra")] == [(1, "caller")]
+    assert hits(store, "postcode") == []
+    assert [(h.turn, h.field) for h in hits(store, "zebra")] == [(1, "caller")]
     assert store.list()[0].turn_count == 1
     fts_ok(store)
 
@@ -293,7 +298,7 @@ def test_search_finds_words_in_every_field(store: Store) -> None:
     store.add_note(AGENT, "CA1", 2, "agent ignored the zebra question", "bad response")
 
     def where(query: str) -> list[tuple[int | None, str]]:
-        return [(h.turn, h.field) for h in store.search(query)]
+        return [(h.turn, h.field) for h in hits(store, query)]
 
     assert where("postcode") == [(2, "agent")]
     assert where("money") == [(2, "caller")]
@@ -304,7 +309,7 @@ def test_search_finds_words_in_every_field(store: Store) -> None:
     assert where("supervisor") == [(None, "note")]  # the API's note
     assert where("zebra") == [(2, "note")]  # the reviewer's note
     assert where("cafe") == [(2, "caller")]  # diacritics removed
-    hit = store.search("postcode")[0]
+    hit = hits(store, "postcode")[0]
     assert (hit.agent, hit.conversation_id) == (AGENT, "CA1")
     assert hit.started_at == "2024-05-01T10:00:00Z"
     assert hit.snippet == "Let me check your postcode first." and hit.highlights == ((18, 26),)
@@ -312,23 +317,23 @@ def test_search_finds_words_in_every_field(store: Store) -> None:
 
 def test_search_syntax_phrases_prefixes_and_columns(store: Store) -> None:
     put(store, conversation_data())
-    assert [h.turn for h in store.search('"check your postcode"')] == [2]
-    assert store.search('"postcode check"') == []
-    assert [h.turn for h in store.search("reimburs*")] == [3]
-    assert [h.field for h in store.search("caller: money")] == ["caller"]
-    assert store.search("agent: money") == []
-    assert [h.turn for h in store.search("money AND postcode")] == [2]
-    assert store.search("money NOT postcode") == []
-    assert store.search("") == [] and store.search("   ") == []
+    assert [h.turn for h in hits(store, '"check your postcode"')] == [2]
+    assert hits(store, '"postcode check"') == []
+    assert [h.turn for h in hits(store, "reimburs*")] == [3]
+    assert [h.field for h in hits(store, "caller: money")] == ["caller"]
+    assert hits(store, "agent: money") == []
+    assert [h.turn for h in hits(store, "money AND postcode")] == [2]
+    assert hits(store, "money NOT postcode") == []
+    assert hits(store, "") == [] and hits(store, "   ") == []
 
 
 def test_malformed_queries_fall_back_to_literal_words(store: Store) -> None:
     put(store, conversation_data(turns=[{"user_input": "the e-mail is jo.doe@x.org, ok?"}]))
-    assert [h.turn for h in store.search("e-mail")] == [1]
-    assert [h.turn for h in store.search("jo.doe@x.org")] == [1]
-    assert [h.turn for h in store.search('"e-mail')] == [1]
-    assert [h.turn for h in store.search("ok? e-ma*")] == [1]
-    assert store.search("AND") == [] and store.search("(") == []
+    assert [h.turn for h in hits(store, "e-mail")] == [1]
+    assert [h.turn for h in hits(store, "jo.doe@x.org")] == [1]
+    assert [h.turn for h in hits(store, '"e-mail')] == [1]
+    assert [h.turn for h in hits(store, "ok? e-ma*")] == [1]
+    assert hits(store, "AND") == [] and hits(store, "(") == []
     assert store.query_problem('"e-mail') == (
         'The quote before “e-mail” is never closed: end the phrase with another ".'
     )
@@ -343,22 +348,21 @@ def test_search_ranks_snippets_and_filters_by_agent(store: Store) -> None:
         ),
         agent="OTHER",
     )
-    hits = store.search("refund -summary")  # malformed: literal fallback, no hits
-    assert hits == []
-    hits = store.search("refund")
-    assert hits[0].conversation_id == "CA-strong"
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    assert {h.agent for h in store.search("refund", agent="OTHER")} == {"OTHER"}
+    assert store.search("refund -summary") == []  # malformed: literal fallback, no hits
+    found = store.search("refund")
+    assert {c.conversation_id for c in found} == {"CA-weak", "CA-strong"}
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    assert {c.agent for c in store.search("refund", agent="OTHER")} == {"OTHER"}
     assert len(store.search("refund", limit=1)) == 1 and store.search("refund", limit=0) == []
-    weak = [h for h in hits if h.conversation_id == "CA-weak" and h.turn == 1][0]
+    weak = [h for h in hits(store, "refund") if h.conversation_id == "CA-weak" and h.turn == 1][0]
     assert weak.snippet.startswith("refund word") and weak.highlights == ((0, 6),)
-    assert weak.snippet.endswith("…") and len(weak.snippet.split()) <= 17
+    assert weak.snippet.endswith("…") and len(weak.snippet) <= 162  # a window, not the turn
 
 
 def test_snippets_never_carry_raw_control_characters(store: Store) -> None:
     nasty = "pay \x1b]52;c;ZXZpbA==\x07 now \x02fake\x03 \ud800 \u202e mark"
     put(store, conversation_data(turns=[{"user_input": nasty}]))
-    [hit] = store.search("pay")
+    [hit] = hits(store, "pay")
     assert "\x1b" not in hit.snippet and "\x07" not in hit.snippet and "\u202e" not in hit.snippet
     assert "\x02" not in hit.snippet and "\x03" not in hit.snippet  # shown as ␂ and ␃
     assert hit.snippet.startswith("pay ") and hit.highlights == ((0, 3),)
@@ -381,10 +385,10 @@ def test_notes_add_update_delete_and_order(store: Store) -> None:
     changed = store.update_note(late.id, text="now fine", label=None)
     assert (changed.text, changed.label, changed.turn) == ("now fine", None, 3)
     assert changed.created_at == late.created_at and changed.updated_at >= late.updated_at
-    assert store.search("third") == []
-    assert [(h.turn, h.field) for h in store.search("fine")] == [(3, "note")]
+    assert hits(store, "third") == []
+    assert [(h.turn, h.field) for h in hits(store, "fine")] == [(3, "note")]
     store.delete_note(other.id)
-    assert store.search("other") == []
+    assert hits(store, "other") == []
     assert [n.id for n in store.notes_for("CA1")] == [call.id, early.id, late.id]
     fts_ok(store)
 
@@ -415,13 +419,13 @@ def test_notes_survive_refresh_delete_and_clear(store: Store) -> None:
     assert store.notes_for("CA1") == [note] and store.list()[0].note_count == 1
     assert store.delete(["CA1", "CA1", "missing"]) == 1
     assert store.get("CA1") is None and store.notes_for("CA1") == [note]
-    [hit] = store.search("keep")
+    [hit] = hits(store, "keep")
     assert (hit.field, hit.turn, hit.started_at) == ("note", 2, None)
     put(store, conversation_data())
     put(store, conversation_data("CA2"))
     assert store.clear() == 2 and store.count() == 0
     assert store.notes_for("CA1") == [note]
-    assert [h.field for h in store.search("keep OR postcode")] == ["note"]
+    assert [h.field for h in hits(store, "keep OR postcode")] == ["note"]
     fts_ok(store)
 
 
@@ -429,7 +433,7 @@ def test_delete_by_agent(store: Store) -> None:
     put(store, conversation_data(), agent="A")
     put(store, conversation_data(), agent="B")
     assert store.delete(["CA1"], agent="A") == 1
-    assert [h.agent for h in store.search("postcode")] == ["B"]
+    assert [h.agent for h in hits(store, "postcode")] == ["B"]
     assert store.delete(["CA1"]) == 1 and store.count() == 0
     fts_ok(store)
 
@@ -447,7 +451,7 @@ def test_prune_by_fetch_time(store: Store, monkeypatch) -> None:
     assert len(store.all_notes()) == 2
     assert store.prune(cutoff.astimezone(timezone(timedelta(hours=5))), include_notes=True) == 1
     assert store.all_notes() == [kept]
-    assert {h.conversation_id for h in store.search("postcode")} == {"CA-new"}
+    assert {h.conversation_id for h in hits(store, "postcode")} == {"CA-new"}
     fts_ok(store)
 
 
@@ -574,7 +578,7 @@ def test_damage_met_by_a_query_is_recovered(db_path: Path, when: str) -> None:
         if when == "while open":
             assert warnings == []
             _wreck_tables(db_path)
-        assert store.search("postcode") == []
+        assert hits(store, "postcode") == []
         assert store.count() == 0
         put(store, conversation_data())
         assert store.count() == 1
@@ -591,7 +595,7 @@ def test_full_disk_rolls_back_and_says_so(store: Store) -> None:
     with pytest.raises(StoreError, match=r"^Cannot write to the store at .*: the disk is full\.$"):
         put(store, huge)
     assert store.get("CA1").conversation().turn_list[1].agent_response.startswith("Let me check")
-    assert [h.turn for h in store.search("postcode")] == [2]
+    assert [h.turn for h in hits(store, "postcode")] == [2]
     fts_ok(store)
 
 
@@ -640,7 +644,7 @@ def test_two_processes_writing_at_once(db_path: Path) -> None:
     with Store(db_path) as store:
         assert store.count() == 150  # 50 each of their own, 50 shared
         assert len(store.all_notes()) == 20
-        assert len(store.search("postcode", limit=1000)) == 150
+        assert len(hits(store, "postcode", limit=1000)) == 150
         fts_ok(store)
 
 
@@ -651,7 +655,7 @@ def test_threads_share_one_store(store: Store) -> None:
         try:
             for i in range(20):
                 put(store, conversation_data(f"CA-{n}-{i}"))
-                store.search("postcode", limit=5)
+                hits(store, "postcode", limit=5)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -684,6 +688,6 @@ def test_a_query_with_a_lone_surrogate_finds_nothing_and_blames_nothing(tmp_path
     from polytui.adapters.sqlite import Store
 
     with Store(tmp_path / "polytui.sqlite3") as store:
-        assert store.search("\ud83d") == [] and store.search("refund \udcff") == []
-        assert store.search("\x1b[2J\x1b[Hnul\x00byte") == []  # NUL: no syntax error
+        assert hits(store, "\ud83d") == [] and hits(store, "refund \udcff") == []
+        assert hits(store, "\x1b[2J\x1b[Hnul\x00byte") == []  # NUL: no syntax error
         store.query_problem("\ud83d")

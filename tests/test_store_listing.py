@@ -272,10 +272,10 @@ def test_query_problem_says_in_plain_words_what_is_not_syntax(store: Store) -> N
         'The quote before “refund” is never closed: end the phrase with another ".'
     )
     assert store.query_problem("foo: refund") == (
-        "There is no field “foo”; the fields are caller:, agent:, translation:, summary: and note:."
+        "There is no field “foo”; the fields are caller:, agent:, translation:, intent:, entity:, summary: and note:."
     )
     # ...and search still answers such a query, word for word.
-    assert [h.turn for h in store.search('"refund')] == [1]
+    assert [h.turn for c in store.search('"refund') for h in c.hits] == [1]
 
 
 def test_every_sort_key_of_the_interface_has_its_sql_ordering():

@@ -40,8 +40,8 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     search = sub.add_parser(
         "search",
-        help='full-text search: words, "phrases", prefix*, AND / OR / NOT, (groups) and the '
-        "fields caller: agent: translation: summary: note:",
+        help='full-text search, calls ranked best first: words, "phrases", AND / OR / NOT, '
+        "(groups) and the fields caller: agent: translation: intent: entity: summary: note:",
     )
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("--json", action="store_true", help="print JSON")
@@ -49,8 +49,15 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "-n",
         "--limit",
         type=bounded_int(1, MAX_LIMIT),
-        default=50,
-        help="most results (default 50)",
+        default=20,
+        help="most calls (default 20)",
+    )
+    search.add_argument(
+        "--hits",
+        type=bounded_int(1, 1000),
+        default=3,
+        metavar="N",
+        help="best hits shown per call (default 3)",
     )
     sub.add_parser("path", help="print the store's path")
     remove = sub.add_parser(
@@ -101,7 +108,8 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
             reviews = store.reviews_for([(row.agent, row.conversation_id) for row in rows])
             return _list(rows, reviews, settings, as_json=args.json, filtered=bool(args.filter))
         if action == "search":
-            return _search(store, " ".join(args.query), args.limit, agent, as_json=args.json)
+            query = " ".join(args.query)
+            return _search(store, query, args.limit, args.hits, agent, as_json=args.json)
         if action == "rm":
             return _remove(store, recordings, args.conversation_ids, settings)
         if action == "prune":
@@ -179,39 +187,57 @@ def review_cell(items: Sequence) -> str:
     return text + (f" +{len(items) - 1}" if len(items) > 1 else "")
 
 
-def _search(store, query: str, limit: int, agent: str | None, *, as_json: bool) -> int:
-    hits = store.search(query, limit=limit, agent=agent)
+def _search(
+    store, query: str, limit: int, per_call: int, agent: str | None, *, as_json: bool
+) -> int:
+    calls = store.search(query, limit=limit, per_call=per_call, agent=agent)
     if as_json:
-        _print_json(
-            [
-                {
-                    "agent": h.agent,
-                    "conversationId": h.conversation_id,
-                    "turn": h.turn,
-                    "field": h.field,
-                    "snippet": h.snippet,
-                    "highlights": [list(span) for span in h.highlights],
-                    "score": h.score,
-                    "startedAt": h.started_at,
-                }
-                for h in hits
-            ]
-        )
-        return 0 if hits else 3
+        _print_json([_call_dict(call) for call in calls])
+        return 0 if calls else 3
     problem = store.query_problem(query)
     if problem:
         print(f"polytui: {clean_line(problem)} Matching the words as typed.", file=sys.stderr)
-    if not hits:
+    if not calls:
         print(f"polytui: nothing stored matches {clean_line(query)!r}.", file=sys.stderr)
         return NotFoundError.exit_code
     bold = sys.stdout.isatty()
-    for hit in hits:
-        where = f"turn {hit.turn}" if hit.turn else hit.field
-        snippet = highlight(hit.snippet, hit.highlights, bold=bold)
+    for call in calls:
+        places = f"{call.count} {'hit' if call.count == 1 else 'hits'}"
+        summary = clean_line(call.summary)
+        summary = summary if len(summary) <= 70 else summary[:69] + "…"
         print(
-            f"{clean_line(hit.conversation_id)}  {where:<9} {_short_time(hit.started_at)}  {snippet}"
+            f"{clean_line(call.conversation_id)}  {_short_time(call.started_at)}  {places}"
+            + (f"  {summary}" if summary else "")
         )
+        for hit in call.hits:
+            where = f"turn {hit.turn}" if hit.turn else hit.field
+            label = f"{hit.field}: " if hit.turn else ""
+            snippet = highlight(hit.snippet, hit.highlights, bold=bold)
+            print(f"  {where:<10} {label}{snippet}")
+        if call.count > len(call.hits):
+            print(f"  {'':<10} … {call.count - len(call.hits)} more in this call")
     return 0
+
+
+def _call_dict(call) -> dict[str, object]:
+    return {
+        "agent": call.agent,
+        "conversationId": call.conversation_id,
+        "startedAt": call.started_at,
+        "summary": call.summary,
+        "score": call.score,
+        "count": call.count,
+        "hits": [
+            {
+                "turn": h.turn,
+                "field": h.field,
+                "snippet": h.snippet,
+                "highlights": [list(span) for span in h.highlights],
+                "score": h.score,
+            }
+            for h in call.hits
+        ],
+    }
 
 
 def highlight(snippet: str, spans: Sequence[tuple[int, int]], *, bold: bool) -> str:

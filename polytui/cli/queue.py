@@ -251,12 +251,12 @@ def resolve_agents(
 
 
 def searched_calls(store, query: str, limit: int) -> list[ConversationKey]:
-    """The calls of the best hits for ``query``, best first, at most ``limit`` of them."""
+    """The calls that best match ``query``, best first, at most ``limit`` of them."""
     problem = store.query_problem(query)
     if problem:
         print(f"polytui: {clean_line(problem)} Matching the words as typed.", file=sys.stderr)
-    hits = store.search(query, limit=min(max(limit * 20, 500), 20_000))
-    calls = list(dict.fromkeys((hit.agent, hit.conversation_id) for hit in hits))[:limit]
+    found = store.search(query, limit=limit, per_call=1)  # calls, best first
+    calls = [(call.agent, call.conversation_id) for call in found]
     if not calls:
         raise NotFoundError(f"Nothing stored matches '{clean_line(query)}'.")
     return calls

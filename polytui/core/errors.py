@@ -79,6 +79,10 @@ class BadPayloadError(ApiError):
     """The body was not JSON, was truncated, too large, or did not match the conversation schema."""
 
 
+class SearchCancelled(PolytuiError):
+    """A search was stopped by whoever asked for it (a newer query, Escape)."""
+
+
 class StoreError(PolytuiError):
     """The local store could not be read or written (full disk, read-only directory, ...)."""
 

@@ -38,7 +38,7 @@ the backend ranks by, and matched words come as ``(start, end)`` spans of a plai
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,7 +69,7 @@ SORT_KEYS = (
 )
 
 #: Where a search hit was found.
-SEARCH_FIELDS = ("caller", "agent", "translation", "summary", "note")
+SEARCH_FIELDS = ("caller", "agent", "translation", "intent", "entity", "summary", "note")
 
 #: Which side of a call a recording holds: both mixed, the caller only, the agent only.
 Direction = Literal["combined", "user", "agent"]
@@ -185,14 +185,30 @@ class ListingPage:
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One place a search found its words: a turn, the summary or a note."""
+
     agent: str
     conversation_id: str
     turn: int | None  # 1-based turn number; None = the summary or a note on the whole call
     field: str  # one of SEARCH_FIELDS
     snippet: str  # plain, sanitised single-line excerpt of the field's text
     highlights: tuple[tuple[int, int], ...]  # (start, end) of each matched word in snippet
-    score: float  # how good a match: higher is better (comparable within one search only)
+    score: float  # how good a match: higher is better (comparable within one call only)
     started_at: str | None
+
+
+@dataclass(frozen=True)
+class CallHits:
+    """A call a search found, with how well and where: calls are ranked, not turns, so one
+    long call cannot crowd out the others."""
+
+    agent: str
+    conversation_id: str
+    started_at: str | None
+    summary: str  # the call's one-line summary ("" when none, or when it is not stored)
+    score: float  # higher is better (comparable within one search only)
+    count: int  # places found: turns, the summary, the API's note and reviewers' notes
+    hits: tuple[SearchHit, ...]  # the best few of them, best first
 
 
 @runtime_checkable
@@ -276,10 +292,31 @@ class CallCache(Protocol):
     def count(self, *, agent: str | None = None, text_filter: str | None = None) -> int: ...
 
     def search(
-        self, query: str, *, limit: int = 50, agent: str | None = None
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        agent: str | None = None,
+        per_call: int = 3,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> builtins.list[CallHits]:
+        """The best ``limit`` calls for ``query`` in polytui's syntax (``polytui.core.search``;
+        a query that is not that syntax is searched word for word), best first, each with its
+        ``per_call`` best hits. The work is bounded by ``limit`` and ``per_call``, not by how
+        many turns match; ``cancelled()`` turning true stops it (SearchCancelled)."""
+        ...
+
+    def search_call(
+        self,
+        query: str,
+        agent: str,
+        conversation_id: str,
+        *,
+        limit: int = 200,
+        cancelled: Callable[[], bool] | None = None,
     ) -> builtins.list[SearchHit]:
-        """The best ``limit`` hits, highest score first, for ``query`` in polytui's syntax
-        (``polytui.core.search``; a query that is not that syntax is searched word for word)."""
+        """Every hit of ``query`` in one call (the first ``limit``): the whole call's first,
+        then by turn."""
         ...
 
     def query_problem(self, query: str) -> str | None:

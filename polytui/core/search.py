@@ -11,12 +11,15 @@ The syntax (the same in ``polytui cache search`` and the app's search screen):
 ``refund NOT card``     refund, but not where card is also found
 ``(a OR b) c``          brackets group; without them NOT binds first, then AND, then OR
 ``caller: refund``      only in what the caller said; also ``agent:``, ``translation:`` (the
-                        translations of either side), ``summary:`` (the call's summary) and
-                        ``note:`` (reviewers' notes and the API's note). A field applies to the
-                        word, "phrase" or (group) right after it: ``caller:(refund OR return)``
+                        translations of either side), ``intent:`` and ``entity:`` (a turn's
+                        intents and entities), ``summary:`` (the call's summary) and ``note:``
+                        (reviewers' notes and the API's note). A field applies to the word,
+                        "phrase" or (group) right after it: ``caller:(refund OR return)``
 ======================  ===========================================================================
 
-Matching ignores case and accents (``cafe`` finds "Café"). AND, OR and NOT are operators only
+Matching ignores case and accents (``cafe`` finds "Café"), and a word of three letters or more
+finds the words it begins, as the search inside a call does: ``refund`` finds "refunds" and
+"refunded" (``"check your card"`` finds "check your cards"). AND, OR and NOT are operators only
 in capitals; in lower case they are words. Punctuation inside a word splits it into words that
 must follow each other: ``e-mail`` finds "e-mail" and "e mail". Field names ignore case.
 
@@ -31,11 +34,14 @@ that a backend translates into its own query language (FTS5 in ``polytui.adapter
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .ports import SEARCH_FIELDS
 
 OPERATORS = ("AND", "OR", "NOT")
+PREFIX_FROM = 3  # a word (or a phrase's last word) this long finds the words it begins
+_LAST_WORD = re.compile(r"[^\W_]+(?=[\W_]*$)")
 MAX_DEPTH = 10  # brackets and fields nested inside each other
 QUOTED_MAX = 30  # characters of the query quoted back in a problem sentence
 
@@ -299,3 +305,13 @@ def to_text(node: Node) -> str:
 def _grouped(node: Node, bare: tuple[type, ...]) -> str:
     text = to_text(node)
     return text if isinstance(node, bare) else f"({text})"
+
+
+def finds_longer_words(text: str, prefix: bool = False) -> bool:
+    """Whether ``text`` (a word or a phrase) also finds the words its last word begins: when
+    that last run of letters and digits is ``PREFIX_FROM`` long (``refund``, ``e-mail``), or
+    ``prefix`` (typed with a ``*``). ``to`` and ``ca-a`` find only themselves."""
+    if prefix:
+        return True
+    last = _LAST_WORD.search(text)
+    return last is not None and len(last.group()) >= PREFIX_FROM

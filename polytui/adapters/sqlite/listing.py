@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from polytui.core.errors import UsageError
 from polytui.core.ports import ConversationKey, ConversationRow, ListingCursor, ListingPage
 
+from .fts import words_query
+from .index import DOC_BITS
 from .records import from_db_time
 
 # The value each listing sorts by (the expression of its index, so that the index is walked).
@@ -41,14 +43,7 @@ _ROW_COLUMNS = (
     "c.poly_score, c.tags, c.summary, c.fetched_at, c.host, c.in_progress, c.max_latency, "
     "c.note_count, c.start_key"
 )
-_FILTER_COLUMNS = (
-    "c.conversation_id",
-    "c.summary",
-    "c.tags",
-    "c.channel",
-    "c.started_at",
-    "c.agent",
-)
+_FILTER_COLUMNS = ("listing", "summary")  # of the calls' index (records.search_documents)
 _KEYS_PER_QUERY = 300  # 3 parameters each: well under SQLite's smallest variable limit
 
 
@@ -79,23 +74,25 @@ class _Spec(NamedTuple):
         return "<" if self.descending else ">"
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _where(agent: str | None, text_filter: str | None) -> tuple[list[str], list[Any]]:
-    """``text_filter``'s words must each appear (case-insensitively) in the ID, summary, tags,
-    channel, start time or agent."""
+def _where(
+    agent: str | None, text_filter: str | None, *, walk: bool = False
+) -> tuple[list[str], list[Any]]:
+    """``text_filter``'s words must each begin a word of the ID, summary, tags, channel, start
+    time or agent: looked up in the calls' index (its "listing" and "summary" columns), never
+    by reading every row. ``walk``: the order's index is walked and each call checked against
+    the matches (best when many match), instead of the matches being read and sorted."""
     where: list[str] = []
     params: list[Any] = []
     if agent is not None:
         where.append("c.agent = ?")
         params.append(agent)
-    for word in (text_filter or "").split():
-        matches = (f"{col} LIKE ? ESCAPE '\\'" for col in _FILTER_COLUMNS)
-        where.append(f"({' OR '.join(matches)})")
-        params.extend([_like(word)] * len(_FILTER_COLUMNS))
+    expression = words_query(text_filter or "", _FILTER_COLUMNS)
+    if expression is not None:
+        check = "+c.id" if walk else "c.id"  # "+": not a lookup by id, a check of each row
+        where.append(
+            f"{check} IN (SELECT rowid >> {DOC_BITS} FROM search_index WHERE search_index MATCH ?)"
+        )
+        params.append(expression)
     return where, params
 
 
@@ -132,7 +129,7 @@ def _select(
     """Rows of one part of the listing (those with a value, or with ``empty``, those without),
     each with its place (value, id); ``after`` such a place, the rows beyond it."""
     value = spec.value
-    where, params = _where(spec.agent, spec.text_filter)
+    where, params = _where(spec.agent, spec.text_filter, walk=_many_match(conn, spec.text_filter))
     if empty:
         where.insert(0, f"({value}) IS NULL")
         order = f"c.id {spec.way}"
@@ -152,6 +149,19 @@ def _select(
     )
     params.extend([limit, offset])
     return [(_row(r), (r[-2], r[-1])) for r in conn.execute(sql, params)]
+
+
+WALK_FROM = 2000  # calls matching a filter from which a page walks the order's index
+
+
+def _many_match(conn: sqlite3.Connection, text_filter: str | None) -> bool:
+    """So many calls match ``text_filter`` that a page of them is found soonest by walking the
+    order's index (a few rows each); with fewer, the matches are read and sorted."""
+    expression = words_query(text_filter or "", _FILTER_COLUMNS)
+    if expression is None:
+        return False
+    sql = "SELECT count(*) FROM search_index WHERE search_index MATCH ?"
+    return int(conn.execute(sql, (expression,)).fetchone()[0]) >= WALK_FROM
 
 
 def _count(conn: sqlite3.Connection, spec: _Spec, *, empty: bool) -> int:

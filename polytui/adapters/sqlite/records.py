@@ -7,8 +7,6 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from polytui.core.facts import handoff_state
-from polytui.core.numbers import finite
 from polytui.core.ports import SEARCH_FIELDS
 from polytui.core.text import clean_line
 
@@ -41,6 +39,9 @@ def from_db_time(text: str) -> datetime:
 
 def listing_values(conv: Conversation) -> dict[str, Any]:
     """The listing columns of the conversations table for ``conv``."""
+    from polytui.core.facts import handoff_state  # only where a call is stored
+    from polytui.core.numbers import finite
+
     start = conv.start
     summary = conv.summary
     latencies = [v for v in map(finite, conv.latencies()) if v is not None]
@@ -65,27 +66,49 @@ def _join(*parts: str | None) -> str:
     return " ".join(clean_line(part) for part in parts if part)
 
 
-# A searchable unit: (turn, kind, caller, agent, translation, summary, note); the last five
-# are the columns of the full-text index, named as SearchHit.field.
-Document = tuple[int | None, str, str, str, str, str, str]
+# The columns of the calls' full-text index, in order: the searchable fields of a turn, the
+# call's summary and note, then ``listing`` (ID, tags, channel, start, agent: what the browser's
+# filter reads, not searched by ``cache search``).
+CALL_COLUMNS = ("caller", "agent", "translation", "intent", "entity", "summary", "note", "listing")
+SEARCHED_COLUMNS = CALL_COLUMNS[:-1]
+assert set(SEARCHED_COLUMNS) == set(FIELDS)
+
+# A searchable unit: its number (0 for the whole call, else the 1-based turn), then the text of
+# each of CALL_COLUMNS (sanitised to one line, so control characters never come from a call).
+Document = tuple[int, str, str, str, str, str, str, str, str]
 
 
-def search_documents(conv: Conversation) -> list[Document]:
-    """Searchable units of ``conv``: one per turn with any text (caller words and DTMF, agent
-    words, translations of either), one for the summary and one for the API's note.
-
-    Text is sanitised to one line, so the snippet markers (control characters) can never come
-    from the conversation itself."""
-    docs: list[Document] = []
+def search_documents(agent_id: str, conv: Conversation) -> list[Document]:
+    """Searchable units of ``conv``: one for the whole call (summary, the API's note, and what
+    the listing's filter reads), one per turn with any text (caller words, DTMF and the
+    ASR-corrected words; agent words; translations of either; intents; entities)."""
+    summary = conv.summary
+    listing = _join(
+        conv.conversation_id,
+        " ".join(conv.tag_list),
+        conv.channel,
+        conv.started_at or conv.created_at,
+        agent_id,
+    )
+    docs: list[Document] = [
+        (
+            0,
+            "",
+            "",
+            "",
+            "",
+            "",
+            _join(summary.heading, summary.content) if summary else "",
+            _join(conv.note),
+            listing,
+        )
+    ]
     for number, turn in enumerate(conv.turn_list, start=1):
         caller = _join(turn.user_input, turn.user_input_dtmf, turn.asr_corrected)
         agent = _join(turn.agent_response)
         translation = _join(turn.translated_user_input, turn.english_agent_response)
-        if caller or agent or translation:
-            docs.append((number, "turn", caller, agent, translation, "", ""))
-    summary = conv.summary
-    if summary and summary.one_line.strip():
-        docs.append((None, "summary", "", "", "", _join(summary.heading, summary.content), ""))
-    if conv.note and conv.note.strip():
-        docs.append((None, "api_note", "", "", "", "", _join(conv.note)))
+        intent = _join(*turn.intent_list)
+        entity = _join(*(f"{name} {value}" for name, value in turn.entity_pairs()))
+        if caller or agent or translation or intent or entity:
+            docs.append((number, caller, agent, translation, intent, entity, "", "", ""))
     return docs

@@ -2,12 +2,17 @@
 
 ``PRAGMA user_version`` holds how many migrations a database has had. To change the schema,
 append a new tuple of statements to ``MIGRATIONS`` (never edit one that has shipped): a store
-at version N gets migrations N+1.. applied in one transaction the next time it is opened.
+at version N gets migrations N+1.. applied in one transaction the next time it is opened. A
+statement may be a Python step (a function of the connection) for what SQL cannot do.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+
+# A migration is a list of SQL statements and, where SQL cannot do it, Python steps.
+Migration = str | Callable[[sqlite3.Connection], None]
 
 # Migration 1: conversations with their listing columns, reviewer notes, full-text search.
 # (Migration 3 moves the reviewer notes' rows out of search_docs into an index of their own.)
@@ -250,7 +255,63 @@ _V5 = (
     ),
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+
+def _index_every_call(conn: sqlite3.Connection) -> None:
+    """Migration 6's own step: every stored call indexed afresh, read from its JSON (a copy that
+    cannot be read any more is kept and listed, with nothing of it indexed)."""
+    import json
+
+    from polytui.core.errors import BadPayloadError
+    from polytui.core.models import Conversation
+
+    from .index import index_conversation
+    from .records import search_documents
+
+    last = -1
+    while True:
+        batch = conn.execute(
+            "SELECT c.id, c.agent, p.raw FROM conversations AS c JOIN payloads AS p "
+            "ON p.id = c.id WHERE c.id > ? ORDER BY c.id LIMIT 500",
+            (last,),
+        ).fetchall()
+        if not batch:
+            return
+        for call_id, agent, raw in batch:
+            try:
+                docs = search_documents(agent, Conversation.from_data(json.loads(raw)))
+            except (ValueError, RecursionError, BadPayloadError):
+                docs = []
+            index_conversation(conn, call_id, docs)
+        last = batch[-1][0]
+
+
+# Migration 6: search ranks calls, not turns, and keeps no second copy of the text. The calls'
+# index becomes contentless (it keeps the words, not the text: search_docs goes) with one row
+# per turn and one for the whole call, numbered so that a call's rows are a range (index.py);
+# the text each row was indexed with is kept compressed in search_texts, for snippets and to
+# take a call out of the index. Intents and entities get columns of their own, and "listing"
+# holds what the browser's filter reads (ID, tags, channel, start, agent), so that filtering
+# 100,000 calls is an index lookup instead of a scan. Every call is indexed afresh.
+_V6: tuple[Migration, ...] = (
+    "DROP TABLE search_index",
+    "DROP TABLE search_docs",
+    """
+    CREATE VIRTUAL TABLE search_index USING fts5 (
+        caller, agent, translation, intent, entity, summary, note, listing,
+        content = '', columnsize = 0,
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TABLE search_texts (
+        id              INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+        documents       BLOB NOT NULL           -- zlib of the JSON list of indexed units
+    )
+    """,
+    _index_every_call,
+)
+
+MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -282,7 +343,10 @@ def migrate(conn: sqlite3.Connection) -> None:
             raise NewerSchemaError(current)
         for statements in MIGRATIONS[current:]:
             for statement in statements:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
         conn.execute("COMMIT")
     except BaseException:

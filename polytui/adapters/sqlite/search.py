@@ -1,72 +1,65 @@
 """Full-text search over the store: polytui's query syntax (``polytui.core.search``) written as
-FTS5, the ranked queries over the two indexes (conversations, reviewer notes), and the hits in
+FTS5, calls ranked in SQL (not every matching turn), and the best hits of the calls shown, in
 polytui's terms (plain snippet, highlight spans, a score where higher is better).
 
 Every query FTS5 runs is built here from the parsed tree, each word a quoted FTS5 string, so
 FTS5 never sees the user's syntax and never refuses it: what is not polytui's syntax is found
-by ``polytui.core.search`` and searched word for word."""
+by ``polytui.core.search`` and searched word for word. Each term matches the words it begins
+(``"refund"*``: refund, refunds, refunded), as the in-call search finds text inside words.
+
+Ranking (``_ranked_calls``): the index gives the rows (turns, the whole call) that match; they are
+counted per call in SQL (a call's rows are one range of rowids, ``index.py``), and each call is
+scored like a document of BM25 whose "terms" are its matching turns: more matching turns score
+higher, with diminishing returns and relative to the call's length against the median length of
+the calls found (3 hits in 12 turns beat 99 in 5,000), and a match in the summary or the API's
+note adds ``WHOLE_CALL``. The matches leave SQLite as one text of call ids, counted in Python
+(an SQL GROUP BY sorts every matching row: several times slower), and only the best ``limit``
+calls are read (a bounded top-k); snippets are cut for their few best hits only (``polytui.core.snippets``), from the indexed text kept in search_texts. Reviewer notes
+have their own index; a call with a matching note gains ``REVIEWER_NOTE``, and notes on calls no
+longer stored are found too.
+"""
 
 from __future__ import annotations
 
-import re
+import heapq
 import sqlite3
-import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from polytui.core import search as syntax
-from polytui.core.ports import SearchHit
+from polytui.core.errors import SearchCancelled
+from polytui.core.ports import CallHits, SearchHit
+from polytui.core.snippets import Words, snippet
 
-from .records import FIELDS
+from .fts import has_words, term
+from .index import DOC_BITS, DOC_MASK, unpack
+from .records import CALL_COLUMNS, SEARCHED_COLUMNS
 
-SNIPPET_TOKENS = 16  # words of context in a snippet (FTS5's maximum is 64)
-RRF_K = 60  # reciprocal rank fusion's usual constant: how much a first place outweighs a tenth
-
-# FTS5's snippet() wraps each match in these; stored text is sanitised to one line (control
-# characters become visible pictures), so they can only come from snippet() and are taken out
-# again, leaving their positions as the hit's highlights.
-_OPEN, _CLOSE = "\x02", "\x03"
-_MARKS = re.compile(f"([{_OPEN}{_CLOSE}])")
-
-# The conversation index's columns, in order, are named as the fields: a turn's best column is
-# its field. The notes index has one column, "note".
-_COLUMNS = FIELDS
+K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation, over matching turns
+WHOLE_CALL = 2.0  # a match in the summary or the API's note
+REVIEWER_NOTE = 2.0  # a reviewer's note on the call matches
+CANDIDATES = 200  # a call's matching turns looked at for its best hits
 _NOTE_COLUMNS = ("note",)
-_TURN_COLUMNS = 3  # caller, agent, translation
-_KIND_COLUMN = {"summary": 3, "api_note": 4}
-_TOKEN_CATEGORIES = ("L", "N", "Co")  # what FTS5's unicode61 tokenizer makes words of
+_FIELD_WEIGHT = {"caller": 1.0, "agent": 0.9, "summary": 1.2, "note": 1.1}  # ties between hits
 
+MATCHES_RANKED = 300_000  # places ranked at most: a word found more often ranks the newest
 
-def _weights(column: int) -> str:
-    return ", ".join("1" if i == column else "0" for i in range(len(_COLUMNS)))
-
-
-_CONVERSATION_SQL = f"""
-SELECT d.agent_id, d.conversation_id, d.turn, d.kind,
-       {", ".join(f"bm25(search_index, {_weights(i)})" for i in range(_TURN_COLUMNS))},
-       {
-    ", ".join(
-        f"snippet(search_index, {i}, :open, :close, '…', :tokens)" for i in range(len(_COLUMNS))
-    )
-},
-       c.started_at
-FROM search_index
-JOIN search_docs AS d ON d.id = search_index.rowid
-LEFT JOIN conversations AS c ON c.agent = d.agent_id AND c.conversation_id = d.conversation_id
-WHERE search_index MATCH :query AND (:agent IS NULL OR d.agent_id = :agent)
-ORDER BY search_index.rank
-LIMIT :limit
+# Where the query matches, as one text of call ids (one per matching row; a call's rows come
+# together, in rowid order, newest call first): grouping them in Python costs a fraction of an
+# SQL GROUP BY, which sorts every row.
+_MATCHES_SQL = f"""
+SELECT group_concat(r >> {DOC_BITS}), group_concat(CASE WHEN r & {DOC_MASK} = 0 THEN r >> {DOC_BITS} END)
+FROM (SELECT rowid AS r FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?)
 """
 
-_NOTE_SQL = """
-SELECT n.agent, n.conversation_id, n.turn,
-       snippet(note_index, 0, :open, :close, '…', :tokens), c.started_at
-FROM note_index
-JOIN notes AS n ON n.id = note_index.rowid
-LEFT JOIN conversations AS c ON c.agent = n.agent AND c.conversation_id = n.conversation_id
+_NOTES_SQL = """
+SELECT n.agent, n.conversation_id, n.turn, n.id, note_index.note
+FROM note_index JOIN notes AS n ON n.id = note_index.rowid
 WHERE note_index MATCH :query AND (:agent IS NULL OR n.agent = :agent)
-ORDER BY note_index.rank
-LIMIT :limit
+ORDER BY n.agent, n.conversation_id, n.turn, n.id
 """
 
 
@@ -78,26 +71,28 @@ class _Void(Enum):
     NOTHING = "nothing"  # a field this index does not have: nothing here can match
 
 
-def fts5_query(node: syntax.Node | None, columns: tuple[str, ...] = _COLUMNS) -> str | None:
-    """``node`` as an FTS5 MATCH expression over an index with ``columns``; None when nothing
-    in that index can match (no words at all, or only fields it does not have)."""
+def fts5_query(node: syntax.Node | None, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> str | None:
+    """``node`` as an FTS5 MATCH expression over ``columns`` of an index; None when nothing in
+    that index can match (no words at all, or only fields it does not have)."""
     if node is None:
         return None
     expression = _fts5(node, columns)
-    return expression if isinstance(expression, str) else None
-
-
-def _has_words(text: str) -> bool:
-    return any(unicodedata.category(char).startswith(_TOKEN_CATEGORIES) for char in text)
+    if not isinstance(expression, str):
+        return None
+    if len(columns) == 1:
+        return expression
+    inner = expression if expression.startswith("(") else f"({expression})"
+    return "{" + " ".join(columns) + "} : " + inner
 
 
 def _fts5(node: syntax.Node, columns: tuple[str, ...]) -> str | _Void:
     # Every compound comes back in brackets and every term as a quoted string, so a part can
     # be put anywhere without reading its precedence again.
     if isinstance(node, syntax.Term):
-        if not _has_words(node.text):  # FTS5 would take it as a phrase no row holds
+        if not has_words(node.text):  # FTS5 would take it as a phrase no row holds
             return _Void.EMPTY
-        return '"' + node.text.replace('"', '""') + '"' + ("*" if node.prefix else "")
+        # A word finds the words it begins, unless too short to say much ("a", "to").
+        return term(node.text, syntax.finds_longer_words(node.text, node.prefix))
     if isinstance(node, syntax.Field):
         if node.name not in columns:
             return _Void.NOTHING
@@ -126,101 +121,344 @@ def _fts5(node: syntax.Node, columns: tuple[str, ...]) -> str | _Void:
     return words[0] if len(words) == 1 else f"({operator.join(words)})"
 
 
-# -- hits ---------------------------------------------------------------------------------------
+# -- running a search ------------------------------------------------------------------------------
 
 
-def plain_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """A snippet with snippet()'s marks taken out, and where they were: (start, end) spans."""
-    text: list[str] = []
-    spans: list[tuple[int, int]] = []
-    position, start = 0, None
-    for piece in _MARKS.split(marked):
-        if piece == _OPEN:
-            start = position
-        elif piece == _CLOSE:
-            if start is not None and position > start:
-                spans.append((start, position))
-            start = None
-        else:
-            text.append(piece)
-            position += len(piece)
-    return "".join(text), tuple(spans)
+@contextmanager
+def _stoppable(conn: sqlite3.Connection, cancelled: Callable[[], bool] | None) -> Iterator[None]:
+    """SQLite asks ``cancelled`` every few thousand steps of a query and stops when it says so;
+    so does the Python work between queries (``_check``)."""
+    if cancelled is None:
+        yield
+        return
+    conn.set_progress_handler(lambda: 1 if cancelled() else 0, 2000)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc) and cancelled():
+            raise SearchCancelled("The search was stopped.") from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
-def _hit(
-    agent: str,
-    conversation_id: str,
-    turn: int | None,
-    field: str,
-    marked: str,
-    started_at: str | None,
-    score: float,
-) -> SearchHit:
-    snippet, highlights = plain_snippet(marked)
-    return SearchHit(
-        agent=agent,
-        conversation_id=conversation_id,
-        turn=turn,
-        field=field,
-        snippet=snippet,
-        highlights=highlights,
-        score=score,
-        started_at=started_at,
-    )
+def _check(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise SearchCancelled("The search was stopped.")
 
 
-def _conversation_hit(row: tuple[Any, ...], score: float) -> SearchHit:
-    agent, conversation_id, turn, kind, *rest = row
-    scores, snippets, started_at = rest[:_TURN_COLUMNS], rest[_TURN_COLUMNS:-1], rest[-1]
-    if kind == "turn":
-        # The column whose own bm25 is best (most negative). A match without a scoring term
-        # (rare) falls back to the first column whose snippet shows a match, else has text.
-        column = min(range(_TURN_COLUMNS), key=lambda i: scores[i])
-        if scores[column] >= 0:
-            marked = [i for i in range(_TURN_COLUMNS) if _OPEN in snippets[i]]
-            filled = [i for i in range(_TURN_COLUMNS) if snippets[i]]
-            column = (marked or filled or [0])[0]
-    else:
-        column = _KIND_COLUMN[kind]
-    field = _COLUMNS[column]
-    return _hit(agent, conversation_id, turn, field, snippets[column], started_at, score)
-
-
-def _note_hit(row: tuple[Any, ...], score: float) -> SearchHit:
-    agent, conversation_id, turn, marked, started_at = row
-    return _hit(agent, conversation_id, turn, "note", marked, started_at, score)
+@dataclass
+class _Call:
+    id: int | None  # None: not stored (found by a reviewer's note only)
+    agent: str
+    conversation_id: str
+    started_at: str | None = None
+    summary: str = ""
+    score: float = 0.0
+    count: int = 0
+    notes: list[tuple[int | None, int, str]] = field(default_factory=list)  # (turn, id, text)
 
 
 def run_search(
-    conn: sqlite3.Connection, query: str, *, limit: int, agent: str | None
-) -> list[SearchHit]:
-    """Best ``limit`` hits for ``query`` (polytui's syntax; when it is not, the same words as
-    typed) over reviewer notes and conversations, merged, best score first.
-
-    Each index ranks its own hits (bm25); bm25 values of two indexes are not comparable (each
-    has its own word statistics: in a store with one note, every note scores almost 0), so the
-    two lists are merged by reciprocal rank: a hit's score is 1 / (RRF_K + its place in its
-    own list), and on equal scores the note comes first."""
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    limit: int,
+    agent: str | None,
+    per_call: int,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[CallHits]:
+    """The best ``limit`` calls for ``query`` with their ``per_call`` best hits (see the
+    module's docstring for the ranking)."""
     node, _ = syntax.read(query)
     if node is None or limit <= 0:
         return []
-    params = {
-        "open": _OPEN,
-        "close": _CLOSE,
-        "tokens": SNIPPET_TOKENS,
-        "agent": agent,
-        "limit": limit,
-    }
-    ranked: list[tuple[float, int, int, SearchHit]] = []
-    for source, (sql, columns, make) in enumerate(
-        ((_NOTE_SQL, _NOTE_COLUMNS, _note_hit), (_CONVERSATION_SQL, _COLUMNS, _conversation_hit))
+    words = Words.of(node)
+    expression = fts5_query(node)
+    _check(cancelled)
+    with _stoppable(conn, cancelled):
+        noted = _note_hits(conn, node, agent)
+        calls = _ranked_calls(conn, expression, limit, agent, list(noted))
+        by_key = {(call.agent, call.conversation_id): call for call in calls}
+        for key, notes in noted.items():  # the note's bonus on the call's own score
+            call = by_key.get(key) or _stored_call(conn, key)
+            call.notes = notes
+            call.count += len(notes)
+            call.score += REVIEWER_NOTE
+            by_key[key] = call
+        _check(cancelled)
+        best = sorted(by_key.values(), key=lambda c: (-c.score, -(c.id or 0)))[:limit]
+        stored = [call.id for call in best if call.id is not None]
+        rows = _matching_rows(conn, expression, stored)
+        texts = _texts(conn, stored)
+        found = []
+        for call in best:
+            _check(cancelled)
+            numbers = rows.get(call.id or -1, [])
+            blob = texts.get(call.id or -1)
+            hits = _hits(call, numbers, blob, words, per_call, best_first=True)
+            found.append(
+                CallHits(
+                    agent=call.agent,
+                    conversation_id=call.conversation_id,
+                    started_at=call.started_at,
+                    summary=call.summary,
+                    score=call.score,
+                    count=call.count,
+                    hits=tuple(hits),
+                )
+            )
+    return found
+
+
+def run_search_call(
+    conn: sqlite3.Connection,
+    query: str,
+    agent: str,
+    conversation_id: str,
+    *,
+    limit: int,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[SearchHit]:
+    """Every hit of ``query`` in one call (the first ``limit``), the whole call's first."""
+    node, _ = syntax.read(query)
+    if node is None or limit <= 0:
+        return []
+    expression = fts5_query(node)
+    _check(cancelled)
+    with _stoppable(conn, cancelled):
+        call = _stored_call(conn, (agent, conversation_id))
+        call.notes = _note_hits(conn, node, agent).get((agent, conversation_id), [])
+        numbers: list[int] = []
+        blob = None
+        if call.id is not None and expression is not None:
+            low = call.id << DOC_BITS
+            found = conn.execute(
+                "SELECT rowid FROM search_index WHERE search_index MATCH ? "
+                "AND rowid BETWEEN ? AND ? LIMIT ?",
+                (expression, low, low | DOC_MASK, limit),
+            ).fetchall()
+            numbers = [row[0] & DOC_MASK for row in found]
+            blob = _texts(conn, [call.id]).get(call.id)
+        return _hits(call, numbers, blob, Words.of(node), limit, best_first=False)
+
+
+def _ranked_calls(
+    conn: sqlite3.Connection,
+    expression: str | None,
+    limit: int,
+    agent: str | None,
+    also: list[tuple[str, str]],
+) -> list[_Call]:
+    """The best ``limit`` calls where ``expression`` matches, and those of ``also`` (the calls
+    of reviewers' notes found) where it does, with their scores."""
+    if expression is None:
+        return []
+    every, wholes = conn.execute(_MATCHES_SQL, (expression, MATCHES_RANKED)).fetchone()
+    if not every:
+        return []
+    places = Counter(every.split(","))  # call id (text) -> matching rows
+    whole = set(wholes.split(",")) if wholes else set()
+    listed = ",".join(places)  # whole numbers, from SQLite itself
+    where = "" if agent is None else "AND agent = ?"
+    lengths = conn.execute(
+        f"SELECT group_concat(id), group_concat(turn_count) FROM conversations "
+        f"WHERE id IN ({listed}) {where}",
+        () if agent is None else (agent,),
+    ).fetchone()
+    if not lengths[0]:
+        return []
+    ids = lengths[0].split(",")
+    turns = [int(value) for value in lengths[1].split(",")]
+    # The typical length: the median of the calls found (one very long call cannot move it).
+    typical = max(1, sorted(turns)[len(turns) // 2])
+    scale, base = K1 * B / typical, K1 * (1 - B)
+    # BM25 over matching turns (a call's places less its whole-call row), plus WHOLE_CALL.
+    scores = [
+        (WHOLE_CALL if call_id in whole else 0.0)
+        + (m := places[call_id] - (call_id in whole)) * (K1 + 1) / (m + base + scale * max(t, 1))
+        for call_id, t in zip(ids, turns, strict=True)
+    ]
+    ranked = heapq.nlargest(limit, zip(scores, map(int, ids), ids, strict=True))
+    best = [(call_id, score) for score, _, call_id in ranked]
+    extra = {str(row[0]) for row in _ids_of(conn, also)} - {call_id for call_id, _ in best}
+    if extra:
+        best += [(ids[i], scores[i]) for i, call_id in enumerate(ids) if call_id in extra]
+    marks = ", ".join(call_id for call_id, _ in best)
+    rows = conn.execute(
+        f"SELECT id, agent, conversation_id, started_at, summary FROM conversations "
+        f"WHERE id IN ({marks})"
+    ).fetchall()
+    details = {str(row[0]): row for row in rows}
+    return [
+        _Call(
+            id=int(call_id),
+            agent=details[call_id][1],
+            conversation_id=details[call_id][2],
+            started_at=details[call_id][3],
+            summary=details[call_id][4],
+            score=score,
+            count=places[call_id],
+        )
+        for call_id, score in best
+        if call_id in details
+    ]
+
+
+def _ids_of(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[tuple[int]]:
+    found: list[tuple[int]] = []
+    for key in keys:
+        found.extend(
+            conn.execute(
+                "SELECT id FROM conversations WHERE agent = ? AND conversation_id = ?", key
+            ).fetchall()
+        )
+    return found
+
+
+def _note_hits(
+    conn: sqlite3.Connection, node: syntax.Node, agent: str | None
+) -> dict[tuple[str, str], list[tuple[int | None, int, str]]]:
+    """Reviewers' notes matching, by call: (turn, note id, text as indexed)."""
+    expression = fts5_query(node, _NOTE_COLUMNS)
+    found: dict[tuple[str, str], list[tuple[int | None, int, str]]] = {}
+    if expression is None:
+        return found
+    for note_agent, call_id, turn, note_id, text in conn.execute(
+        _NOTES_SQL, {"query": expression, "agent": agent}
     ):
-        expression = fts5_query(node, columns)
-        if expression is None:
+        found.setdefault((note_agent, call_id), []).append((turn, note_id, text))
+    return found
+
+
+def _stored_call(conn: sqlite3.Connection, key: tuple[str, str]) -> _Call:
+    row = conn.execute(
+        "SELECT id, started_at, summary FROM conversations WHERE agent = ? AND conversation_id = ?",
+        key,
+    ).fetchone()
+    if row is None:
+        return _Call(None, *key)
+    return _Call(row[0], *key, started_at=row[1], summary=row[2])
+
+
+def _matching_rows(
+    conn: sqlite3.Connection, expression: str | None, call_ids: list[int]
+) -> dict[int, list[int]]:
+    """The numbers of the rows where ``expression`` matches in each of ``call_ids``, in order
+    (one pass over the matches, whatever the number of calls)."""
+    if expression is None or not call_ids:
+        return {}
+    wanted = ", ".join(str(call_id) for call_id in call_ids)
+    (text,) = conn.execute(
+        f"SELECT group_concat(rowid) FROM search_index WHERE search_index MATCH ? "
+        f"AND (rowid >> {DOC_BITS}) IN ({wanted})",
+        (expression,),
+    ).fetchone()
+    found: dict[int, list[int]] = {}
+    for value in map(int, text.split(",") if text else ()):
+        found.setdefault(value >> DOC_BITS, []).append(value & DOC_MASK)
+    return found
+
+
+def _texts(conn: sqlite3.Connection, call_ids: list[int]) -> dict[int, bytes]:
+    if not call_ids:
+        return {}
+    wanted = ", ".join(str(call_id) for call_id in call_ids)
+    rows = conn.execute(f"SELECT id, documents FROM search_texts WHERE id IN ({wanted})")
+    return dict(rows.fetchall())
+
+
+def _hits(
+    call: _Call,
+    numbers: list[int],
+    blob: bytes | None,
+    words: Words,
+    limit: int,
+    *,
+    best_first: bool,
+) -> list[SearchHit]:
+    """Hits in ``call``: its reviewers' notes and the rows ``numbers`` (cut from ``blob``, its
+    indexed texts). ``best_first``: the ``limit`` best, looking at ``CANDIDATES`` rows at most
+    and cutting snippets for the chosen only; else the first ``limit``, by turn."""
+    numbers = numbers[:CANDIDATES] if best_first else numbers[:limit]
+    docs: dict[int, tuple[str, ...]] = {}
+    if blob is not None and numbers:
+        wanted = set(numbers)
+        docs = {doc[0]: doc[1:] for doc in unpack(blob) if doc[0] in wanted}
+    hits = [
+        _note_hit(call, turn, text, words)
+        for turn, _, text in sorted(call.notes, key=lambda n: (n[0] or 0, n[1]))
+    ]
+    chosen = [number for number in numbers if number in docs]
+    if best_first and len(chosen) > limit:
+        chosen = heapq.nlargest(limit, chosen, key=lambda n: (_promise(n, docs[n], words), -n))
+    hits.extend(_doc_hit(call, number, docs[number], words) for number in chosen)
+    if best_first:
+        hits.sort(key=lambda hit: (-hit.score, hit.turn or 0))
+    else:
+        hits.sort(key=lambda hit: hit.turn or 0)
+    return hits[:limit]
+
+
+def _promise(number: int, texts: tuple[str, ...], words: Words) -> float:
+    """How good a row's snippet will be, cheaply: the query's words found in its texts (a
+    regex scan each), the whole call's row first."""
+    found = 0
+    for name, text in zip(CALL_COLUMNS, texts, strict=True):
+        if text and name != "listing":
+            found += words.for_field(name).count(text)
+    return (100.0 if number == 0 else 0.0) + min(found, 20)
+
+
+def _doc_hit(call: _Call, number: int, texts: tuple[str, ...], words: Words) -> SearchHit:
+    """The hit of one indexed row: its field is the column where most words show."""
+    best = None
+    for name, text in zip(CALL_COLUMNS, texts, strict=True):
+        if not text or name == "listing":
             continue
-        rows = conn.execute(sql, {**params, "query": expression}).fetchall()
-        for place, row in enumerate(rows, start=1):
-            score = 1.0 / (RRF_K + place)
-            ranked.append((-score, source, place, make(row, score)))
-    ranked.sort(key=lambda entry: entry[:3])
-    return [hit for *_, hit in ranked[:limit]]
+        field_words = words.for_field(name)
+        if not field_words:
+            continue
+        cut = snippet(text, field_words)
+        if best is None or cut.found > best[1].found:
+            best = (name, cut)
+    if best is None:  # a match our reading of words does not see: show the first text
+        name, text = next(
+            ((n, t) for n, t in zip(CALL_COLUMNS, texts, strict=True) if t and n != "listing"),
+            ("summary" if number == 0 else "caller", ""),
+        )
+        best = (name, snippet(text, words.for_field(name)))
+    name, cut = best
+    score = _hit_score(name, cut.found, number == 0)
+    turn = number or None
+    return _make_hit(call, turn, name, cut.text, cut.highlights, score)
+
+
+def _note_hit(call: _Call, turn: int | None, text: str, words: Words) -> SearchHit:
+    cut = snippet(text, words.for_field("note"))
+    score = _hit_score("note", cut.found, True) + 1.0  # a reviewer's own words come first
+    return _make_hit(call, turn, "note", cut.text, cut.highlights, score)
+
+
+def _hit_score(name: str, found: int, whole: bool) -> float:
+    return (2.0 if whole else 0.0) + _FIELD_WEIGHT.get(name, 0.8) * min(found, 5)
+
+
+def _make_hit(
+    call: _Call,
+    turn: int | None,
+    field_name: str,
+    text: str,
+    highlights: tuple[tuple[int, int], ...],
+    score: float,
+) -> SearchHit:
+    return SearchHit(
+        agent=call.agent,
+        conversation_id=call.conversation_id,
+        turn=turn,
+        field=field_name,
+        snippet=text,
+        highlights=highlights,
+        score=score,
+        started_at=call.started_at,
+    )

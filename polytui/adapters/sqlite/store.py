@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from polytui.core.errors import StoreError
 from polytui.core.note import Note
 from polytui.core.ports import (
+    CallHits,
     ConversationKey,
     ConversationRow,
     ListingCursor,
@@ -44,7 +45,7 @@ from .records import (
     to_db_time,
     utc_now,
 )
-from .search import run_search
+from .search import run_search, run_search_call
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
     from polytui.core.models import Conversation
@@ -252,7 +253,7 @@ class Store(QueueMethods):
             "fetched_at": to_db_time(fetched_at or utc_now()),
         }
         names = ", ".join(values)
-        docs = search_documents(conversation)
+        docs = search_documents(agent, conversation)
 
         def operation(conn: sqlite3.Connection) -> None:
             drop_conversations(conn, "conversation_id = ? AND agent = ?", key[::-1])
@@ -261,8 +262,9 @@ class Store(QueueMethods):
                 f"VALUES ({', '.join(':' + name for name in values)}, {_NOTES_OF_CALL})",
                 values,
             )
-            conn.execute("INSERT INTO payloads (id, raw) VALUES (?, ?)", (cursor.lastrowid, text))
-            index_conversation(conn, *key, docs)
+            call_id = int(cursor.lastrowid or 0)
+            conn.execute("INSERT INTO payloads (id, raw) VALUES (?, ?)", (call_id, text))
+            index_conversation(conn, call_id, docs)
 
         self._run(operation, write=True)
 
@@ -351,13 +353,45 @@ class Store(QueueMethods):
         return self._run(lambda c: count_rows(c, agent=agent, text_filter=text_filter), write=False)
 
     def search(
-        self, query: str, *, limit: int = 50, agent: str | None = None
-    ) -> builtins.list[SearchHit]:
-        """Best hits first (highest score) over turns, summaries, the API's notes and reviewer
-        notes, in polytui's query syntax (``polytui.core.search``); a query that is not that
-        syntax is searched word for word."""
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        agent: str | None = None,
+        per_call: int = 3,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> builtins.list[CallHits]:
+        """The best ``limit`` calls for ``query`` (polytui's syntax, ``polytui.core.search``;
+        a query that is not that syntax is searched word for word), best first, each with its
+        ``per_call`` best hits (turns, summaries, the API's notes, reviewers' notes). Calls are
+        ranked in SQL from how many of their turns match; snippets are cut for the hits shown
+        only. ``cancelled()`` turning true stops it with SearchCancelled."""
         query = _valid_text(query)
-        return self._run(lambda c: run_search(c, query, limit=limit, agent=agent), write=False)
+        return self._run(
+            lambda c: run_search(
+                c, query, limit=limit, agent=agent, per_call=per_call, cancelled=cancelled
+            ),
+            write=False,
+        )
+
+    def search_call(
+        self,
+        query: str,
+        agent: str,
+        conversation_id: str,
+        *,
+        limit: int = 200,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> builtins.list[SearchHit]:
+        """Every hit of ``query`` in one stored call (the first ``limit``), the whole call's
+        (summary, notes) first, then by turn."""
+        query = _valid_text(query)
+        return self._run(
+            lambda c: run_search_call(
+                c, query, agent, conversation_id, limit=limit, cancelled=cancelled
+            ),
+            write=False,
+        )
 
     def query_problem(self, query: str) -> str | None:
         """Why ``query`` is not polytui's search syntax, in one plain sentence (None when it

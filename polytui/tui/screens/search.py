@@ -1,14 +1,18 @@
-"""Search across every stored call: ranked hits with the call, the turn and the matching words;
-Enter opens the call with the cursor on that turn.
+"""Search across every stored call: the calls ranked best first, each with how often the words
+were found and its best hits; right (or l) lists every hit of a call, Enter opens the call at
+the selected hit's turn (a call's own line: at its best hit).
 
-The query (polytui's syntax, ``polytui.core.search``) runs in a thread, a moment after the typing
-stops or at once on Enter. Snippets are API text: each piece is cleaned and built into Content,
-never markup.
+The query (polytui's syntax, ``polytui.core.search``) runs through the workspace, off the event
+loop, a moment after the typing stops or at once on Enter. A newer query or Escape stops the
+search that is running (its ``cancelled`` flag), so the store is free again at once. Snippets
+are API text: each piece is cleaned and built into Content, never markup.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -16,30 +20,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from polytui.core.errors import PolytuiError, UsageError
-from polytui.core.ports import SearchHit
+from polytui.core.errors import PolytuiError, SearchCancelled
+from polytui.core.ports import CallHits, SearchHit
 from polytui.core.text import clean_line
 from polytui.tui.widgets.call_columns import short_time
 
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
 
-LIMIT = 100  # hits shown: the best ones (highest score)
+LIMIT = 50  # calls shown: the best ones
+PER_CALL = 3  # hits shown under each call
+EXPANDED = 200  # hits listed when a call is opened up
 DEBOUNCE = 0.25  # seconds of quiet typing before the search runs
-FIELD_NAMES = {
-    "caller": "caller",
-    "agent": "agent",
-    "translation": "translation",
-    "summary": "summary",
-    "note": "note",
-}
-SYNTAX = 'words, "a phrase", prefix*, AND / OR / NOT, caller: agent: summary: note: a field'
+SYNTAX = (
+    'words, "a phrase", AND / OR / NOT, (groups); a field before a word: caller: agent: '
+    "translation: intent: entity: summary: note:"
+)
+MARK = "bold $text-warning on $warning-muted"
 
 
 def highlighted_snippet(snippet: str, spans: Sequence[tuple[int, int]] = ()) -> Content:
@@ -51,52 +53,76 @@ def highlighted_snippet(snippet: str, spans: Sequence[tuple[int, int]] = ()) -> 
         if not done <= start < end <= len(snippet):
             continue
         parts.append(Content(clean_line(snippet[done:start])))
-        parts.append(
-            Content.styled(clean_line(snippet[start:end]), "bold $text-warning on $warning-muted")
-        )
+        parts.append(Content.styled(clean_line(snippet[start:end]), MARK))
         done = end
     parts.append(Content(clean_line(snippet[done:])))
     return Content.assemble(*parts)
 
 
-def hit_prompt(hit: SearchHit) -> Content:
-    """Two lines: the call, where in it and when; then the snippet."""
+def hit_line(hit: SearchHit, indent: str = "    ") -> Content:
+    """Where in the call (turn and field, or the whole call's field), then the snippet."""
     where = f"turn {hit.turn}" if hit.turn else "whole call"
-    field = FIELD_NAMES.get(hit.field, clean_line(hit.field))
-    started = short_time(hit.started_at)
-    first = Content.assemble(
-        (clean_line(hit.conversation_id), "bold"),
-        "  ",
+    return Content.assemble(
+        indent,
         (where, "bold $accent"),
-        (f" · {field}", "$text-muted"),
+        (f" · {clean_line(hit.field)}  ", "$text-muted"),
+    ) + highlighted_snippet(hit.snippet, hit.highlights)
+
+
+def call_prompt(call: CallHits, expanded: bool) -> Content:
+    """The call: ID, how often found, when, whose; its summary; its best hits (unless its
+    every hit is listed below it)."""
+    places = f"{call.count} {'hit' if call.count == 1 else 'hits'}"
+    started = short_time(call.started_at)
+    first = Content.assemble(
+        ("▾ " if expanded else "▸ ", "$text-muted"),
+        (clean_line(call.conversation_id), "bold"),
+        "  ",
+        (places, "bold $accent"),
         (f" · {started} UTC" if started else "", "$text-muted"),
-        (f" · {clean_line(hit.agent)}", "$text-muted"),
+        (f" · {clean_line(call.agent)}", "$text-muted"),
     )
-    return Content("\n").join(
-        [first, Content("  ") + highlighted_snippet(hit.snippet, hit.highlights)]
-    )
+    lines = [first]
+    if call.summary:
+        lines.append(Content.styled("  " + clean_line(call.summary), "$text-muted"))
+    if not expanded:
+        lines.extend(hit_line(hit) for hit in call.hits)
+        more = call.count - len(call.hits)
+        if more > 0:
+            lines.append(Content.styled(f"    … {more} more (→ lists them)", "$text-muted"))
+    return Content("\n").join(lines)
 
 
-class SearchDone(Message):
-    def __init__(
-        self,
-        query: str,
-        hits: list[SearchHit],
-        *,
-        problem: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.query = query
-        self.hits = hits
-        self.problem = problem  # the query was not search syntax: its words were taken as typed
-        self.error = error  # nothing could be searched
+@dataclass(frozen=True)
+class Entry:
+    """A line of the list: a call (``hit`` None) or one hit of an opened-up call."""
+
+    call: int  # index into the screen's ``calls``
+    hit: SearchHit | None = None
 
 
 class HitList(OptionList):
     BINDINGS = [
-        Binding("j", "cursor_down", "Next hit", show=False, id="next_hit"),
-        Binding("k", "cursor_up", "Previous hit", show=False, id="previous_hit"),
+        Binding("j", "cursor_down", "Next", show=False, id="next_hit"),
+        Binding("k", "cursor_up", "Previous", show=False, id="previous_hit"),
+        Binding("g", "first", "First", show=False, id="first_hit"),
+        Binding("G", "last", "Last", show=False, id="last_hit"),
+        Binding(
+            "right,l",
+            "screen.expand",
+            "All hits",
+            key_display="→",
+            tooltip="List every hit of the selected call",
+            id="expand_call",
+        ),
+        Binding(
+            "left,h",
+            "screen.collapse",
+            "Fold",
+            key_display="←",
+            tooltip="Fold the call's hits back",
+            id="collapse_call",
+        ),
     ]
 
 
@@ -122,22 +148,35 @@ class CallSearchScreen(Screen[None]):
         super().__init__()
         self._initial = query
         self._timer: Timer | None = None
-        self._shown: str | None = None  # the query whose hits are listed
+        self._shown: str | None = None  # the query whose calls are listed
         self._focus_hits = False  # move to the hits when they arrive (after Enter)
-        self.hits: list[SearchHit] = []
+        self._cancel: threading.Event | None = None  # stops the search running now
+        self.calls: list[CallHits] = []
+        self.expanded: dict[int, list[SearchHit]] = {}  # call index -> its every hit
+        self.entries: list[Entry] = []
 
     @property
     def polytui(self) -> PolyTUI:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def hits(self) -> list[SearchHit]:
+        """Every hit shown, in the order shown (a call's best hits, or its every hit)."""
+        found: list[SearchHit] = []
+        for index, call in enumerate(self.calls):
+            found.extend(self.expanded.get(index, call.hits))
+        return found
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-page"):
             yield Static(Content("Search all stored calls"), id="search-title")
             yield Static(Content(SYNTAX), id="search-syntax")
             yield Input(
-                self._initial, placeholder="Search turns, summaries and notes", id="call-search"
+                self._initial,
+                placeholder="Search turns, intents, summaries and notes",
+                id="call-search",
             )
-            yield Static(Content("Type to search; Enter goes to the hits."), id="search-status")
+            yield Static(Content("Type to search; Enter goes to the calls."), id="search-status")
             yield HitList(id="search-hits")
         yield Footer(compact=True)
 
@@ -147,7 +186,7 @@ class CallSearchScreen(Screen[None]):
             self.run_search(self._initial)
 
     def on_screen_resume(self) -> None:
-        """Back from a call: notes may have changed, so the hits are read again."""
+        """Back from a call: notes may have changed, so the calls are read again."""
         if self._shown:
             self.run_search(self._shown)
 
@@ -163,89 +202,167 @@ class CallSearchScreen(Screen[None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if self._timer is not None:
             self._timer.stop()
-        if event.value.strip() == (self._shown or "").strip() and self.hits:
+        if event.value.strip() == (self._shown or "").strip() and self.calls:
             self.set_focus(self.query_one(HitList))
             return
         self._focus_hits = True
         self.run_search(event.value)
 
+    def _stop_running(self) -> threading.Event:
+        """Stop the search running (if any); the flag of the next one."""
+        if self._cancel is not None:
+            self._cancel.set()
+        self._cancel = threading.Event()
+        return self._cancel
+
     def run_search(self, query: str) -> None:
+        cancel = self._stop_running()
         if not query.strip():
             self._shown = None
-            self._show(SearchDone(query, []))
+            self._show(query, [], None, None)
             return
-        self._search(query)
+        self._search(query, cancel)
 
-    @work(thread=True, exclusive=True, group="call-search", exit_on_error=False)
-    def _search(self, query: str) -> None:
+    @work(group="call-search", exclusive=True, exit_on_error=False)
+    async def _search(self, query: str, cancel: threading.Event) -> None:
+        calls: list[CallHits] = []
+        problem: str | None = None
+        error: str | None = None
         try:
-            store = self.polytui.loader.store
-            problem = store.query_problem(query)
-            hits = store.search(query, limit=LIMIT)
-        except UsageError as exc:
-            self.post_message(SearchDone(query, [], error=str(exc)))
+            calls, problem = await self.polytui.workspace.search(
+                query, limit=LIMIT, per_call=PER_CALL, cancelled=cancel.is_set
+            )
+        except SearchCancelled:
             return
         except PolytuiError as exc:
-            self.post_message(SearchDone(query, [], error=str(exc)))
-            return
-        self.post_message(SearchDone(query, hits, problem=problem))
-
-    @on(SearchDone)
-    def _done(self, message: SearchDone) -> None:
-        if message.query != self.query_one("#call-search", Input).value:
+            error = str(exc)
+        if cancel.is_set() or query != self.query_one("#call-search", Input).value:
             return  # typing went on: a newer search is on its way
-        self._shown = message.query if message.query.strip() else None
-        self._show(message)
+        self._show(query, calls, problem, error)
 
-    def _show(self, message: SearchDone) -> None:
+    def _show(
+        self, query: str, calls: list[CallHits], problem: str | None, error: str | None
+    ) -> None:
         hit_list = self.query_one(HitList)
-        keep = hit_list.highlighted if message.query == self._shown else None
-        self.hits = message.hits
-        hit_list.set_options(
-            Option(hit_prompt(hit), id=str(index)) for index, hit in enumerate(message.hits)
-        )
-        if self.hits:
-            hit_list.highlighted = min(keep or 0, len(self.hits) - 1)
-        self.query_one("#search-status", Static).update(self._status(message))
-        if self._focus_hits and self.hits:
+        again = self._shown is not None and query == self._shown and bool(self.calls)
+        keep = hit_list.highlighted if again else None
+        opened = {self._key(i) for i in self.expanded} if again else set()
+        self._shown = query if query.strip() else None
+        self.calls, self.expanded = calls, {}
+        self._rebuild(keep)
+        for index, call in enumerate(calls):  # calls opened up stay so when read again
+            if (call.agent, call.conversation_id) in opened:
+                self._expand(index, query)
+        self.query_one("#search-status", Static).update(self._status(query, calls, problem, error))
+        if self._focus_hits and self.calls:
             self.set_focus(hit_list)
         self._focus_hits = False
 
-    def _status(self, message: SearchDone) -> Content:
-        query = clean_line(message.query).strip()
-        if message.error:
-            return Content.styled(clean_line(message.error), "$error")
+    def _rebuild(self, highlighted: int | None) -> None:
+        """List the calls (and the hits of those opened up), keeping the selection."""
+        self.entries = []
+        options: list[Option] = []
+        for index, call in enumerate(self.calls):
+            every = self.expanded.get(index)
+            self.entries.append(Entry(index))
+            options.append(Option(call_prompt(call, every is not None)))
+            for hit in every or ():
+                self.entries.append(Entry(index, hit))
+                options.append(Option(hit_line(hit, indent="      ")))
+        hit_list = self.query_one(HitList)
+        hit_list.set_options(options)
+        if self.entries:
+            hit_list.highlighted = min(highlighted or 0, len(self.entries) - 1)
+
+    def _status(
+        self, query: str, calls: list[CallHits], problem: str | None, error: str | None
+    ) -> Content:
+        query = clean_line(query).strip()
+        if error:
+            return Content.styled(clean_line(error), "$error")
         if not query:
-            return Content("Type to search; Enter goes to the hits.")
+            return Content("Type to search; Enter goes to the calls.")
         lines = []
-        if message.problem:
+        if problem:
             lines.append(
-                Content.styled(
-                    f"{clean_line(message.problem)} Matching the words as typed.", "$warning"
-                )
+                Content.styled(f"{clean_line(problem)} Matching the words as typed.", "$warning")
             )
-        count = len(message.hits)
-        if count == 0:
+        if not calls:
             lines.append(Content(f"No stored call matches “{query}”."))
         else:
+            count = len(calls)
             if count >= LIMIT:
-                found = f"The {LIMIT} best hits for “{query}” (refine it for others)."
+                found = f"The {LIMIT} best calls for “{query}” (refine it for others)."
             else:
-                found = f"{count} {'hit' if count == 1 else 'hits'} for “{query}”, best first."
-            lines.append(
-                Content.assemble(found, ("  Enter opens the call at that turn.", "$text-muted"))
-            )
+                found = f"{count} {'call' if count == 1 else 'calls'} for “{query}”, best first."
+            keys = "  Enter opens the call at the hit; → lists every hit of a call."
+            lines.append(Content.assemble(found, (keys, "$text-muted")))
         return Content("\n").join(lines)
+
+    # -- opening up a call ------------------------------------------------------------------
+
+    def _key(self, index: int) -> tuple[str, str]:
+        return self.calls[index].agent, self.calls[index].conversation_id
+
+    def _selected(self) -> Entry | None:
+        index = self.query_one(HitList).highlighted
+        if index is None or not 0 <= index < len(self.entries):
+            return None
+        return self.entries[index]
+
+    def action_expand(self) -> None:
+        entry = self._selected()
+        if entry is None or entry.call in self.expanded or self._shown is None:
+            return
+        call = self.calls[entry.call]
+        if call.count <= len(call.hits):  # every hit is shown already
+            self.expanded[entry.call] = list(call.hits)
+            self._rebuild(self.entries.index(Entry(entry.call)))
+            return
+        self._expand(entry.call, self._shown)
+
+    @work(group="call-expand", exit_on_error=False)
+    async def _expand(self, index: int, query: str) -> None:
+        call = self.calls[index]
+        cancel = self._cancel or threading.Event()
+        try:
+            hits = await self.polytui.workspace.search_call(
+                query, call.agent, call.conversation_id, limit=EXPANDED, cancelled=cancel.is_set
+            )
+        except SearchCancelled:
+            return
+        except PolytuiError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
+            return
+        if query != self._shown or index >= len(self.calls) or self.calls[index] is not call:
+            return
+        self.expanded[index] = hits or list(call.hits)
+        self._rebuild(self.entries.index(Entry(index)))
+
+    def action_collapse(self) -> None:
+        entry = self._selected()
+        if entry is None or entry.call not in self.expanded:
+            return
+        del self.expanded[entry.call]
+        self._rebuild(self.entries.index(Entry(entry.call)))
 
     # -- opening and leaving ------------------------------------------------------------------
 
     @on(OptionList.OptionSelected, "#search-hits")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        hit = self.hits[int(event.option.id or 0)]
-        self.polytui.open_conversation(hit.conversation_id, agent=hit.agent, turn=hit.turn)
+        if not 0 <= event.option_index < len(self.entries):
+            return
+        entry = self.entries[event.option_index]
+        call = self.calls[entry.call]
+        if entry.hit is not None:
+            turn = entry.hit.turn
+        else:  # the call's own line: at its best hit in a turn (else at the start)
+            turn = next((hit.turn for hit in call.hits if hit.turn), None)
+        self.polytui.open_conversation(call.conversation_id, agent=call.agent, turn=turn)
 
     def action_focus_query(self) -> None:
         self.set_focus(self.query_one("#call-search", Input))
 
     def action_back(self) -> None:
+        self._stop_running()  # the store is free at once for what comes next
         self.dismiss(None)
