@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 from polytui.cli import main
@@ -47,20 +48,22 @@ def run_process(
 # -- what the store holds, read with plain SQL (one place that knows how a payload is kept) ---
 
 _PAYLOADS = (
-    "SELECT c.conversation_id, p.raw FROM conversations AS c JOIN payloads AS p ON p.id = c.id "
+    "SELECT c.conversation_id, p.body FROM conversations AS c JOIN payloads AS p ON p.id = c.id "
     "ORDER BY c.id"
 )
 
 
 def stored_payloads(conn: sqlite3.Connection) -> dict[str, str]:
-    """conversation id -> the JSON text the store keeps for it."""
-    return dict(conn.execute(_PAYLOADS).fetchall())
+    """conversation id -> the JSON text the store keeps for it (unpacked: it is zlib'd)."""
+    return {cid: zlib.decompress(body).decode("utf-8") for cid, body in conn.execute(_PAYLOADS)}
 
 
-def replace_payload(conn: sqlite3.Connection, conversation_id: str, raw: str) -> None:
-    """Overwrite the JSON text kept for ``conversation_id`` (as damage or a hand edit would)."""
+def replace_payload(conn: sqlite3.Connection, conversation_id: str, raw: str | bytes) -> None:
+    """Overwrite what is kept for ``conversation_id`` (as damage or a hand edit would): ``raw``
+    text is packed as the store packs it, bytes are kept as they are."""
+    body = raw if isinstance(raw, bytes) else zlib.compress(raw.encode("utf-8"))
     conn.execute(
-        "UPDATE payloads SET raw = ? "
+        "UPDATE payloads SET body = ? "
         "WHERE id IN (SELECT id FROM conversations WHERE conversation_id = ?)",
-        (raw, conversation_id),
+        (body, conversation_id),
     )

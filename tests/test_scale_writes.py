@@ -287,3 +287,29 @@ def test_show_json_of_a_stored_call_loads_no_models(hermetic_env):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["conversationId"] == "CA-fast"
     assert done.stderr.strip().splitlines()[-1] == "LOADED:"
+
+
+# -- the JSON kept compressed -------------------------------------------------------------------
+
+
+def test_the_json_is_kept_compressed_and_comes_back_byte_for_byte(tmp_path: Path) -> None:
+    from polytui.demo.samples import big_conversation
+
+    data = big_conversation(500, conversation_id="CA-packed")
+    raw = json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # the API's layout, kept
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store.put(DEMO_AGENT, "h", raw, Conversation.from_data(data))
+        assert store.get("CA-packed").raw == raw
+        (body,) = store._conn.execute("SELECT body FROM payloads").fetchone()
+        assert isinstance(body, bytes) and len(body) < len(raw.encode()) / 3
+        assert stored_payloads(store._conn) == {"CA-packed": raw}
+
+
+def test_a_kept_json_that_no_longer_unpacks_says_the_copy_is_damaged(hermetic_env, capsys):
+    _store_raw(hermetic_env, payload("CA-zip"), json.dumps(payload("CA-zip")))
+    with sqlite3.connect(hermetic_env["data"] / "polytui.sqlite3") as conn:
+        replace_payload(conn, "CA-zip", b"\x78\x9cnot what zlib wrote")
+    for fmt in ("json", "text"):
+        code, out, err = run_cli(capsys, "--offline", "show", "CA-zip", "--format", fmt)
+        assert code == 1 and out == ""
+        assert "stored copy of conversation CA-zip is damaged" in err and "--refresh" in err

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from polytui.adapters.sqlite import ORDER_COLUMNS, SCHEMA_VERSION, Store
+from polytui.adapters.sqlite import schema as schema_module
 from polytui.core.errors import UsageError
 from polytui.core.models import Conversation
 
@@ -216,7 +217,9 @@ def test_every_order_walks_an_index_and_never_sorts(store: Store) -> None:
         store._conn = conn
 
 
-def test_a_version_3_store_migrates_keeping_every_call_note_and_hit(tmp_path: Path) -> None:
+def test_a_version_3_store_migrates_keeping_every_call_note_and_hit(
+    tmp_path: Path, monkeypatch
+) -> None:
     from .old_stores import write_old_store
 
     path = tmp_path / "polytui.sqlite3"
@@ -230,17 +233,32 @@ def test_a_version_3_store_migrates_keeping_every_call_note_and_hit(tmp_path: Pa
         (AGENT, "CA-1", None, "whole call", None),
         ("PROJECT-2", "CA-gone", None, "a call no longer stored", None),
     ]
-    write_old_store(path, 3, calls, notes)
+    bulk = [  # calls enough that the rebuilt tables leave room to give back
+        (AGENT, call(f"CA-bulk-{n:02d}", turns=[{"user_input": f"words {n} " * 300}]))
+        for n in range(40)
+    ]
+    write_old_store(path, 3, calls + bulk, notes)
     with sqlite3.connect(path) as old:
         before = dict(old.execute("SELECT agent || '/' || conversation_id, raw FROM conversations"))
-    with Store(path) as store:
+    said: list[str] = []
+    monkeypatch.setattr(schema_module, "ANNOUNCE_FROM", 3)  # a large store says it upgrades
+    with Store(path, warn=said.append) as store:
         conn = store._conn
+        assert said == [
+            "Upgrading the store to this version of polytui (43 calls): this happens once and "
+            "can take a few minutes; nothing is lost if it is stopped."
+        ]
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        pages, free = (
+            conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "freelist_count")
+        )
+        assert free * 4 < pages  # the room the rebuilt tables freed is given back
         for agent, data in calls:
             stored = store.get(data["conversationId"], agent)
             assert stored is not None and stored.raw == before[f"{agent}/{data['conversationId']}"]
         rows = {(r.agent, r.conversation_id): r for r in store.list()}
-        assert set(rows) == {(agent, data["conversationId"]) for agent, data in calls}
+        assert set(rows) == {(agent, data["conversationId"]) for agent, data in calls + bulk}
         assert rows[(AGENT, "CA-1")].note_count == 2
         assert rows[(AGENT, "CA-1")].tags == ("x", "y")
         assert rows[(AGENT, "CA-1")].started == datetime(2025, 1, 2, 10, tzinfo=UTC)
@@ -259,7 +277,7 @@ def test_a_version_3_store_migrates_keeping_every_call_note_and_hit(tmp_path: Pa
         assert store.delete(["CA-2"]) == 1
         orphans = "SELECT count(*) FROM payloads WHERE id NOT IN (SELECT id FROM conversations)"
         assert conn.execute(orphans).fetchone() == (0,)
-        assert store.count() == 2
+        assert store.count() == 42
 
 
 def test_query_problem_says_in_plain_words_what_is_not_syntax(store: Store) -> None:

@@ -17,7 +17,7 @@ from typing import TypeVar
 from polytui.core.errors import StoreError
 from polytui.files import make_private_dir
 
-from .schema import NewerSchemaError, migrate
+from .schema import NewerSchemaError, compact, migrate
 
 T = TypeVar("T")
 
@@ -128,13 +128,14 @@ def sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
 
 
-def _prepare(conn: sqlite3.Connection) -> None:
+def _prepare(conn: sqlite3.Connection, announce: Callable[[str], None]) -> None:
     """Pragmas and migrations; reads the file for the first time, so damage shows here."""
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000):d}")
     conn.execute("PRAGMA journal_mode = WAL").fetchall()
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    migrate(conn)
+    if migrate(conn, announce):
+        compact(conn)
     # Reads the schema and the first table page: a damaged file fails here, not later.
     conn.execute("SELECT 1 FROM conversations LIMIT 1").fetchall()
 
@@ -179,7 +180,7 @@ def open_database(path: Path, warn: Callable[[str], None]) -> sqlite3.Connection
         except sqlite3.Error as exc:
             raise store_error(path, "open", exc) from None
         try:
-            retry_busy(lambda: _prepare(conn))  # noqa: B023 - called before conn changes
+            retry_busy(lambda: _prepare(conn, warn))  # noqa: B023 - called before conn changes
         except sqlite3.DatabaseError as exc:
             if attempt == 1 and is_corrupt(exc):
                 move_aside(path, warn)  # before close(), which would delete the -wal

@@ -4,6 +4,7 @@ documents); the values it hands out are ``polytui.core.ports``'."""
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,25 @@ if TYPE_CHECKING:  # the models load only where a call is read or stored
     from polytui.core.models import Conversation
 
 FIELDS = SEARCH_FIELDS
+
+
+# -- the JSON as kept ------------------------------------------------------------------------
+
+PACK_LEVEL = 6  # zlib's default: within 2% of its best for these payloads, at a third the time
+
+
+def pack_payload(text: str) -> bytes:
+    """A call's JSON text as the payloads table keeps it: its UTF-8 bytes, zlib-compressed."""
+    return zlib.compress(text.encode("utf-8"), PACK_LEVEL)
+
+
+def unpack_payload(body: bytes) -> str | None:
+    """The JSON text ``pack_payload`` kept; None when ``body`` is not such a thing any more
+    (damaged on disk, or written by hand): the copy is then reported damaged."""
+    try:
+        return zlib.decompress(body).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError, TypeError):
+        return None
 
 
 # -- time -------------------------------------------------------------------------------------

@@ -41,8 +41,10 @@ from .queues import QueueMethods
 from .records import (
     from_db_time,
     listing_values,
+    pack_payload,
     search_documents,
     to_db_time,
+    unpack_payload,
     utc_now,
 )
 from .search import run_search, run_search_call
@@ -214,7 +216,7 @@ class Store(QueueMethods):
     def get(self, conversation_id: str, agent: str | None = None) -> StoredConversation | None:
         """The stored copy of a conversation; with ``agent`` None, the newest fetched of any."""
         sql = (
-            "SELECT c.agent, c.conversation_id, c.host, p.raw, c.fetched_at, c.in_progress "
+            "SELECT c.agent, c.conversation_id, c.host, p.body, c.fetched_at, c.in_progress "
             "FROM conversations AS c JOIN payloads AS p ON p.id = c.id "
             "WHERE c.conversation_id = ? AND (? IS NULL OR c.agent = ?) "
             "ORDER BY c.fetched_at DESC LIMIT 1"
@@ -228,7 +230,7 @@ class Store(QueueMethods):
             agent=row[0],
             conversation_id=row[1],
             host=row[2],
-            raw=row[3],
+            raw=unpack_payload(row[3]) or "",  # "": damaged, as conversation() will say
             fetched_at=from_db_time(row[4]),
             in_progress=bool(row[5]),
         )
@@ -254,6 +256,7 @@ class Store(QueueMethods):
         }
         names = ", ".join(values)
         docs = search_documents(agent, conversation)
+        packed = pack_payload(text)
 
         def operation(conn: sqlite3.Connection) -> None:
             drop_conversations(conn, "conversation_id = ? AND agent = ?", key[::-1])
@@ -263,7 +266,7 @@ class Store(QueueMethods):
                 values,
             )
             call_id = int(cursor.lastrowid or 0)
-            conn.execute("INSERT INTO payloads (id, raw) VALUES (?, ?)", (call_id, text))
+            conn.execute("INSERT INTO payloads (id, body) VALUES (?, ?)", (call_id, packed))
             index_conversation(conn, call_id, docs)
 
         self._run(operation, write=True)
