@@ -1,11 +1,13 @@
 """polytui benchmarks: run by hand, not in the test suite.
 
-    python benchmarks/bench.py            # the full run (about 2-3 minutes), one table
+    python benchmarks/bench.py            # the full run (15-25 minutes), one table
     python benchmarks/bench.py --quick    # small sizes, few repetitions (CI: proves it works)
 
 Every figure is a ratio of two things measured side by side in the same run, interleaved so
 that machine noise hits both alike. The data is built fresh in a throwaway directory through
-the loopback API server (see corpus.py); needs tmux, and ripgrep for the search row.
+the loopback API server and the store's own write path (corpus.py, scale.py): the full run
+stores 100,000 calls (about 0.7 GB of JSON files beside them). Needs tmux, ripgrep and jq for
+the search and show rows.
 """
 
 from __future__ import annotations
@@ -31,9 +33,21 @@ from harness import (
     median,
     polytui_command,
     print_table,
+    run_quiet,
 )
-from processes import browser_row, fetch_row, search_row, show_row
+from processes import fetch_row, show_row
 from queue_next import queue_rows
+from scale import (
+    browser_rows,
+    build_corpus,
+    chat_rows,
+    import_row,
+    list_row,
+    search_row,
+    show_json_row,
+    start_paint_row,
+    store_bytes_row,
+)
 from terminal import BARE_MARKER, Tmux, write_bare_app
 
 HERE = Path(__file__).resolve().parent
@@ -45,14 +59,16 @@ class Plan:
     paint_repeat: int
     memory_repeat: int
     key_repeat: int
-    search_calls: int
+    small_calls: int  # a store of this many calls (search, import, the listing's flatness)
+    big_calls: int  # and of this many (listing, browser, search, store bytes)
     search_repeat: int
     fetch_calls: int
     show_repeat: int
+    chat_turns: int
 
 
-FULL = Plan(5, 3, 50, 10_000, 5, 1_000, 10)
-QUICK = Plan(2, 1, 5, 1_000, 2, 100, 3)
+FULL = Plan(5, 3, 50, 10_000, 100_000, 5, 1_500, 10, 50_000)
+QUICK = Plan(2, 1, 5, 300, 1_000, 2, 100, 3, 2_000)
 FETCH_DELAY = 0.05
 
 
@@ -153,6 +169,8 @@ def main() -> int:
     if shutil.which("tmux") is None:
         print("benchmarks need tmux (apt-get install -y tmux)", file=sys.stderr)
         return 2
+    if shutil.which("jq") is None:
+        print("note: jq is not installed: the show --format json row is skipped", file=sys.stderr)
     if shutil.which("rg") is None:
         print(
             "note: ripgrep (rg) is not installed (apt-get install -y ripgrep): "
@@ -174,14 +192,33 @@ def main() -> int:
         print("keypress to frame...", file=sys.stderr)
         rows += key_rows(env, ids[5000], plan.key_repeat)
         rows += queue_rows(env, max(3, plan.key_repeat // 3))
-        print("cache search...", file=sys.stderr)
-        rows.append(search_row(workdir, env, plan.search_calls, plan.search_repeat))
-        print("call browser...", file=sys.stderr)
-        rows.append(browser_row(workdir, plan.search_calls, plan.search_repeat))
-        print("fetch...", file=sys.stderr)
-        rows.append(fetch_row(env, plan.fetch_calls, FETCH_DELAY))
         print("peak memory...", file=sys.stderr)
         rows.append(memory_row(tmux, env, bare, ids[5000], plan.memory_repeat))
+        print(f"storing {plan.small_calls:,} and {plan.big_calls:,} calls...", file=sys.stderr)
+        small = build_corpus(workdir / "small", plan.small_calls)
+        big = build_corpus(workdir / "big", plan.big_calls)
+        print("the listing...", file=sys.stderr)
+        rows.append(list_row(env, big, small, plan.show_repeat))
+        rows.append(start_paint_row(tmux, env, bare, big, plan.paint_repeat))
+        rows += browser_rows(big, plan.search_repeat)
+        print("cache search...", file=sys.stderr)
+        rows.append(search_row(env, small, plan.search_repeat, 0.7))
+        rows.append(search_row(env, big, plan.search_repeat, 0.3))
+        rows.append(store_bytes_row(big))
+        print("import...", file=sys.stderr)
+        rows.append(import_row(env, small, plan.small_calls))
+        shutil.rmtree(big.files)  # 0.7 GB: no longer needed
+        print("fetch...", file=sys.stderr)
+        rows.append(fetch_row(env, plan.fetch_calls, FETCH_DELAY))
+        print("show --format json...", file=sys.stderr)
+        big_json = workdir / "big-call.json"
+        run_quiet(
+            [*polytui_command(), "--offline", "show", ids[5000], "-f", "json", "-o", str(big_json)],
+            env,
+        )
+        rows.append(show_json_row(env, ids[5000], big_json, plan.show_repeat))
+        print(f"a {plan.chat_turns:,}-turn chat...", file=sys.stderr)
+        rows += chat_rows(tmux, env, bare, plan.chat_turns, plan.paint_repeat, plan.memory_repeat)
         print("show...", file=sys.stderr)
         rows.append(show_row(env, ids[100], plan.show_repeat))
     if args.quick:  # sizes and repetitions too small for the goals to say anything

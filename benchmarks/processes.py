@@ -1,15 +1,14 @@
-"""Whole-process figures of the command line: show, cache search, fetch."""
+"""Whole-process figures of the command line: show, fetch."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from corpus import SEARCH_WORD, build_search_corpus, synthetic_calls
+from corpus import synthetic_calls
 from harness import PYTHON, Row, interleaved, median, polytui_command, run_quiet, wall_time
 
 IMPORT_CHECK = (
@@ -50,48 +49,7 @@ def show_row(env: Mapping[str, str], conversation_id: str, repeat: int) -> Row:
     )
 
 
-def search_row(workdir: Path, env: Mapping[str, str], count: int, repeat: int) -> Row:
-    """``polytui --offline cache search WORD`` over ``count`` stored calls against
-    ``rg -l -i WORD`` over the same calls saved one JSON file each."""
-    figure = f"polytui cache search over {count:,} stored calls / rg -l"
-    rg = shutil.which("rg")
-    if rg is None:
-        return Row(
-            figure,
-            "skipped: ripgrep (rg) is not installed",
-            None,
-            1.0,
-            note="install it (apt-get install -y ripgrep) and run again",
-        )
-    data, files = workdir / "search-data", workdir / "search-files"
-    size = build_search_corpus(data, files, count)
-    search_env = {**env, "POLYTUI_DATA_DIR": str(data)}
-    search = [*polytui_command(), "--offline", "cache", "search", SEARCH_WORD]
-    grep = [rg, "-l", "-i", SEARCH_WORD, str(files)]
-    run_quiet(search, search_env)  # warm-up: bytecode, page cache for both
-    run_quiet(grep, search_env)
-    samples = interleaved(
-        {
-            "rg": lambda: wall_time(lambda: run_quiet(grep, search_env)),
-            "search": lambda: wall_time(lambda: run_quiet(search, search_env)),
-        },
-        repeat,
-    )
-    search_s, rg_s = median(samples["search"]), median(samples["rg"])
-    return Row(
-        figure,
-        f"{search_s * 1000:.0f} ms / {rg_s * 1000:.0f} ms",
-        search_s / rg_s,
-        1.0,
-        note=(
-            f"median of {repeat}; word {SEARCH_WORD!r}; {size / 1e6:.0f} MB of JSON; calls "
-            "written with Store.put (not over HTTP); polytui prints its 50 best hits, "
-            "rg -l -i every matching file"
-        ),
-    )
-
-
-def fetch_row(env: Mapping[str, str], count: int, delay: float) -> Row:
+def fetch_row(env: Mapping[str, str], count: int, delay: float, goal: float = 0.10) -> Row:
     """``polytui fetch --from-file`` of ``count`` calls from the loopback server answering
     each request after ``delay`` seconds, against the sequential floor count x delay."""
     from polytui.demo.samples import DEMO_AGENT, DEMO_API_KEY
@@ -119,55 +77,6 @@ def fetch_row(env: Mapping[str, str], count: int, delay: float) -> Row:
         f"polytui fetch of {count:,} calls, {delay * 1000:.0f} ms each / sequential floor",
         f"{seconds:.2f} s / {floor:.2f} s",
         seconds / floor,
-        0.15,
+        goal,
         note=f"one run, default concurrency; {served} requests served by the loopback server",
-    )
-
-
-BROWSER_GOAL_MS = 30.0  # a keystroke that re-sorts or filters the browser (issue 16)
-
-
-def browser_row(workdir: Path, count: int, repeat: int) -> Row:
-    """The call browser's store work for one keystroke that re-sorts it, with ``count`` stored
-    calls, in-process: for each of the listing's orders, both ways, what the browser asks
-    (``count``, the selected call's ``position`` in the new order, the ``page`` on screen);
-    the slowest order's median. Reuses the search corpus."""
-    from polytui.adapters.sqlite import ORDER_COLUMNS, Store
-
-    data = workdir / "search-data"
-    if not (data / "polytui.sqlite3").exists():
-        build_search_corpus(data, workdir / "search-files", count)
-    worst_ms, worst_order = 0.0, ""
-    with Store(data / "polytui.sqlite3") as store:
-        middle = store.list(offset=count // 2, limit=1)[0]
-        selected = (middle.agent, middle.conversation_id)
-        for column in ORDER_COLUMNS:
-            for descending in (True, False):
-
-                def keystroke(column: str = column, descending: bool = descending) -> None:
-                    store.count()
-                    line = store.position(selected, order_by=column, descending=descending)
-                    top = (line or 0) // 100 * 100
-                    store.page(order_by=column, descending=descending, offset=top, limit=100)
-
-                keystroke()  # warm-up
-                taken = median([wall_time(keystroke) for _ in range(repeat)]) * 1000
-                if taken > worst_ms:
-                    worst_ms = taken
-                    worst_order = f"{column} {'desc' if descending else 'asc'}"
-        hits_ms = (
-            median([wall_time(lambda: store.search(SEARCH_WORD, limit=100)) for _ in range(repeat)])
-            * 1000
-        )
-    return Row(
-        f"call browser, {count:,} stored calls: slowest re-sort",
-        f"{worst_ms:.1f} ms ({worst_order}); search {hits_ms:.0f} ms",
-        worst_ms,
-        BROWSER_GOAL_MS,
-        unit="ms",
-        note=(
-            f"in-process Store.count + position + page of 100 rows, median of {repeat} for "
-            f"each of the {2 * len(ORDER_COLUMNS)} orders; the search is "
-            f"Store.search({SEARCH_WORD!r}) as the app's search screen runs it (in a thread)"
-        ),
     )

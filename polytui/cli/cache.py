@@ -94,7 +94,6 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
 
     from polytui.stores import open_recordings, open_store
 
-    recordings = open_recordings(settings)
     with closing(open_store(settings)) as store:
         agent = getattr(args, "agent", None)  # only an --agent typed here filters
         if action == "list":
@@ -110,6 +109,7 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         if action == "search":
             query = " ".join(args.query)
             return _search(store, query, args.limit, args.hits, agent, as_json=args.json)
+        recordings = open_recordings(settings)  # only where calls are removed
         if action == "rm":
             return _remove(store, recordings, args.conversation_ids, settings)
         if action == "prune":
