@@ -83,7 +83,8 @@ def call_prompt(call: CallHits, expanded: bool) -> Content:
         (f" · {clean_line(call.agent)}", "$text-muted"),
     )
     lines = [first]
-    if call.summary:
+    summary_hit = any(hit.field == "summary" and not hit.turn for hit in call.hits)
+    if call.summary and not (summary_hit and not expanded):  # not twice
         lines.append(Content.styled("  " + clean_line(call.summary), "$text-muted"))
     if not expanded:
         lines.extend(hit_line(hit) for hit in call.hits)
