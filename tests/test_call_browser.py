@@ -558,7 +558,7 @@ async def test_escape_leaves_a_search_that_is_still_running_and_stops_it(
     import threading
     import time
 
-    import polytui.adapters.sqlite.store as store_module
+    import polytui.adapters.sqlite.search as search_module
     from polytui.core.errors import SearchCancelled
 
     seen: dict[str, object] = {}
@@ -576,7 +576,7 @@ async def test_escape_leaves_a_search_that_is_still_running_and_stops_it(
         seen["stopped"] = False
         return []
 
-    monkeypatch.setattr(store_module, "run_search", slow_search)
+    monkeypatch.setattr(search_module, "run_search", slow_search)
     app = offline_app(tmp_path)
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:

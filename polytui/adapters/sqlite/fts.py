@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from polytui.core.search import finds_longer_words
-
 _TOKEN_CATEGORIES = ("L", "N", "Co")  # what FTS5's unicode61 tokenizer makes words of
 
 
@@ -24,6 +22,8 @@ def words_query(text: str, columns: tuple[str, ...]) -> str | None:
     """Every word of ``text`` (as typed: no syntax) in any of ``columns``, each also matching
     the words it begins when long enough (``search.finds_longer_words``); None when ``text``
     holds no word."""
+    from polytui.core.search import finds_longer_words  # only when there are words
+
     terms = [term(word, finds_longer_words(word)) for word in text.split() if has_words(word)]
     if not terms:
         return None

@@ -47,7 +47,6 @@ from .records import (
     unpack_payload,
     utc_now,
 )
-from .search import run_search, run_search_call
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
     from polytui.core.models import Conversation
@@ -369,6 +368,8 @@ class Store(QueueMethods):
         ``per_call`` best hits (turns, summaries, the API's notes, reviewers' notes). Calls are
         ranked in SQL from how many of their turns match; snippets are cut for the hits shown
         only. ``cancelled()`` turning true stops it with SearchCancelled."""
+        from .search import run_search  # a command that only lists calls never loads search
+
         query = _valid_text(query)
         return self._run(
             lambda c: run_search(
@@ -388,6 +389,8 @@ class Store(QueueMethods):
     ) -> builtins.list[SearchHit]:
         """Every hit of ``query`` in one stored call (the first ``limit``), the whole call's
         (summary, notes) first, then by turn."""
+        from .search import run_search_call
+
         query = _valid_text(query)
         return self._run(
             lambda c: run_search_call(
