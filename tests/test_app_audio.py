@@ -387,3 +387,17 @@ async def test_a_kept_recording_plays_offline(server, tmp_path, null_device):
         await settle(app, pilot)
         assert any("is not kept on this computer, and --offline" in n for n in notices(app))
         assert screen.listening.channel == "combined" and player.playing  # still both sides
+
+
+async def test_help_and_the_palette_list_the_listening_keys(server, tmp_path):
+    from polytui.tui.screens.help import binding_rows
+    from polytui.tui.screens.listening import AUDIO_BINDINGS
+
+    app = make_app(server, tmp_path, initial_id=BOOKING_ID)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_loaded(app, pilot)
+        rows = dict((description, keys) for keys, description in binding_rows(screen))
+        assert [rows[b.description] for b in AUDIO_BINDINGS] == ["l", "s", ",", ".", "v", "f"]
+        offered = {command.title for command in app.get_system_commands(screen)}
+        assert {b.description for b in AUDIO_BINDINGS} <= offered
+        assert all(b.id for b in AUDIO_BINDINGS)

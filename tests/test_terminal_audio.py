@@ -55,13 +55,13 @@ def test_playhead_line_and_no_audio_device_in_a_real_terminal(terminal, server, 
     assert kept is not None and stat.S_IMODE(kept.path.stat().st_mode) == 0o600
     assert f"{kept.path} instead." in _joined(screen)  # the whole path, wrapped or not
     line = next(ln for ln in screen.splitlines() if "/ 01:52" in ln)
-    assert re.search(r"⏸ \d\d:\d\d / 01:52  both sides  \S{40,}", line), line
-    at = re.search(r"⏸ (\d\d:\d\d) /", line).group(1)
+    assert re.search(r"‖ \d\d:\d\d / 01:52  both sides  \S{40,}", line), line
+    at = re.search(r"‖ (\d\d:\d\d) /", line).group(1)
 
     terminal.keys(".")  # the playhead moves with a seek, device or not
     minutes, seconds = map(int, at.split(":"))
     later = format_offset(minutes * 60 + seconds + 5)
-    terminal.wait_for(lambda s: f"⏸ {later} / 01:52" in s, "the playhead 5 s later")
+    terminal.wait_for(lambda s: f"‖ {later} / 01:52" in s, "the playhead 5 s later")
 
     terminal.keys("q")
     deadline = time.monotonic() + 15

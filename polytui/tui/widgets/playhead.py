@@ -21,6 +21,9 @@ from polytui.core.text import clean_line
 
 LEVELS = "▁▂▃▄▅▆▇█"
 QUIET = "·"
+TURN_MARK = "│"  # a turn's start, where turns are at least MARK_SPACING columns apart on average
+MARK_SPACING = 3
+PLAYING, PAUSED = "►", "‖"  # one cell wide in every terminal (no emoji presentation)
 CHANNELS = {"combined": "both sides", "user": "caller only", "agent": "agent only"}
 
 
@@ -89,7 +92,7 @@ class Playhead(Widget):
 
     def render(self) -> Content:
         state = self.state
-        icon = "▶" if state.playing else "⏸"
+        icon = PLAYING if state.playing else PAUSED
         time = f"{format_offset(state.position)} / {format_offset(state.length)}"
         label = f"{icon} {time}  {CHANNELS.get(state.channel, state.channel)}"
         if state.follow:
@@ -110,6 +113,7 @@ class Playhead(Widget):
         per = state.length / width
         head = min(width - 1, int(state.position / per))
         marks = {min(width - 1, int(start / per)) for start in state.starts}
+        drawn = len(marks) * MARK_SPACING <= width  # else too dense to draw: coloured only
         current = state.current
         pieces: list[tuple[str, str]] = []
         for column, level in enumerate(levels):
@@ -117,7 +121,8 @@ class Playhead(Widget):
             if column == head:
                 style = "reverse bold $accent"
             elif column in marks:
-                style = "bold $warning"
+                glyph = TURN_MARK if drawn else glyph
+                style = "bold $secondary"
             elif column < head:
                 style = "$accent"
             else:
