@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .adapters.audio.device import Sound
 
 SEEK_SECONDS = 5.0
+PULL_PATIENCE = 0.05  # seconds the device's thread waits for the lock before playing silence
 
 
 class Output(Protocol):
@@ -57,7 +58,9 @@ class Player:
     def __init__(self, sound: Sound, *, opener: Opener | None = None) -> None:
         self._sound = sound
         self._opener = opener or _default_opener
-        self._lock = threading.Lock()
+        # Re-entrant: a signal (Ctrl+C, SIGTERM) raised between a lock's acquire and its
+        # ``with`` block leaves it held by this thread, and ``close`` must still get through.
+        self._lock = threading.RLock()
         self._position = 0
         self._playing = False
         self._output: Output | None = None
@@ -162,8 +165,11 @@ class Player:
         return max(0, min(int(frame), self._sound.frames))
 
     def _pull(self, count: int) -> bytes:
-        """The next ``count`` frames (fewer at the end, none while paused: silence)."""
-        with self._lock:
+        """The next ``count`` frames (fewer at the end, none while paused: silence). Never
+        waits long for the lock: the device's thread must return for the device to close."""
+        if not self._lock.acquire(timeout=PULL_PATIENCE):
+            return b""
+        try:
             if not self._playing:
                 return b""
             width = 2 * self._sound.channels
@@ -173,3 +179,5 @@ class Player:
             if end >= self._sound.frames:
                 self._playing = False
             return self._sound.data[start * width : end * width]
+        finally:
+            self._lock.release()

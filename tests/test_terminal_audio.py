@@ -69,3 +69,20 @@ def test_playhead_line_and_no_audio_device_in_a_real_terminal(terminal, server, 
         time.sleep(0.1)
     assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{terminal.screen()}"
     assert exit_file.read_text().strip() == "0"
+
+
+def test_quitting_while_playing_exits_at_once(terminal, server, tmp_path):
+    """`q` while the null device plays: the app exits with 0 at once."""
+    env = {**_env(server, tmp_path), "POLYTUI_AUDIO_BACKEND": "null"}
+    exit_file = tmp_path / "exit-code"
+    command = " ".join(shlex.quote(part) for part in [*polytui_command(), BOOKING_ID])
+    terminal.start(f"{command}; echo $? > {shlex.quote(str(exit_file))}", env)
+    terminal.wait_for(lambda s: _cursor_turn(s) == 1, "the call to open on turn 1")
+    terminal.keys("l")
+    terminal.wait_for(lambda s: re.search(r"► \d\d:\d\d / 01:52", s), "playing")
+    terminal.keys("q")
+    deadline = time.monotonic() + 15
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{terminal.screen()}"
+    assert exit_file.read_text().strip() == "0"

@@ -148,16 +148,15 @@ def play(recording: Recording, start: float, where: Path | None = None) -> int:
     from polytui.playback import Player, load
 
     player = Player(load(recording.path))
-    try:
-        player.play(round(start * player.sample_rate))
-    except NoAudioDevice as exc:
-        saved = where or recording.path
-        print(f"polytui: {exc.message}: saved to {saved} instead.", file=sys.stderr)
-        return 0
-    print(
-        f"Playing from {_clock(start)} of {_clock(player.length)}; Ctrl+C stops.", file=sys.stderr
-    )
-    try:
+    try:  # from here on, whatever stops us (Ctrl+C, SIGTERM) closes the device
+        try:
+            player.play(round(start * player.sample_rate))
+        except NoAudioDevice as exc:
+            saved = where or recording.path
+            print(f"polytui: {exc.message}: saved to {saved} instead.", file=sys.stderr)
+            return 0
+        length = _clock(player.length)
+        print(f"Playing from {_clock(start)} of {length}; Ctrl+C stops.", file=sys.stderr)
         while player.playing:
             time.sleep(0.1)
     finally:

@@ -14,9 +14,12 @@ loop. ``NoAudioDevice`` says, in one sentence, that nothing can play here.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import sys
+import threading
+import weakref
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,16 +128,32 @@ def _backends(miniaudio: Any, choice: str) -> list[Any]:
 
 class Output:
     """An open output device pulling frames from ``pull(frame_count) -> bytes`` on its own
-    thread (fewer bytes than asked, or none, play as silence). ``close()`` stops it."""
+    thread (fewer bytes than asked, or none, play as silence). ``close()`` stops it.
+
+    Every output still open when the program ends is closed at exit: a device left for the
+    interpreter's shutdown deadlocks it (its thread waits for Python, which waits for it)."""
 
     def __init__(self, device: Any) -> None:
         self._device = device
+        self._lock = threading.Lock()
         self.backend: str = getattr(device, "backend", "")
+        _open_outputs.add(self)
 
     def close(self) -> None:
-        device, self._device = self._device, None
+        with self._lock:
+            device, self._device = self._device, None
+        _open_outputs.discard(self)
         if device is not None:
             device.close()
+
+
+_open_outputs: weakref.WeakSet[Output] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for output in list(_open_outputs):
+        output.close()
 
 
 def _feeder(pull: Callable[[int], bytes]) -> Generator[bytes, int, None]:
