@@ -44,6 +44,7 @@ class NoteActions:
     def __init__(self, screen: ConversationScreen) -> None:
         self.screen = screen
         self.call_notes: list[CallNote] = []
+        self._call_notes_shown = Content("")  # what the strip above the transcript shows
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -87,7 +88,10 @@ class NoteActions:
         if len(items) > CALL_NOTE_ROWS:
             more = len(items) - CALL_NOTE_ROWS
             lines.append(Content.styled(f"… {more} more: A lists every note", "$text-muted"))
-        strip.update(Content("\n").join(lines))
+        content = Content("\n").join(lines)
+        if content != self._call_notes_shown:  # moving between calls without: no layout
+            self._call_notes_shown = content
+            strip.update(content)
         self.screen.set_class(bool(items), "-call-notes")
 
     def turn_number(self) -> int | None:
