@@ -13,7 +13,8 @@ one on screen:
 - ``>``: the next call, nothing marked;
 - ``cold``: ``>`` to a call not read ahead (the read-ahead dropped first): it loads, so its
   first frame shows the loading state; for comparison only;
-- ``j``: the next turn on the same calls, the baseline: the cheapest key of a call.
+- ``j``: the next turn on the same calls, and ``G``: their last turn (after an untimed ``g``),
+  the baselines measured beside: the cheapest key, and a key that redraws the whole transcript.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ async def measure(repeat: int) -> dict[str, list[float]]:
         return display(screen, renderable)
 
     app._display = timed_display  # type: ignore[method-assign]
-    results: dict[str, list[float]] = {"+": [], ">": [], "cold": [], "j": []}
+    results: dict[str, list[float]] = {"+": [], ">": [], "cold": [], "j": [], "G": []}
     async with app.run_test(size=(120, 40)) as pilot:
 
         async def screen() -> ConversationScreen:
@@ -111,6 +112,8 @@ async def measure(repeat: int) -> dict[str, list[float]]:
                     raise SystemExit("the call read ahead was not shown at once")
                 await app.workers.wait_for_complete()
                 results["j"].append(await press("j"))
+                await pilot.press("g")
+                results["G"].append(await press("G"))
         await pilot.press("q")
     return results
 
@@ -132,7 +135,10 @@ def queue_rows(env: dict, repeat: int) -> list:
     if done.returncode != 0:
         raise RuntimeError(f"queue benchmark failed: {done.stderr.strip()[-500:]}")
     results = json.loads(done.stdout.strip().splitlines()[-1])
-    baseline = f"j on the same calls {median(results['j']):.1f} ms"
+    baseline = (
+        f"on the same calls j {median(results['j']):.1f} ms, G (the whole transcript redrawn) "
+        f"{median(results['G']):.1f} ms"
+    )
     cold = f"not read ahead {median(results['cold']):.1f} ms"
     rows = []
     for key, label in (("+", "+ (done + next)"), (">", "> (next call)")):
