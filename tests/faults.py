@@ -72,9 +72,11 @@ FAULTS: list[Fault] = [
         "body drips slower than the timeout",
         "drip",
         EXIT_API,
-        ("did not answer within 0.2 s",),
-        options={"seconds_per_chunk": 1.0, "chunk": 256},
-        timeout=0.2,
+        ("did not answer within 1 s",),
+        # A second of silence between chunks, the total deadline (twice the timeout) a whole
+        # second later: a loaded machine cannot let the deadline fire first.
+        options={"seconds_per_chunk": 30.0, "chunk": 256},
+        timeout=1.0,
         correlation=False,
     ),
     Fault(

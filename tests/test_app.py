@@ -251,7 +251,9 @@ async def test_loading_state_shows_before_the_data(server, tmp_path):
 
 
 async def test_a_new_id_cancels_the_load_in_progress(server, tmp_path):
-    server.set_fault("slow", times=1, seconds=5.0)
+    # Held far longer than any loaded machine takes to reach the second ID (stopping the
+    # server wakes it).
+    server.set_fault("slow", times=1, seconds=300.0)
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     async with app.run_test(size=SIZE) as pilot:
         first = await shown(app, pilot)
