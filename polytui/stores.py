@@ -1,6 +1,6 @@
 """Where a front end gets its store: ``open_store(settings)`` opens the configured one (today the
-SQLite store of ``polytui.adapters.sqlite``), typed as the ``CallCache``, ``ReviewStore`` and
-``QueueStore`` roles of ``polytui.core.ports``, and ``open_recordings(settings)`` the
+SQLite store of ``polytui.adapters.sqlite``), typed as the ``CallCache``, ``ReviewStore``,
+``QueueStore`` and ``ListingStore`` roles of ``polytui.core.ports``, and ``open_recordings(settings)`` the
 recordings kept beside it, so that no front end imports an adapter.
 
 Kept apart from ``polytui.workspace`` (which re-exports both names) so that a command that only
@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from .core.ports import CallCache, QueueStore, RecordingCache, ReviewStore
+from .core.ports import CallCache, ListingStore, QueueStore, RecordingCache, ReviewStore
 
 if TYPE_CHECKING:
     from .core.config import Settings
 
 
-class LocalStore(CallCache, ReviewStore, QueueStore, Protocol):
+class LocalStore(CallCache, ReviewStore, QueueStore, ListingStore, Protocol):
     """What the front ends need of a store: every role, in one object."""
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from polytui.core.config import Settings
 from polytui.core.errors import NotFoundError, UsageError
@@ -295,27 +294,11 @@ def _clear(store, recordings, *, assume_yes: bool) -> int:
     return 0
 
 
-_AGE = re.compile(r"(\d{1,6})\s*([hdw])")
-_AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_age(value: str) -> timedelta:
-    """``12h``, ``30d`` or ``2w`` as a timedelta; UsageError for anything else (or zero)."""
-    match = _AGE.fullmatch(value.strip().lower())
-    if match is None or int(match.group(1)) == 0:
-        raise UsageError(
-            f"Cannot read the age '{clean_line(value)[:40]}': use a whole number of hours, "
-            "days or weeks, such as 12h, 30d or 2w."
-        )
-    return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
-
-
 def cutoff_before(age: str, now: datetime | None = None) -> datetime:
-    """The moment ``age`` (see ``parse_age``) before ``now``; UsageError when out of range."""
-    try:
-        return (now or datetime.now(UTC)) - parse_age(age)
-    except OverflowError:
-        raise UsageError(f"The age '{clean_line(age)[:40]}' reaches back too far.") from None
+    """The moment ``age`` (12h, 30d, 2w: ``polytui.core.moments``) before ``now``."""
+    from polytui.core.moments import before
+
+    return before(age, now or datetime.now(UTC))
 
 
 def _prune(store, recordings, cutoff: datetime, *, include_notes: bool, assume_yes: bool) -> int:

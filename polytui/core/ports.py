@@ -1,12 +1,14 @@
 """The interfaces polytui's front ends build on, and the values that cross them.
 
-Six roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
+The roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
 
 - ``ConversationSource``: where calls come from (PolyAI's API over HTTP today). Listing calls
   by filter and fetching recordings are roles of their own (``ConversationLister``,
   ``MediaSource``), so a source that offers only get-by-ID is still a whole source.
 - ``MediaSource``: a call's recording (one ``direction``, ``redacted`` or not), streamed to a
   file of the caller's choosing: a partial or damaged answer never replaces a good file.
+- ``ConversationLister``: finds calls by filter, a page at a time (``polytui.core.listing``
+  holds the filter, the page and the paging rules every front end shares).
 - ``CallCache``: the local copy of every call fetched (the JSON exactly as received), its
   listing for the browser, and full-text search over turns and summaries.
 - ``ReviewStore``: what reviewers add (notes with their author and labels).
@@ -15,10 +17,12 @@ Six roles, each a ``Protocol`` an adapter implements (``polytui.adapters``):
 - ``RecordingCache``: the recordings fetched, as WAV files on this computer, one per
   (agent, call, direction, redacted), private to the user (0600), read offline, counted and
   removed with the calls (``cache rm``, ``prune``, ``clear``).
+- ``ListingStore``: listings kept to reopen offline, and the filters last used.
 
-The SQLite store is one object playing ``CallCache``, ``ReviewStore`` and ``QueueStore``; a
-team store on a shared PostgreSQL would be another package under ``polytui/adapters`` playing
-the same roles.
+The SQLite store is one object playing ``CallCache``, ``ReviewStore``, ``QueueStore`` and
+``ListingStore``; a team store on a shared PostgreSQL would be another package under
+``polytui/adapters`` playing the same roles.
+
 Recordings are another matter: they are large, a player needs a file it can seek in, and a
 reviewer's laptop should not pull the same 50 MB again from a database server. So the
 recording cache is a role of its own, which the workspace pairs with whichever call cache is
@@ -45,6 +49,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
+# The listing's values cross the roles below: re-exported from here.
+from .listed import ListedCall as ListedCall
+from .listing import DEFAULT_PAGE_SIZE
+from .listing import KeptListing as KeptListing
+from .listing import ListFilter as ListFilter
+from .listing import ListPage as ListPage
+from .listing import PageToken as PageToken
 from .note import Note
 from .queues import ItemChange, ItemEvent, Queue, QueueItem
 
@@ -220,6 +231,38 @@ class ConversationSource(Protocol):
 
     async def get_conversation(self, conversation_id: str, agent: str | None = None) -> Fetched:
         """The call as the source has it now; raises a ``PolytuiError`` with one sentence."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class ConversationLister(Protocol):
+    """Finds calls by filter (PolyAI's list endpoint), one page per request.
+
+    A lister applies what it can of a ``ListFilter`` and names the rest in ``unapplied`` (the
+    older Data API applies none); paging, de-duplication and the filters no API has are the
+    caller's, through ``polytui.core.listing.ListingRun``. Following live calls is this same
+    call repeated with ``in_progress=True``, then ``ConversationSource.get_conversation``."""
+
+    @property
+    def host(self) -> str: ...
+
+    def unapplied(self, filters: ListFilter) -> tuple[str, ...]:
+        """The names (``listing.API_FILTERS``) of ``filters`` this lister cannot apply, known
+        before anything is asked (the front ends say so before the first page)."""
+        ...
+
+    async def list_page(
+        self,
+        filters: ListFilter,
+        after: PageToken | None = None,
+        *,
+        agent: str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> ListPage:
+        """The page after ``after`` (None: the first), asked with exactly ``filters`` and
+        ``page_size`` whatever the page; raises a ``PolytuiError`` with one sentence."""
         ...
 
     async def aclose(self) -> None: ...
@@ -516,4 +559,31 @@ class RecordingCache(Protocol):
 
     def prune(self, older_than: datetime) -> int:
         """Remove recordings fetched before ``older_than``; how many were removed."""
+
+
+@runtime_checkable
+class ListingStore(Protocol):
+    """Listings kept to reopen offline, the filters last used, and which listed calls are
+    stored. ``name`` says which listing or filter set ("find": the app's Find view); a team
+    store keeps them per reviewer."""
+
+    def keep_listing(self, listing: KeptListing) -> None:
+        """Keep ``listing`` (its calls included) in place of any listing of the same name."""
+        ...
+
+    def extend_listing(
+        self, name: str, calls: Sequence[ListedCall], following: PageToken | None
+    ) -> None:
+        """Add the next page's ``calls`` to the kept listing ``name`` and where it would go on
+        (None: complete); nothing happens when no listing of that name is kept."""
+        ...
+
+    def kept_listing(self, name: str) -> KeptListing | None: ...
+
+    def remember_filters(self, name: str, filters: ListFilter) -> None: ...
+
+    def remembered_filters(self, name: str) -> ListFilter | None: ...
+
+    def stored_among(self, keys: Sequence[ConversationKey]) -> builtins.set[ConversationKey]:
+        """Those of ``keys`` whose call is stored."""
         ...

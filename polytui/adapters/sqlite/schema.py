@@ -346,7 +346,42 @@ _V7: tuple[Migration, ...] = (
     "ALTER TABLE payloads_packed RENAME TO payloads",
 )
 
-MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# Migration 8: listings of the API kept to reopen offline (the app's Find view), and the
+# filters last used. A listing is one row in ``listings`` (what was asked, when, where it would
+# go on) and its calls in ``listed_calls`` in the order listed, each summary as received.
+_V8: tuple[Migration, ...] = (
+    """
+    CREATE TABLE listings (
+        name            TEXT PRIMARY KEY,
+        agent           TEXT NOT NULL,
+        host            TEXT NOT NULL,
+        filters         TEXT NOT NULL,          -- ListFilter.to_json()
+        made_at         TEXT NOT NULL,          -- ISO 8601 UTC, fixed width
+        next_cursor     TEXT,
+        next_offset     INTEGER,
+        complete        INTEGER NOT NULL,
+        unapplied       TEXT NOT NULL           -- JSON array of filter names
+    )
+    """,
+    """
+    CREATE TABLE listed_calls (
+        name            TEXT NOT NULL REFERENCES listings (name) ON DELETE CASCADE,
+        position        INTEGER NOT NULL,
+        conversation_id TEXT NOT NULL,
+        raw             TEXT NOT NULL,          -- the summary's JSON as received
+        PRIMARY KEY (name, position)
+    )
+    """,
+    """
+    CREATE TABLE remembered_filters (
+        name            TEXT PRIMARY KEY,
+        filters         TEXT NOT NULL,
+        saved_at        TEXT NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
