@@ -85,7 +85,7 @@ def test_agent_is_checked_only_when_set(calls):
     "target",
     [
         "/",
-        "/v1/agents/PROJECT-demo/conversations",
+        "/v1/agents/PROJECT-demo/chats",  # (.../conversations is the Data-API list)
         f"/v1/agents/PROJECT-demo/conversations/{BOOKING}/audio/extra",  # audio: test_demo_audio
         f"/v1/agents/PROJECT-demo/conversations/{BOOKING}/",
         f"/v2/agents/PROJECT-demo/conversations/{BOOKING}",

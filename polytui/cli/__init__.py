@@ -13,6 +13,7 @@ from polytui.core.errors import (
     EXIT_UNEXPECTED,
     EXIT_USAGE,
     PolytuiError,
+    Secrets,
     UsageError,
     redact,
     unexpected_error,
@@ -211,7 +212,7 @@ def _traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(exc))
 
 
-def _say(message: str, secret: str | None) -> None:
+def _say(message: str, secret: Secrets) -> None:
     print(f"polytui: {redact(message, secret)}", file=sys.stderr)
 
 
@@ -222,13 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     debug = "--debug" in argv
-    secret: str | None = None
+    secret: tuple[str, ...] | None = None
     try:
         args = parse_args(argv)
         from polytui.core.config import resolve_settings
 
         settings = resolve_settings(shared_flags(args))
-        secret = settings.api_key
+        secret = settings.secrets
         for notice in settings.notices:
             _say(f"warning: {notice}", secret)
         from .commands import run
@@ -270,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _unexpected(exc, debug, secret)
 
 
-def _unexpected(exc: BaseException, debug: bool, secret: str | None) -> int:
+def _unexpected(exc: BaseException, debug: bool, secret: Secrets) -> int:
     """The last resort: one line, never a traceback unless --debug."""
     if debug:
         print(redact(_traceback(exc), secret), file=sys.stderr, end="")

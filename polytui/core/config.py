@@ -6,7 +6,10 @@ The config file lives in the platformdirs user config dir (``polytui config path
     api_key = "..."            # or env POLYAI_API_KEY
     agent = "PROJECT-1234"     # or env POLYAI_AGENT_ID / --agent
     region = "us"              # us | eu | uk | studio (also us-1, euw-1, uk-1)
-    account = "ACCOUNT-1"      # optional: used for Studio links
+    account = "ws-1234"        # optional: the Studio workspace ID; finding calls by filter
+                               # (polytui list) and Studio links need it
+    platform_api_key = "..."   # optional: a key for the list endpoint's host, when it needs
+                               # its own (env POLYAI_PLATFORM_API_KEY; default: api_key)
     reviewer = "alice"         # or env POLYAI_REVIEWER; default: the OS user name
     default_profile = "eu-bank"
 
@@ -55,6 +58,15 @@ REGION_ALIASES = {
     "uk": "uk",
     "uk-1": "uk",
     "studio": "studio",
+}
+# The v3 platform host of each region (the list endpoint lives there, not on the get-by-ID
+# host). The "studio" region's workspaces are US ones (its Studio links are studio.us.poly.ai),
+# so it lists through us-1; POLYAI_PLATFORM_BASE_URL points elsewhere if a workspace is not.
+PLATFORM_HOSTS = {
+    "us": "https://api.us-1.platform.polyai.app",
+    "eu": "https://api.euw-1.platform.polyai.app",
+    "uk": "https://api.uk-1.platform.polyai.app",
+    "studio": "https://api.us-1.platform.polyai.app",
 }
 DEFAULT_REGION = "us"
 DEFAULT_TIMEOUT = 30.0
@@ -165,9 +177,11 @@ class Settings:
     """Everything a command or the app needs to know, resolved once."""
 
     api_key: str | None = field(default=None, repr=False)
+    platform_api_key: str | None = field(default=None, repr=False)
     agent: str | None = None
     region: str = DEFAULT_REGION
     base_url_override: str | None = None
+    platform_base_url_override: str | None = None
     account: str | None = None
     offline: bool = False
     refresh: bool = False
@@ -185,6 +199,31 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.base_url_override or REGION_HOSTS[self.region]
+
+    @property
+    def platform_base_url(self) -> str:
+        """Where the v3 list endpoint is: its own override, else the base URL's override (a
+        gateway or the demo server answers both), else the region's platform host."""
+        return (
+            self.platform_base_url_override
+            or self.base_url_override
+            or PLATFORM_HOSTS[self.region]
+        )
+
+    @property
+    def platform_host(self) -> str:
+        return urlsplit(self.platform_base_url).netloc
+
+    @property
+    def platform_key(self) -> str | None:
+        """The key for the platform host: its own when set, else the main key."""
+        return self.platform_api_key or self.api_key
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every key in force, for the redactor: none of them may reach a message or a file."""
+        keys = (self.api_key, self.platform_api_key)
+        return tuple(dict.fromkeys(key for key in keys if key))
 
     @property
     def bands(self) -> LatencyBands:
@@ -246,12 +285,15 @@ def read_config_file(path: Path | None = None) -> dict[str, Any]:
     return data
 
 
+_KEY_NAMES = ("api_key", "platform_api_key")
+
+
 def _holds_key(data: Mapping[str, Any]) -> bool:
-    if data.get("api_key"):
+    if any(data.get(name) for name in _KEY_NAMES):
         return True
     profiles = data.get("profiles")
     return isinstance(profiles, dict) and any(
-        isinstance(p, dict) and p.get("api_key") for p in profiles.values()
+        isinstance(p, dict) and any(p.get(name) for name in _KEY_NAMES) for p in profiles.values()
     )
 
 
@@ -269,7 +311,16 @@ def readable_key_warning(path: Path, data: Mapping[str, Any]) -> str | None:
 
 
 # What each key of the config file holds (a profile holds the same, bar the last three).
-_TEXT_KEYS = ("api_key", "agent", "region", "base_url", "account", "reviewer")
+_TEXT_KEYS = (
+    "api_key",
+    "platform_api_key",
+    "agent",
+    "region",
+    "base_url",
+    "platform_base_url",
+    "account",
+    "reviewer",
+)
 _FILE_ONLY_KEYS = ("default_profile", "profiles")
 
 
@@ -381,6 +432,7 @@ def resolve_settings(
     region_value = pick("region", "POLYAI_REGION", "region") or DEFAULT_REGION
     region = normalise_region(str(region_value))
     base_url = pick("base_url", "POLYAI_BASE_URL", "base_url")
+    platform_url = pick("platform_base_url", "POLYAI_PLATFORM_BASE_URL", "platform_base_url")
     timeout_value, timeout_source = lookup("timeout", "POLYTUI_TIMEOUT", "timeout")
     latency = {**(file_data.get("latency") or {}), **(profile.get("latency") or {})}
     good = _as_float(latency.get("good", DEFAULT_LATENCY_GOOD), "latency.good")
@@ -388,6 +440,7 @@ def resolve_settings(
     if warn < good:
         raise ConfigError("latency.warn must not be smaller than latency.good.")
     api_key = pick("api_key", "POLYAI_API_KEY", "api_key")
+    platform_key = pick("platform_api_key", "POLYAI_PLATFORM_API_KEY", "platform_api_key")
     agent = pick("agent", "POLYAI_AGENT_ID", "agent")
     reviewer_value, reviewer_source = lookup("reviewer", "POLYAI_REVIEWER", "reviewer")
     reviewer = (
@@ -395,12 +448,15 @@ def resolve_settings(
         if reviewer_value is not None
         else default_reviewer()
     )
+    account = pick("account", "POLYAI_ACCOUNT_ID", "account")
     return Settings(
         api_key=str(api_key).strip() or None if api_key else None,
+        platform_api_key=str(platform_key).strip() or None if platform_key else None,
         agent=str(agent).strip() or None if agent else None,
         region=region,
         base_url_override=check_base_url(str(base_url)) if base_url else None,
-        account=(str(pick("account", "POLYAI_ACCOUNT_ID", "account") or "") or None),
+        platform_base_url_override=check_base_url(str(platform_url)) if platform_url else None,
+        account=str(account).strip() or None if account else None,
         offline=bool(flags.get("offline", False)),
         refresh=bool(flags.get("refresh", False)),
         timeout=_as_float(timeout_value, timeout_source)

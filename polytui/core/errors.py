@@ -16,6 +16,7 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -124,19 +125,32 @@ def secret_forms(secret: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` replaced by ``***`` in every form ``secret_forms`` lists: for
-    anything that may repeat what a server or a library was given (an API echoing the key).
-    Redact before cutting a text short, so that no part of a secret survives the cut."""
-    if not secret or len(secret) < 4 or not text:
+Secrets = str | Iterable[str | None] | None
+
+
+@functools.lru_cache(maxsize=8)
+def _all_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The forms of every secret, longest first (a key holding another is replaced whole);
+    secrets shorter than 4 characters are not redacted (they would blot out ordinary text)."""
+    forms = {form for one in secrets if len(one) >= 4 for form in secret_forms(one)}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def redact(text: str, secret: Secrets) -> str:
+    """``text`` with ``secret`` (one key, or several: ``Settings.secrets``) replaced by ``***``
+    in every form ``secret_forms`` lists: for anything that may repeat what a server or a
+    library was given (an API echoing the key). Redact before cutting a text short, so that no
+    part of a secret survives the cut."""
+    if not secret or not text:
         return text
-    for form in secret_forms(secret):
+    secrets = (secret,) if isinstance(secret, str) else tuple(s for s in secret if s)
+    for form in _all_forms(secrets):
         if form in text:
             text = text.replace(form, "***")
     return text
 
 
-def unexpected_error(exc: BaseException, secret: str | None = None) -> PolytuiError:
+def unexpected_error(exc: BaseException, secret: Secrets = None) -> PolytuiError:
     """One sentence for an exception that is not a PolytuiError (a bug): its type and the first
     line of its text, the secret redacted."""
     lines = str(exc).splitlines()

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import _audio
+from . import _listing as listing
 from . import _payloads as payloads
 from .samples import DEMO_ACCOUNT, DEMO_AGENT
 
@@ -134,6 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _error(401, "UNAUTHORIZED", "Invalid or missing API key.", cid)
         if audio := _audio.answer(self.path, demo, cid):
             return _Response(*audio)
+        if (listed := listing.answer(demo, self.path, cid)) is not None:
+            return _Response(*listed)
         ids = parse_path(self.path)
         if ids is None:
             return _error(404, "NOT_FOUND", "No such endpoint.", cid)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ._scripts import SCRIPTED_CALLS
@@ -179,14 +179,22 @@ def big_conversation(
     return _assemble(spec, start, built, clock)
 
 
-def synthetic_conversation(index: int, *, turns: int = 12, seed: int = 0) -> dict[str, Any]:
+def synthetic_conversation(
+    index: int,
+    *,
+    turns: int = 12,
+    seed: int | str = 0,
+    epoch: datetime = _EPOCH,
+    spacing: timedelta = timedelta(minutes=7),
+) -> dict[str, Any]:
     """Call number ``index`` of a large, varied, deterministic corpus (for 10k-call benchmarks).
 
     Topics rotate between bookings, refunds, deliveries, appointments and billing; about one in
-    seven is a WEBCHAT chat; start times spread over weeks from 6 January 2025."""
+    seven is a WEBCHAT chat; start times are ``spacing`` apart from ``epoch`` (naive = UTC;
+    by default every 7 minutes from 6 January 2025)."""
     rng = random.Random(f"synthetic/{seed}/{index}")
     topic = TOPICS[rng.randrange(len(TOPICS))]
-    start = _EPOCH + timedelta(minutes=7 * index, seconds=rng.randrange(0, 400))
+    start = epoch + spacing * index + timedelta(seconds=rng.randrange(0, 400))
     chat = rng.random() < 0.14
     slots = Slots(rng)
     built, clock = _generated_turns(rng, turns, start, topic=topic["name"], chat=chat, slots=slots)
@@ -206,6 +214,18 @@ def synthetic_conversation(index: int, *, turns: int = 12, seed: int = 0) -> dic
         spec["handoffReason"] = "Caller asked to speak to a person"
         spec["humanSeconds"] = rng.randrange(60, 600)
     return _assemble(spec, start, built, clock)
+
+
+def recent_conversations(now: datetime, count: int = 120) -> list[dict[str, Any]]:
+    """``count`` varied calls over the ten days before ``now`` (one every 2 hours, the last
+    about two hours ago), so that "yesterday" and "last 7 days" find calls in the demo."""
+    moment = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    spacing = timedelta(hours=2)
+    epoch = moment - spacing * (count + 1)
+    return [
+        synthetic_conversation(index, seed="recent", epoch=epoch, spacing=spacing)
+        for index in range(count)
+    ]
 
 
 def _generated_turns(

@@ -19,6 +19,7 @@ from polytui.core.errors import PolytuiError
 
 from . import _payloads as payloads
 from ._handler import FAULTS, STATUS_FAULTS, RecordedRequest, _HTTPServer, parse_path
+from ._listing import summary_of
 from .samples import DEMO_AGENT, DEMO_API_KEY
 
 __all__ = [
@@ -42,6 +43,10 @@ class DemoServer:
     ``conversations``: dicts as the API sends them (served under their ``conversationId``), or a
     mapping of ID -> dict (served under the key, whatever the body says). ``api_key`` None
     accepts any key or none; ``agent`` None serves every conversation under any agent ID.
+
+    The list endpoints (v3 and the Data API: ``polytui.demo._listing``) list the same calls;
+    ``list_page_cap`` caps their pages below the ``limit`` asked, and ``list_quirks`` maps a page
+    number to a quirk of that page (``_listing.QUIRKS``).
     """
 
     def __init__(
@@ -64,6 +69,10 @@ class DemoServer:
         self._hits = 0
         self._lock = threading.Lock()
         self._store: dict[str, bytes] = {}
+        self._listed: dict[str, dict] = {}  # cid -> its list summary (polytui.demo._listing)
+        self._served_once: set[object] = set()
+        self.list_page_cap: int | None = None
+        self.list_quirks: dict[int, str] = {}
         self._fault: str | None = None
         self._fault_options: dict[str, Any] = {}
         self._fault_left: int | None = None
@@ -88,8 +97,22 @@ class DemoServer:
 
     def _put(self, cid: str, conversation: dict) -> None:
         body = payloads.to_json_bytes(conversation)
+        summary = summary_of({**conversation, "conversationId": cid})
         with self._lock:
             self._store[cid] = body
+            self._listed[cid] = summary
+
+    def _summaries(self) -> list[dict]:
+        with self._lock:
+            return list(self._listed.values())
+
+    def _first_time(self, key: object) -> bool:
+        """True the first time ``key`` is asked about (a quirk that happens once)."""
+        with self._lock:
+            if key in self._served_once:
+                return False
+            self._served_once.add(key)
+            return True
 
     def _lookup(self, cid: str) -> bytes | None:
         with self._lock:

@@ -44,7 +44,6 @@ from polytui.core.errors import (
     ApiError,
     AuthError,
     BadPayloadError,
-    NotFoundError,
     PolytuiError,
     UsageError,
     redact,
@@ -53,14 +52,15 @@ from polytui.core.ids import check_id_segment as _check_segment
 from polytui.core.ids import validate_conversation_id
 from polytui.core.ports import Fetched, FetchedRecording, RecordingKey
 
-from .payload import read_conversation
+from .listing import Lister
+from .payload import read_conversation, read_json
 from .wire import (
     Inflater,
+    Refusals,
     Reply,
     Retry,
-    error_envelope,
     is_loopback,
-    retry_after_seconds,
+    refusal,
     short_text,
     size_text,
     status_phrase,
@@ -81,7 +81,6 @@ _SAME_ORIGIN_RULE = (
     "polytui follows redirects only on the same scheme, host and port (set the base URL to that "
     "address instead)"
 )
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CORRELATION_HEADER = "x-polyai-correlation-id"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -122,7 +121,7 @@ def _print_announce(line: str) -> None:
     print(f"polytui: {line}", file=sys.stderr, flush=True)
 
 
-class ApiClient:
+class ApiClient(Lister):
     """Fetches conversations from the PolyAI Conversations API (policy: the module docstring).
 
     ``sleep`` is the coroutine used to wait between attempts (tests pass a recorder).
@@ -193,8 +192,9 @@ class ApiClient:
         return self.settings.host
 
     @property
-    def _secret(self) -> str:
-        return (self.settings.api_key or "").strip()
+    def _secret(self) -> tuple[str, ...]:
+        """Every key in force (the main and the platform one), for the redactor."""
+        return self.settings.secrets
 
     async def get_conversation(self, conversation_id: str, agent: str | None = None) -> Fetched:
         """One conversation by ID (``agent`` None: ``settings.agent``), retried per the policy."""
@@ -253,8 +253,12 @@ class ApiClient:
                 raise
             raise scrubbed from None
 
-    async def _with_retries(self, attempt: Callable[[asyncio.Timeout], Awaitable[T]]) -> T:
-        """``attempt`` under the policy; it gets its deadline (a download may move it on)."""
+    async def _with_retries(
+        self, attempt: Callable[[asyncio.Timeout], Awaitable[T]], host: str | None = None
+    ) -> T:
+        """``attempt`` under the policy; it gets its deadline (a download may move it on).
+        ``host`` names the API in messages (the get-by-ID host by default)."""
+        host = host or self.host
         tries = 1
         own_wait_ends = 0.0  # the end of this request's own Retry-After wait
         while True:
@@ -265,7 +269,7 @@ class ApiClient:
             except TimeoutError:
                 retry = Retry(
                     "no complete answer in time",
-                    f"{self.host} did not send a complete answer within {self._deadline:g} s",
+                    f"{host} did not send a complete answer within {self._deadline:g} s",
                 )
             except Retry as exc:
                 retry = exc
@@ -285,7 +289,7 @@ class ApiClient:
                 self._resume_at = max(self._resume_at, own_wait_ends)
             tries += 1
             self._announce(
-                f"{retry.label} from {self.host}; retrying in {delay:.1f} s "
+                f"{retry.label} from {host}; retrying in {delay:.1f} s "
                 f"(attempt {tries} of {self._max_tries})"
             )
             await self._sleep(delay)
@@ -305,13 +309,18 @@ class ApiClient:
             )
         return _check_segment(value, "agent ID")
 
-    def _key(self) -> str:
-        key = (self.settings.api_key or "").strip()
+    def _key(
+        self, value: str | None = None, names: tuple[str, str] = ("POLYAI_API_KEY", "api_key")
+    ) -> str:
+        """The key to send (``value``; the main key by default), checked; ``names`` are the
+        variable and the config key that hold it, for the message."""
+        key = ((self.settings.api_key if value is None else value) or "").strip()
+        env_name, file_key = names
         if not key:
-            raise AuthError(f"No API key: set POLYAI_API_KEY or put api_key in {config_path()}.")
+            raise AuthError(f"No API key: set {env_name} or put {file_key} in {config_path()}.")
         if not (key.isascii() and key.isprintable()):
             raise AuthError(
-                "The API key holds characters no API key has; check POLYAI_API_KEY and "
+                f"The API key holds characters no API key has; check {env_name} and "
                 f"{config_path()}."
             )
         return key
@@ -322,6 +331,7 @@ class ApiClient:
         """The answer at the end of ``url``'s same-origin redirects (the key only to the
         configured origin)."""
         home, current, seen = _origin(url), url, {str(url)}
+        host = _host(url)
         for _hop in range(MAX_REDIRECTS + 1):
             reply = await self._send(current, key if _origin(current) == home else None, sink)
             if reply.status not in REDIRECT_STATUSES:
@@ -349,10 +359,10 @@ class ApiClient:
                     **kw,
                 )
             if str(target) in seen:
-                raise ApiError(f"The API at {self.host} redirected in a loop.", **kw)
+                raise ApiError(f"The API at {host} redirected in a loop.", **kw)
             seen.add(str(target))
             current = target
-        raise ApiError(f"The API at {self.host} redirected more than {MAX_REDIRECTS} times.", **kw)
+        raise ApiError(f"The API at {host} redirected more than {MAX_REDIRECTS} times.", **kw)
 
     async def _send(self, url: httpx.URL, key: str | None, sink: BodySink | None = None) -> Reply:
         started = time.monotonic()
@@ -370,10 +380,10 @@ class ApiClient:
                 await response.aclose()
         except httpx.HTTPError as exc:
             self._debug(url, type(exc).__name__, started, None)
-            failure = transport_failure(exc, self.host, self.settings.timeout)
+            failure = transport_failure(exc, _host(url), self.settings.timeout)
             raise failure from None
         self._debug(url, str(response.status_code), started, corr)
-        return Reply(response.status_code, response.headers, body, corr)
+        return Reply(response.status_code, response.headers, body, corr, _host(url))
 
     async def _read(
         self, response: httpx.Response, corr: str | None, sink: BodySink | None
@@ -427,7 +437,7 @@ class ApiClient:
             ms = (time.monotonic() - started) * 1000
             tail = f" (corr {corr})" if corr else ""
             line = f"GET {url} -> {outcome} in {ms:.0f} ms{tail}"
-            self._announce(redact(line, self.settings.api_key))
+            self._announce(redact(line, self._secret))
 
     # -- what an answer means ---------------------------------------------------------------
 
@@ -436,43 +446,40 @@ class ApiClient:
     ) -> Fetched:
         """The conversation in a 2xx answer; else the error it means (``recording``: the words
         for a recording asked for, whose 404 says so)."""
-        status = reply.status
-        if 200 <= status < 300:
+        if 200 <= reply.status < 300:
             return read_conversation(reply, self.host, self._secret, cid)
-        message, error_id = error_envelope(reply.body, self._secret)
-        if error_id and not reply.correlation_id:
-            reply = Reply(status, reply.headers, reply.body, error_id)
-        kw: dict[str, Any] = {"status": status, "correlation_id": reply.correlation_id}
-        said = f"({status_phrase(status)}){': ' + message if message else ''}"
         host, what, who = self.host, short_text(cid, 100), short_text(agent, 100)
-        if status == 400:
-            raise UsageError(
-                f"The API refused the request for conversation {what} as invalid {said}.", **kw
-            )
-        if status == 401:
-            raise AuthError(
-                f"The API at {host} refused the API key {said}; check POLYAI_API_KEY, "
-                "and note that a key from another region also gets 401.",
-                **kw,
-            )
-        if status == 403:
-            raise AuthError(
-                f"The API key may not read conversations of agent {who} on {host} {said}.", **kw
-            )
-        if status == 404 and recording:
-            raise NotFoundError(
-                f"{recording.capitalize()} of conversation {what} was not found on {host} {said}.",
-                **kw,
-            )
-        if status == 404:
-            raise NotFoundError(
+
+        def not_found(said: str) -> str:
+            if recording:
+                return f"{recording.capitalize()} of conversation {what} was not found on {host} {said}."
+            return (
                 f"Conversation {what} of agent {who} was not found on {host} "
-                f"{said}; check the ID, the agent and the region.",
-                **kw,
+                f"{said}; check the ID, the agent and the region."
             )
-        if status in RETRY_STATUSES:
-            wait = None
-            if status in (429, 503):
-                wait = retry_after_seconds(reply.headers.get("retry-after"), self._retry_after_cap)
-            raise Retry(f"HTTP {status}", f"The API at {host} answered {said}", reply, wait)
-        raise ApiError(f"The API at {host} answered {said}.", **kw)
+
+        raise self.refusal(
+            reply,
+            Refusals(
+                invalid=lambda said: (
+                    f"The API refused the request for conversation {what} as invalid {said}."
+                ),
+                forbidden=lambda said: (
+                    f"The API key may not read conversations of agent {who} on {host} {said}."
+                ),
+                not_found=not_found,
+            ),
+        )
+
+    def refusal(self, reply: Reply, refusals: Refusals) -> PolytuiError | Retry:
+        """The error a non-2xx ``reply`` means (``wire.refusal``)."""
+        return refusal(reply, refusals, self._secret, self._retry_after_cap)
+
+    def json_of(self, reply: Reply, what: str) -> tuple[Any, str]:
+        """The JSON of a 2xx ``reply`` (``payload.read_json``): the listing reads pages so."""
+        return read_json(reply, reply.host, self._secret, what)
+
+
+def _host(url: httpx.URL) -> str:
+    """The host (and port) as messages name it: ``api.us.poly.ai``, ``127.0.0.1:8080``."""
+    return url.netloc.decode("ascii", "replace")

@@ -1,13 +1,13 @@
-"""A conversation read from the API's answer: UTF-8 JSON at most ``MAX_JSON_DEPTH`` levels deep
-holding the conversation asked for, the key redacted from its text. Only
-``polytui.adapters.http.client`` uses this."""
+"""JSON read from the API's answer: UTF-8, not HTML, at most ``MAX_JSON_DEPTH`` levels deep,
+not an error envelope, the keys redacted from its text (``read_json``); and the conversation
+asked for in it (``read_conversation``). The client and the listing use these."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from polytui.core.errors import ApiError, BadPayloadError, redact
+from polytui.core.errors import ApiError, BadPayloadError, Secrets, redact
 from polytui.core.models import Conversation
 from polytui.core.ports import Fetched
 
@@ -16,7 +16,7 @@ from .wire import Reply, error_envelope, short_text, status_phrase, too_deep
 MAX_JSON_DEPTH = 200  # refused deeper: json.dumps (exports) stops at the recursion limit
 
 
-def read_conversation(reply: Reply, host: str, secret: str, cid: str) -> Fetched:
+def read_conversation(reply: Reply, host: str, secret: Secrets, cid: str) -> Fetched:
     """The conversation ``cid`` in a 2xx ``reply`` from ``host``; BadPayloadError (or the
     API's own error) with one sentence otherwise. ``secret`` never reaches the text kept."""
     fetched = _parse(reply, host, secret)
@@ -33,7 +33,21 @@ def read_conversation(reply: Reply, host: str, secret: str, cid: str) -> Fetched
     return fetched
 
 
-def _parse(reply: Reply, host: str, secret: str) -> Fetched:
+def _parse(reply: Reply, host: str, secret: Secrets) -> Fetched:
+    data, text = read_json(reply, host, secret, "a conversation")
+    try:
+        conversation = Conversation.from_data(data)
+    except BadPayloadError as exc:
+        raise BadPayloadError(
+            exc.message, status=reply.status, correlation_id=reply.correlation_id
+        ) from None
+    return Fetched(conversation, text, reply.correlation_id, host)
+
+
+def read_json(reply: Reply, host: str, secret: Secrets, what: str) -> tuple[Any, str]:
+    """The JSON of a 2xx ``reply`` and its text, every key in ``secret`` redacted (an API that
+    echoes a key must not get it stored or exported); BadPayloadError, or the API's own error
+    sent with a 2xx, with one sentence for a body that is not ``what`` in JSON."""
     kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
     said = f"The API at {host} answered {status_phrase(reply.status)} with"
     try:
@@ -43,8 +57,7 @@ def _parse(reply: Reply, host: str, secret: str) -> Fetched:
             raise BadPayloadError(f"{said} JSON that is not valid UTF-8 text.", **kw) from None
         raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
     if not text.strip():
-        raise BadPayloadError(f"{said} an empty body instead of a conversation.", **kw)
-    # An API that echoes the key in a conversation must not get it stored or exported.
+        raise BadPayloadError(f"{said} an empty body instead of {what}.", **kw)
     text = redact(text, secret)
     if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
         raise BadPayloadError(
@@ -67,8 +80,4 @@ def _parse(reply: Reply, host: str, secret: str) -> Fetched:
             status=reply.status,
             correlation_id=reply.correlation_id or error_id,
         )
-    try:
-        conversation = Conversation.from_data(data)
-    except BadPayloadError as exc:
-        raise BadPayloadError(exc.message, **kw) from None
-    return Fetched(conversation, text, reply.correlation_id, host)
+    return data, text

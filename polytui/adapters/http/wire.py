@@ -11,7 +11,7 @@ import math
 import socket
 import ssl
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,20 +21,74 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from polytui.core.errors import ApiError, PolytuiError, UsageError, redact
+from polytui.core.errors import (
+    ApiError,
+    AuthError,
+    NotFoundError,
+    PolytuiError,
+    Secrets,
+    UsageError,
+    redact,
+)
 from polytui.core.text import clean_line
 
 API_TEXT_LIMIT = 200
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer as read: its status, headers and body (empty when it went to a file)."""
+    """An answer as read: its status, headers and body (empty when it went to a file), and
+    the host that sent it (as messages name it)."""
 
     status: int
     headers: httpx.Headers
     body: bytes
     correlation_id: str | None
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """What a refusal means for one kind of request: a sentence for 400, 403 and 404, each
+    given how the status was said (``(HTTP 404 (Not Found)): <the API's message>``), and the
+    settings that hold the key (named on 401)."""
+
+    invalid: Callable[[str], str]
+    forbidden: Callable[[str], str]
+    not_found: Callable[[str], str]
+    key_names: str = "POLYAI_API_KEY"
+
+
+def refusal(
+    reply: Reply, refusals: Refusals, secret: Secrets, retry_after_cap: float
+) -> PolytuiError | Retry:
+    """The error a non-2xx ``reply`` means (a ``Retry`` when worth another attempt), with the
+    API's message and the correlation id (the header's, else the envelope's ``error_id``)."""
+    status, host = reply.status, reply.host
+    message, error_id = error_envelope(reply.body, secret)
+    correlation = reply.correlation_id or error_id
+    kw: dict[str, Any] = {"status": status, "correlation_id": correlation}
+    said = f"({status_phrase(status)}){': ' + message if message else ''}"
+    if status == 400:
+        return UsageError(refusals.invalid(said), **kw)
+    if status == 401:
+        return AuthError(
+            f"The API at {host} refused the API key {said}; check {refusals.key_names}, "
+            "and note that a key from another region also gets 401.",
+            **kw,
+        )
+    if status == 403:
+        return AuthError(refusals.forbidden(said), **kw)
+    if status == 404:
+        return NotFoundError(refusals.not_found(said), **kw)
+    if status in RETRY_STATUSES:
+        wait = None
+        if status in (429, 503):
+            wait = retry_after_seconds(reply.headers.get("retry-after"), retry_after_cap)
+        again = Reply(status, reply.headers, reply.body, correlation, host)
+        return Retry(f"HTTP {status}", f"The API at {host} answered {said}", again, wait)
+    return ApiError(f"The API at {host} answered {said}.", **kw)
 
 
 class Retry(Exception):
@@ -120,7 +174,7 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
                 todo.extend(item.exceptions)
 
 
-def error_envelope(body: bytes, secret: str | None = None) -> tuple[str | None, str | None]:
+def error_envelope(body: bytes, secret: Secrets = None) -> tuple[str | None, str | None]:
     """(error_message, error_id) from a JSON error envelope; (None, None) for anything else.
     ``secret`` (the API key) is redacted before the text is shortened, so not even a part of
     it survives when the API echoes it."""
@@ -202,7 +256,7 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def without_key(error: PolytuiError, key: str) -> PolytuiError:
+def without_key(error: PolytuiError, key: Secrets) -> PolytuiError:
     """``error`` with the key taken out of its message and correlation id (an API may echo the
     key it was sent, e.g. "Invalid API key '...'"); the same object when the key is not there."""
     message = redact(error.message, key)

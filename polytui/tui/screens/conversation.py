@@ -256,7 +256,7 @@ class ConversationScreen(QueueReview):
             self.post_message(LoadFailed(self.conversation_id, exc, refreshing=refresh))
             return
         except Exception as exc:  # a bug: one sentence (key redacted), and the app carries on
-            error = unexpected_error(exc, self.polytui.settings.api_key)
+            error = unexpected_error(exc, self.polytui.settings.secrets)
             self.post_message(LoadFailed(self.conversation_id, error, refreshing=refresh))
             return
         self.post_message(ConversationLoaded(opened, refreshed=refresh))
