@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .adapters.sqlite import Store, StoredConversation
     from .core.config import Settings
     from .core.models import Conversation
+    from .core.ports import ConversationLister
 
 Source = Literal["store", "api", "stale"]
 T = TypeVar("T")
@@ -144,6 +145,10 @@ class Loader:
 
                     self._client = ApiClient(self.settings, announce=self._announce)
             return self._client
+
+    async def lister(self) -> ConversationLister:
+        """What lists calls by filter: the API client (it plays ``ConversationLister``)."""
+        return await self.client()
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -21,6 +21,7 @@ from polytui.core.errors import (
 
 SUBCOMMANDS = (
     "show",
+    "list",
     "fetch",
     "audio",
     "cache",

@@ -110,7 +110,10 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
             return _search(store, query, args.limit, args.hits, agent, as_json=args.json)
         recordings = open_recordings(settings)  # only where calls are removed
         if action == "rm":
-            return _remove(store, recordings, args.conversation_ids, settings)
+            from .targets import targets
+
+            ids, settings = targets(args.conversation_ids, settings)
+            return _remove(store, recordings, ids, settings)
         if action == "prune":
             cutoff = cutoff_before(args.older_than)
             return _prune(store, recordings, cutoff, include_notes=args.notes, assume_yes=args.yes)

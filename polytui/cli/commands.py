@@ -18,6 +18,10 @@ def register(add: AddParser, *, only: str | None = None) -> None:
     modules are then not imported)."""
     if only in (None, "show"):
         _register_show(add)
+    if only in (None, "list"):
+        from . import listing
+
+        listing.register(add)
     if only in (None, "fetch"):
         from . import fetch
 
@@ -54,7 +58,7 @@ def register(add: AddParser, *, only: str | None = None) -> None:
 
 def _register_show(add: AddParser) -> None:
     show = add("show", "print one conversation (from the store when finished, else the API)")
-    show.add_argument("conversation_id", metavar="ID", help="conversation ID")
+    show.add_argument("conversation_id", metavar="ID", help="conversation ID or Studio link")
     show.add_argument(
         "-f",
         "--format",
@@ -75,6 +79,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command
     if command == "show":
         return show(args, settings)
+    if command == "list":
+        from .listing import run_list
+
+        return run_list(args, settings)
     if command == "fetch":
         from .fetch import run_fetch
 
@@ -117,6 +125,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def show(args: argparse.Namespace, settings: Settings) -> int:
     from polytui.loader import Loader
 
+    from .targets import one_target
+
+    conversation_id, settings = one_target(args.conversation_id, settings)
     if args.output is not None and str(args.output) != "-":
         from polytui.files import check_output
 
@@ -129,9 +140,9 @@ def show(args: argparse.Namespace, settings: Settings) -> int:
                 emit(text, args.output, settings.db_path)
                 return 0
         # A stored, finished call needs neither the network nor an event loop.
-        loaded = loader.load_local(args.conversation_id)
+        loaded = loader.load_local(conversation_id)
         if loaded is None:
-            loaded = _run_async(_load_remote(loader, args.conversation_id, not settings.refresh))
+            loaded = _run_async(_load_remote(loader, conversation_id, not settings.refresh))
         notes = loader.store.notes_for(loaded.conversation_id, loaded.agent)
         key = (loaded.agent, loaded.conversation_id)
         reviews = loader.store.reviews_for([key]).get(key, [])
@@ -204,6 +215,16 @@ def config(args: argparse.Namespace, settings: Settings) -> int:
         ("region", settings.region),
         ("API host", settings.base_url),
         ("API key", "set (hidden)" if settings.api_key else "not set"),
+        ("account", settings.account or "(not set: `polytui list` cannot filter)"),
+        ("list API host", settings.platform_base_url),
+        (
+            "list API key",
+            "set (hidden)"
+            if settings.platform_api_key
+            else "the API key"
+            if settings.api_key
+            else "not set",
+        ),
         ("reviewer", settings.reviewer),
         ("timeout", f"{settings.timeout:g} s"),
         (

@@ -1,16 +1,22 @@
-"""`polytui fetch`: store many conversations for offline review, concurrently."""
+"""`polytui fetch`: store many conversations for offline review, concurrently: the IDs (or
+Studio links) given, or with ``--list`` every call a listing selects (the filters of
+``polytui list``)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from polytui.core.config import Settings
 from polytui.core.errors import UsageError
 from polytui.core.text import clean_line
 
 from .batch import Batch, BatchReport, progress_bar
+from .filters import add_filter_options
 from .inputs import read_bounded
+from .targets import targets
 
 DEFAULT_CONCURRENCY = 16  # requests at once: the HTTP client's connection pool holds 16
 MAX_ID_FILE_BYTES = 16 << 20  # 16 MiB: some 200,000 IDs
@@ -33,6 +39,12 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="N",
         help=f"requests at once (default {DEFAULT_CONCURRENCY})",
     )
+    fetch.add_argument(
+        "--list",
+        action="store_true",
+        help="fetch every call the filters below select (as `polytui list` lists them)",
+    )
+    add_filter_options(fetch)
 
 
 def read_ids(args: argparse.Namespace) -> list[str]:
@@ -65,15 +77,23 @@ def check_concurrency(value: int) -> int:
 
 def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
     concurrency = check_concurrency(args.concurrency)
-    ids = read_ids(args)
+    if args.list:
+        if args.conversation_ids or args.from_file:
+            raise UsageError("Give conversation IDs or --list with filters, not both.")
+        from .listing import run_listing
+
+        return run_listing(args, settings, show=False, fetch=True)
+    ids, settings = targets(read_ids(args), settings)
     import asyncio
 
-    return asyncio.run(_run(ids, concurrency, settings))
+    return asyncio.run(fetch_ids(ids, concurrency, settings))
 
 
-async def _run(ids: list[str], concurrency: int, settings: Settings) -> int:
+async def fetch_ids(
+    ids: list[str], concurrency: int, settings: Settings, *, out: TextIO | None = None
+) -> int:
     """Load every ID through the one policy: stored finished calls are not fetched again
-    unless --refresh."""
+    unless --refresh. The summary line goes to ``out`` (standard output by default)."""
     from polytui.batching import BatchedStoreRunner
     from polytui.loader import Loader
 
@@ -96,5 +116,5 @@ async def _run(ids: list[str], concurrency: int, settings: Settings) -> int:
         with bar:
             await Batch(report, fetch_one, str, concurrency=concurrency, advance=advance).run(ids)
     report.print_problems()
-    print(report.summary(len(ids)) + ".")
+    print(report.summary(len(ids)) + ".", file=out or sys.stdout)
     return report.exit_code

@@ -30,7 +30,9 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     listing.add_argument("conversation_id", nargs="?", metavar="ID", help="only this call")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     adding = sub.add_parser("add", help="add a note to a stored call, or to one of its turns")
-    adding.add_argument("conversation_id", metavar="ID", help="conversation ID (must be stored)")
+    adding.add_argument(
+        "conversation_id", metavar="ID", help="conversation ID or Studio link (must be stored)"
+    )
     adding.add_argument(
         "--turn",
         type=bounded_int(1, MAX_TURN),
@@ -53,6 +55,13 @@ def run_notes(args: argparse.Namespace, settings: Settings) -> int:
 
     from polytui.stores import open_store
 
+    from .targets import one_target
+
+    given = getattr(args, "conversation_id", None)
+    if given:
+        args.conversation_id, settings = one_target(given, settings)
+        if "://" in given:  # a Studio link names the agent, as --agent would
+            args.agent = settings.agent
     with closing(open_store(settings)) as store:
         if args.notes_command == "list":
             agent = getattr(args, "agent", None)  # only when given on the command line

@@ -83,7 +83,11 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     check_concurrency(args.concurrency)
     if args.all and (args.conversation_ids or args.from_file):
         raise UsageError("Give conversation IDs or --all, not both.")
-    ids = None if args.all else read_ids(args)
+    ids = None
+    if not args.all:
+        from .targets import targets
+
+        ids, settings = targets(read_ids(args), settings)
     import asyncio
 
     return asyncio.run(_export(ids, args.format, args.output, args.concurrency, settings))

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError, UsageError
 from .facts import DEFAULT_BANDS, LatencyBands
+from .ids import StudioLink, parse_studio_url
 
 APP_NAME = "polytui"
 
@@ -469,3 +470,24 @@ def resolve_settings(
         reviewer=reviewer,
         notices=notices,
     )
+
+
+def settings_for_link(settings: Settings, link: StudioLink) -> Settings:
+    """``settings`` with the agent, account and region a Studio link names (an unknown Studio
+    region keeps the configured one)."""
+    changes: dict[str, object] = {"agent": link.project, "account": link.account}
+    try:
+        changes["region"] = normalise_region(link.region)
+    except UsageError:
+        changes["region"] = settings.region
+    return settings.with_(**changes)
+
+
+def settings_for_target(settings: Settings, target: str | None) -> tuple[Settings, str | None]:
+    """A pasted Studio URL sets the agent, account and region; a bare ID is taken as it is."""
+    if not target:
+        return settings, None
+    link = parse_studio_url(target)
+    if link is None:
+        return settings, target.strip()
+    return settings_for_link(settings, link), link.conversation_id

@@ -18,7 +18,8 @@ Quirks for tests, by page number (``DemoServer.list_quirks``, e.g. ``{2: "rate_l
 ``rate_limit`` (429 with Retry-After the first time that page is asked), ``offset`` (the page
 answers ``next_offset`` instead of a cursor), ``empty`` (no calls, but a cursor to the same
 place), ``missing_fields`` (summaries with little more than their ID), ``camel`` (camelCase
-summaries on the v3 list), ``no_id`` (one more summary without an ID).
+summaries on the v3 list), ``no_id`` (one more summary without an ID), ``bad_cursor`` (the
+page's cursor is not one: the next page is refused with a 400).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ JSON = "application/json"
 Answer = tuple[int, bytes, list[tuple[str, str]]]
 MAX_LIMIT = 1000
 ENVIRONMENTS = ("sandbox", "pre-release", "live")
-QUIRKS = ("rate_limit", "offset", "empty", "missing_fields", "camel", "no_id")
+QUIRKS = ("rate_limit", "offset", "empty", "missing_fields", "camel", "no_id", "bad_cursor")
 _CAMEL_DROP = ("turns", "metrics", "functionEvents")
 
 
@@ -301,7 +302,8 @@ def _v3(demo: Any, project: str, query: dict[str, list[str]], correlation: str) 
         return _v3_body(items, None, None)
     if quirk == "offset" or (offset_text is not None and not cursor):
         return _v3_body(items, None, after)
-    return _v3_body(items, _cursor(after, page + 1, mark), None)
+    following = "%%not-a-cursor" if quirk == "bad_cursor" else _cursor(after, page + 1, mark)
+    return _v3_body(items, following, None)
 
 
 def _v3_body(items: list[dict[str, Any]], cursor: str | None, next_offset: int | None) -> Answer:

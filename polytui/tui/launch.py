@@ -5,24 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from polytui.core.config import Settings, normalise_region
-from polytui.core.errors import UsageError
-from polytui.core.ids import parse_studio_url
-
-
-def settings_for_target(settings: Settings, target: str | None) -> tuple[Settings, str | None]:
-    """A pasted Studio URL sets the agent, account and region; a bare ID is taken as it is."""
-    if not target:
-        return settings, None
-    link = parse_studio_url(target)
-    if link is None:
-        return settings, target.strip()
-    changes: dict[str, object] = {"agent": link.project, "account": link.account}
-    try:
-        changes["region"] = normalise_region(link.region)
-    except UsageError:  # an unknown Studio region keeps the configured one
-        changes["region"] = settings.region
-    return settings.with_(**changes), link.conversation_id
+from polytui.core.config import Settings, settings_for_target
 
 
 def run_app(settings: Settings, target: str | None = None, *, queue: str | None = None) -> int:

@@ -10,7 +10,8 @@ cap, the keys redacted).
   ``cursor`` sent back, or, when the API answers ``next_offset`` instead, with ``offset``.
   A 400 on a page asked with a cursor is a malformed cursor.
 - Without one: the older Data API list on the get-by-ID host, ``GET {base}/v1/agents/{agent}/
-  conversations?limit=&offset=`` with the main key. It has no filters: ``unapplied`` names them.
+  conversations?limit=&offset=`` with the main key, at most ``DATA_API_PAGE`` calls a page.
+  It has no filters: ``unapplied`` names them.
 
 Summaries are read by ``polytui.core.listed.ListedCall`` (either shape); one without an ID is
 counted in ``ListPage.skipped``, not listed.
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from .client import ApiClient
 
 PLATFORM_KEY_NAMES = "POLYAI_PLATFORM_API_KEY (or POLYAI_API_KEY)"
+# The Data API's page: what PolyAI's own CLI asks for (its bound is not published).
+DATA_API_PAGE = 50
 
 
 class Lister:
@@ -196,6 +199,7 @@ async def _data_api_page(
     agent_id = client._agent(agent)
     key = client._key()
     offset = after.offset if after is not None and after.offset is not None else 0
+    page_size = min(page_size, DATA_API_PAGE)
     base = settings.base_url.rstrip("/")
     query = urlencode({"limit": page_size, "offset": offset})
     url = client._url(f"{base}/v1/agents/{quote(agent_id, safe='')}/conversations?{query}")
