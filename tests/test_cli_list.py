@@ -46,9 +46,9 @@ def selected(corpus, since: timedelta, env: str = "live", handoff: bool | None =
     chosen = []
     for call in corpus:
         moment = datetime.fromisoformat(call["startedAt"].replace("Z", "+00:00"))
-        if moment >= NOW - since and call["clientEnv"] == env:
-            if handoff is None or bool(call["handoff"]) == handoff:
-                chosen.append((moment, call["conversationId"]))
+        wanted = handoff is None or bool(call["handoff"]) == handoff
+        if moment >= NOW - since and call["clientEnv"] == env and wanted:
+            chosen.append((moment, call["conversationId"]))
     return [cid for _, cid in sorted(chosen, reverse=True)]
 
 
