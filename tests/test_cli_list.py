@@ -91,9 +91,18 @@ def test_without_an_account_the_data_api_lists_and_says_what_it_dropped(
     monkeypatch.delenv("POLYAI_ACCOUNT_ID")
     code, out, err = run_cli(capsys, "list", "--since", "7d", "--env", "live", "--json")
     assert code == 0, err
-    assert len(out.splitlines()) == len(corpus)  # nothing could be filtered
-    assert "--since, --env not applied" in err and "POLYAI_ACCOUNT_ID" in err
+    listed = [json.loads(line)["conversationId"] for line in out.splitlines()]
+    assert listed == selected(corpus, timedelta(days=7))  # applied by polytui, page by page
+    assert "polytui applies --since, --env to each call itself" in err
+    assert "POLYAI_ACCOUNT_ID" in err and "cannot be applied" not in err
     assert all("/v1/agents/" in r.path for r in listing_api.requests)
+    assert len(listing_api.requests) >= len(corpus) // 5  # every call of the agent was read
+    code, out, err = run_cli(
+        capsys, "list", "--since", "7d", "--query", "refund", "--handoff", "--json"
+    )
+    assert "--query cannot be applied" in err and "--since" in err
+    for line in out.splitlines():  # the handoff and the window still apply
+        assert json.loads(line)["handoff"] is True
 
 
 def test_no_calls_match_exits_3_with_nothing_on_stdout(listing_api, capsys):

@@ -17,6 +17,7 @@ from polytui.core.listing import (
     ListingRun,
     ListPage,
     PageToken,
+    split_unapplied,
 )
 from polytui.core.moments import api_time, parse_age, resolve
 from polytui.core.text import is_clean
@@ -298,3 +299,40 @@ def test_unapplied_filters_and_skipped_summaries_add_up():
     run.accept(ListPage(_calls("a"), PageToken(offset=1), unapplied=("since",), skipped=2))
     run.accept(ListPage((), None, unapplied=("since",), skipped=1))
     assert run.unapplied == ("since",) and run.skipped == 3
+
+
+def test_filters_a_source_could_not_apply_are_applied_to_summaries():
+    chosen = ListFilter(
+        since="2025-03-10", environment="live", channels=("voice",), in_progress=False
+    ).resolved(NOW)
+    names = chosen.api_filters()
+    base = {"started_at": "2025-03-11T08:00:00Z", "environment": "live", "channel": "VOICE-SIP"}
+    assert chosen.matches_locally(ListedCall.read({"id": "a", **base}), names)
+    for odd in (
+        {"started_at": "2025-03-09T23:59:59Z"},
+        {"started_at": None},
+        {"environment": "sandbox"},
+        {"channel": "WEBCHAT"},
+        {"inProgress": True},
+    ):
+        call = ListedCall.read({"id": "b", **base, **odd})
+        assert not chosen.matches_locally(call, names), odd
+        assert chosen.matches_locally(call)  # only what a source could not apply is checked
+    by_variant = ListFilter(variant="main")
+    assert by_variant.matches_locally(
+        ListedCall.read({"id": "c", "variantId": "main"}), ("variant",)
+    )
+    assert split_unapplied(("since", "query", "env", "sample")) == (
+        ("since", "env"),
+        ("query", "sample"),
+    )
+
+
+def test_a_run_applies_what_the_page_says_was_not_applied():
+    run = ListingRun.start(ListFilter(since="2025-03-11"), now=NOW)
+    calls = (
+        ListedCall.read({"id": "old", "startedAt": "2025-03-01T00:00:00Z"}),
+        ListedCall.read({"id": "new", "startedAt": "2025-03-11T10:00:00Z"}),
+    )
+    kept = run.accept(ListPage(calls, None, unapplied=("since",)))
+    assert [call.conversation_id for call in kept] == ["new"]

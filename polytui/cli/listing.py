@@ -24,6 +24,7 @@ from polytui.core.listing import (
     ListFilter,
     ListingRun,
     run_pages,
+    split_unapplied,
 )
 from polytui.core.text import clean_line
 
@@ -146,12 +147,25 @@ async def _run(
 
 
 def _unapplied_notice(names: tuple[str, ...]) -> str:
-    options = ", ".join(f"--{name}" for name in names)
+    return unapplied_notice(names, f"account in {config_path()} or POLYAI_ACCOUNT_ID")
+
+
+def unapplied_notice(names: tuple[str, ...], where: str) -> str:
+    """What a listing without an account does with the filters the Data API lacks."""
+    here, dropped = split_unapplied(names)
+    parts = []
+    if here:
+        parts.append(f"polytui applies {_options(here)} to each call itself")
+    if dropped:
+        parts.append(f"{_options(dropped)} cannot be applied")
     return (
-        "no account is configured, so the older Data API lists the calls, and it cannot "
-        f"filter: {options} not applied (set account in {config_path()} or POLYAI_ACCOUNT_ID "
-        "to the Studio workspace ID)."
+        "no account is configured, so the older Data API lists every call of the agent, "
+        f"without filters: {' and '.join(parts)} (set {where} to the Studio workspace ID)."
     )
+
+
+def _options(names: tuple[str, ...]) -> str:
+    return ", ".join(f"--{name}" for name in names)
 
 
 def _say(message: str) -> None:

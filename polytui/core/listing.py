@@ -48,6 +48,21 @@ MAX_BARREN_PAGES = 20
 
 #: Names of the filters the API applies, as the command line spells its options (without --).
 API_FILTERS = ("since", "until", "env", "channel", "variant", "in-progress", "query", "sample")
+#: Those polytui can apply itself to a summary, when a source could not (the Data API).
+SUMMARY_FILTERS = ("since", "until", "env", "channel", "variant", "in-progress")
+
+
+def split_unapplied(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Filters a source could not apply, as (those polytui applies to each summary instead,
+    those dropped: a transcript query and a random sample need the API)."""
+    here = tuple(name for name in names if name in SUMMARY_FILTERS)
+    return here, tuple(name for name in names if name not in SUMMARY_FILTERS)
+
+
+def _channel_matches(wanted: tuple[str, ...], channel: str | None) -> bool:
+    """As the API matches channels: ignoring case, ``voice`` also matching ``VOICE-SIP``."""
+    text = (channel or "").lower()
+    return any(w.lower() in (text, text.split("-")[0]) for w in wanted)
 
 
 def _text(value: Any, what: str) -> str | None:
@@ -203,9 +218,27 @@ class ListFilter:
             parts.append(f"at most {self.limit}")
         return clean_line(" · ".join(parts))
 
-    def matches_locally(self, call: ListedCall) -> bool:
-        """The filters polytui applies itself (the API has none for them)."""
-        return self.handoff is None or (call.handoff is True) == self.handoff
+    def matches_locally(self, call: ListedCall, names: tuple[str, ...] = ()) -> bool:
+        """Whether ``call`` passes the filters polytui applies itself: ``handoff`` always (no
+        API has it), and the ``SUMMARY_FILTERS`` named in ``names`` (a source could not apply
+        them); a value the summary does not say fails a filter on it."""
+        if self.handoff is not None and (call.handoff is True) != self.handoff:
+            return False
+        if not names:
+            return True
+        start = call.start
+        since, until = self.window(datetime.now(UTC))
+        checks = {
+            "since": lambda: start is not None and since is not None and start >= since,
+            "until": lambda: start is not None and until is not None and start < until,
+            "env": lambda: (call.environment or "").lower() == self.environment,
+            "channel": lambda: _channel_matches(self.channels, call.channel),
+            "variant": lambda: (self.variant or self.variant_id)
+            in (call.variant_name, call.variant_id),
+            "in-progress": lambda: call.in_progress is self.in_progress
+            or (call.in_progress is None and self.in_progress is False),
+        }
+        return all(checks[name]() for name in names if name in checks and name in self.api_filters())
 
     # -- remembered ------------------------------------------------------------------------------
 
@@ -304,7 +337,8 @@ class ListingRun:
             raise UsageError(f"A page is 1 to {MAX_PAGE_SIZE:,} calls.")
         wanted = filters.sample if filters.sample is not None else filters.limit
         if wanted is not None and filters.handoff is None:
-            page_size = min(page_size, wanted)  # no call fetched only to be dropped
+            page_size = min(page_size, wanted)  # fewer calls asked (a source that cannot
+            # filter pages on until enough pass)
         return cls(filters.resolved(now), page_size)
 
     @property
@@ -328,7 +362,8 @@ class ListingRun:
                 continue
             self._seen.add(call.conversation_id)
             fresh.append(call)
-        kept = [call for call in fresh if self.filters.matches_locally(call)]
+        here, _ = split_unapplied(page.unapplied)
+        kept = [call for call in fresh if self.filters.matches_locally(call, here)]
         wanted = self.wanted
         if wanted is not None:
             kept = kept[: max(0, wanted - self.listed)]
