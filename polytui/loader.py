@@ -113,6 +113,7 @@ class Loader:
         self._announce = announce
         self._client: ApiClient | None = None
         self._client_lock: asyncio.Lock | None = None
+        self._retired: list[ApiClient] = []  # made for settings no longer in force
 
     # -- resources ----------------------------------------------------------------------------
 
@@ -137,6 +138,11 @@ class Loader:
         if self._client_lock is None:
             self._client_lock = asyncio.Lock()
         async with self._client_lock:
+            if self._client is not None and self._client.settings != self.settings:
+                # The app changed the agent, region or account: a client for them. The old one
+                # may still be answering a request; it is closed with the loader.
+                self._retired.append(self._client)
+                self._client = None
             if self._client is None:
                 if self._client_factory is not None:
                     self._client = self._client_factory(self.settings)
@@ -151,8 +157,11 @@ class Loader:
         return await self.client()
 
     async def aclose(self) -> None:
+        clients, self._retired = self._retired, []
         if self._client is not None:
-            client, self._client = self._client, None
+            clients.append(self._client)
+            self._client = None
+        for client in clients:
             await client.aclose()
 
     def close_store(self) -> None:

@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .core.errors import PolytuiError, StoreError
+from .core.listing import KeptListing, ListFilter, ListingRun, PageToken
 from .core.ports import (
     CallHits,
     ConversationKey,
     ConversationRow,
+    ListedCall,
     ListingCursor,
     ListingPage,
     RecordingCache,
@@ -338,6 +340,49 @@ class Workspace:
                 query, agent, conversation_id, limit=limit, cancelled=cancelled
             )
         )
+
+    # -- finding calls through the API (the app's Find view) ------------------------------------
+
+    async def unapplied(self, filters: ListFilter) -> tuple[str, ...]:
+        """The filters the configured source cannot apply (``ConversationLister.unapplied``)."""
+        lister = await self.loader.lister()
+        return lister.unapplied(filters)
+
+    async def list_page(self, run: ListingRun) -> tuple[ListedCall, ...]:
+        """The next page of ``run`` from the API (for the configured agent), its new calls as
+        ``run.accept`` passes them; a PolytuiError with one sentence when it fails."""
+        lister = await self.loader.lister()
+        page = await lister.list_page(
+            run.filters, run.token, agent=self.settings.agent, page_size=run.page_size
+        )
+        return run.accept(page)
+
+    async def keep_listing(self, listing: KeptListing) -> None:
+        await self.run(lambda: self.store.keep_listing(listing))
+
+    async def extend_listing(
+        self, name: str, calls: Sequence[ListedCall], following: PageToken | None
+    ) -> None:
+        added = list(calls)
+        await self.run(lambda: self.store.extend_listing(name, added, following))
+
+    async def kept_listing(self, name: str) -> KeptListing | None:
+        return await self.run(lambda: self.store.kept_listing(name))
+
+    async def remember_filters(self, name: str, filters: ListFilter) -> None:
+        await self.run(lambda: self.store.remember_filters(name, filters))
+
+    async def remembered_filters(self, name: str) -> ListFilter | None:
+        return await self.run(lambda: self.store.remembered_filters(name))
+
+    async def stored_among(self, keys: Sequence[ConversationKey]) -> set[ConversationKey]:
+        wanted = list(keys)
+        return await self.run(lambda: self.store.stored_among(wanted))
+
+    async def fetch(self, conversation_id: str, *, agent: str | None = None) -> Loaded:
+        """The call by the loading policy, fetched when not stored (and kept in the background),
+        never a stale copy: for fetching many listed calls."""
+        return await self.loader.load(conversation_id, agent=agent, allow_stale=False)
 
     # -- notes ---------------------------------------------------------------------------------
 

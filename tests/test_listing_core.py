@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from polytui.core.errors import ApiError, UsageError
 from polytui.core.listed import ListedCall
 from polytui.core.listing import (
+    KeptListing,
     ListFilter,
     ListingRun,
     ListPage,
@@ -336,3 +337,16 @@ def test_a_run_applies_what_the_page_says_was_not_applied():
     )
     kept = run.accept(ListPage(calls, None, unapplied=("since",)))
     assert [call.conversation_id for call in kept] == ["new"]
+
+
+def test_a_kept_listing_resumes_where_it_stopped():
+    run = ListingRun.start(ListFilter(since="yesterday", limit=5), now=NOW, page_size=2)
+    first = run.accept(ListPage(_calls("a", "b"), PageToken(cursor="c1")))
+    kept = run.kept("find", "PROJECT-1", "host", NOW)
+    kept = KeptListing(**{**kept.__dict__, "calls": first})
+    again = ListingRun.resume(kept)
+    assert (again.filters, again.page_size, again.token) == (run.filters, 2, PageToken(cursor="c1"))
+    assert again.accept(ListPage(_calls("b", "c", "d"), None)) == _calls("c", "d")
+    assert again.listed == 4 and again.done
+    finished = ListingRun.resume(KeptListing(**{**kept.__dict__, "next": None}))
+    assert finished.done

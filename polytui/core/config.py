@@ -206,9 +206,7 @@ class Settings:
         """Where the v3 list endpoint is: its own override, else the base URL's override (a
         gateway or the demo server answers both), else the region's platform host."""
         return (
-            self.platform_base_url_override
-            or self.base_url_override
-            or PLATFORM_HOSTS[self.region]
+            self.platform_base_url_override or self.base_url_override or PLATFORM_HOSTS[self.region]
         )
 
     @property

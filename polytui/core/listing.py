@@ -233,12 +233,17 @@ class ListFilter:
             "until": lambda: start is not None and until is not None and start < until,
             "env": lambda: (call.environment or "").lower() == self.environment,
             "channel": lambda: _channel_matches(self.channels, call.channel),
-            "variant": lambda: (self.variant or self.variant_id)
-            in (call.variant_name, call.variant_id),
-            "in-progress": lambda: call.in_progress is self.in_progress
-            or (call.in_progress is None and self.in_progress is False),
+            "variant": lambda: (
+                (self.variant or self.variant_id) in (call.variant_name, call.variant_id)
+            ),
+            "in-progress": lambda: (
+                call.in_progress is self.in_progress
+                or (call.in_progress is None and self.in_progress is False)
+            ),
         }
-        return all(checks[name]() for name in names if name in checks and name in self.api_filters())
+        return all(
+            checks[name]() for name in names if name in checks and name in self.api_filters()
+        )
 
     # -- remembered ------------------------------------------------------------------------------
 
@@ -310,6 +315,7 @@ class KeptListing:
     calls: tuple[ListedCall, ...] = ()
     next: PageToken | None = None  # where it would go on; None: complete
     unapplied: tuple[str, ...] = ()
+    page_size: int = DEFAULT_PAGE_SIZE  # what every page was asked with
 
 
 @dataclass
@@ -340,6 +346,29 @@ class ListingRun:
             page_size = min(page_size, wanted)  # fewer calls asked (a source that cannot
             # filter pages on until enough pass)
         return cls(filters.resolved(now), page_size)
+
+    @classmethod
+    def resume(cls, kept: KeptListing) -> ListingRun:
+        """The run that goes on where ``kept`` stopped: the same filters and page size, the
+        calls already listed not listed again."""
+        run = cls(kept.filters, kept.page_size, token=kept.next, done=kept.next is None)
+        run.listed = len(kept.calls)
+        run.unapplied = kept.unapplied
+        run._seen = {call.conversation_id for call in kept.calls}
+        return run
+
+    def kept(self, name: str, agent: str, host: str, made_at: datetime) -> KeptListing:
+        """This run as a store keeps it (its calls are added page by page)."""
+        return KeptListing(
+            name=name,
+            agent=agent,
+            host=host,
+            filters=self.filters,
+            made_at=made_at,
+            next=None if self.done else self.token,
+            unapplied=self.unapplied,
+            page_size=self.page_size,
+        )
 
     @property
     def wanted(self) -> int | None:

@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from polytui.core.listed import ListedCall
-from polytui.core.listing import KeptListing, ListFilter, PageToken
+from polytui.core.listing import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    KeptListing,
+    ListFilter,
+    PageToken,
+)
 from polytui.core.ports import ConversationKey
 
 from .records import from_db_time, to_db_time, utc_now
@@ -45,7 +51,7 @@ def keep(conn: sqlite3.Connection, listing: KeptListing) -> None:
     cursor, offset, complete = _position(listing.next)
     conn.execute(
         "INSERT INTO listings (name, agent, host, filters, made_at, next_cursor, next_offset, "
-        "complete, unapplied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "page_size, complete, unapplied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             listing.name,
             listing.agent,
@@ -54,6 +60,7 @@ def keep(conn: sqlite3.Connection, listing: KeptListing) -> None:
             to_db_time(listing.made_at),
             cursor,
             offset,
+            listing.page_size,
             complete,
             json.dumps(list(listing.unapplied)),
         ),
@@ -92,13 +99,13 @@ def _read_calls(rows: list[tuple[Any, ...]]) -> tuple[ListedCall, ...]:
 
 def read(conn: sqlite3.Connection, name: str) -> KeptListing | None:
     head = conn.execute(
-        "SELECT agent, host, filters, made_at, next_cursor, next_offset, complete, unapplied "
-        "FROM listings WHERE name = ?",
+        "SELECT agent, host, filters, made_at, next_cursor, next_offset, page_size, complete, "
+        "unapplied FROM listings WHERE name = ?",
         (name,),
     ).fetchone()
     if head is None:
         return None
-    agent, host, filters, made_at, cursor, offset, complete, unapplied = head
+    agent, host, filters, made_at, cursor, offset, page_size, complete, unapplied = head
     rows = conn.execute(
         "SELECT conversation_id, raw FROM listed_calls WHERE name = ? ORDER BY position", (name,)
     ).fetchall()
@@ -118,6 +125,7 @@ def read(conn: sqlite3.Connection, name: str) -> KeptListing | None:
         calls=_read_calls(rows),
         next=following,
         unapplied=names,
+        page_size=page_size if 1 <= page_size <= MAX_PAGE_SIZE else DEFAULT_PAGE_SIZE,
     )
 
 

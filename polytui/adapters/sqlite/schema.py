@@ -359,6 +359,7 @@ _V8: tuple[Migration, ...] = (
         made_at         TEXT NOT NULL,          -- ISO 8601 UTC, fixed width
         next_cursor     TEXT,
         next_offset     INTEGER,
+        page_size       INTEGER NOT NULL,       -- every page of a listing asks the same
         complete        INTEGER NOT NULL,
         unapplied       TEXT NOT NULL           -- JSON array of filter names
     )
