@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .dates import parse_datetime
 from .errors import ApiError, UsageError
 from .listed import ListedCall
 from .moments import api_time, is_day, resolve
@@ -63,6 +64,12 @@ def _channel_matches(wanted: tuple[str, ...], channel: str | None) -> bool:
     """As the API matches channels: ignoring case, ``voice`` also matching ``VOICE-SIP``."""
     text = (channel or "").lower()
     return any(w.lower() in (text, text.split("-")[0]) for w in wanted)
+
+
+def _moment_text(text: str) -> str:
+    """A moment as a reviewer reads it: as typed (``7d``), or an absolute one in short UTC."""
+    moment = parse_datetime(text) if "T" in text else None
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else text
 
 
 def _text(value: Any, what: str) -> str | None:
@@ -193,10 +200,11 @@ class ListFilter:
         if self.since or self.until:
             window = []
             if self.since:
-                window.append(f"since {self.since}")
+                window.append(f"since {_moment_text(self.since)}")
             if self.until:
                 window.append(
-                    f"until {self.until}" + (" (whole day)" if is_day(self.until) else "")
+                    f"until {_moment_text(self.until)}"
+                    + (" (whole day)" if is_day(self.until) else "")
                 )
             parts.append(" ".join(window))
         parts.append(self.environment or "live")

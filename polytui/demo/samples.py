@@ -218,14 +218,21 @@ def synthetic_conversation(
 
 def recent_conversations(now: datetime, count: int = 120) -> list[dict[str, Any]]:
     """``count`` varied calls over the ten days before ``now`` (one every 2 hours, the last
-    about two hours ago), so that "yesterday" and "last 7 days" find calls in the demo."""
+    about two hours ago), so that "yesterday" and "last 7 days" find calls in the demo; every
+    fourth is a live call handed off to a person (so each day has a few to review)."""
     moment = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     spacing = timedelta(hours=2)
     epoch = moment - spacing * (count + 1)
-    return [
-        synthetic_conversation(index, seed="recent", epoch=epoch, spacing=spacing)
-        for index in range(count)
-    ]
+    calls = []
+    for index in range(count):
+        call = synthetic_conversation(index, seed="recent", epoch=epoch, spacing=spacing)
+        if index % 4 == 1:
+            call["clientEnv"] = "live"
+            call["handoff"] = True
+            call["handoffDestination"] = "customer-care"
+            call["handoffReason"] = "Caller asked to speak to a person"
+        calls.append(call)
+    return calls
 
 
 def _generated_turns(

@@ -20,17 +20,27 @@ def run_app(settings: Settings, target: str | None = None, *, queue: str | None 
 
 
 def run_demo(settings: Settings, target: str | None = None) -> int:
-    """The app on bundled sample calls, served by the loopback server, in a throwaway data dir."""
+    """The app on bundled sample calls, served by the loopback server, in a throwaway data dir.
+    The server also lists a few days of recent calls, so that Find (F) finds "yesterday's"."""
+    from datetime import UTC, datetime
+
     from polytui.demo._real import real_shaped_conversations
-    from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT, DEMO_API_KEY, sample_conversations
+    from polytui.demo.samples import (
+        DEMO_ACCOUNT,
+        DEMO_AGENT,
+        DEMO_API_KEY,
+        recent_conversations,
+        sample_conversations,
+    )
     from polytui.demo.server import DemoServer
 
     from .app import PolyTUI
 
     samples = sample_conversations() + real_shaped_conversations()
+    served = samples + recent_conversations(datetime.now(UTC))
     with (
         tempfile.TemporaryDirectory(prefix="polytui-demo-") as data,
-        DemoServer(samples, api_key=DEMO_API_KEY) as server,
+        DemoServer(served, api_key=DEMO_API_KEY) as server,
     ):
         demo_settings = settings.with_(
             api_key=DEMO_API_KEY,

@@ -95,6 +95,15 @@ class StartScreen(Screen[None]):
             id="review_queues",
         ),
         Binding("tab", "tab", "To the stored calls", show=False, id="to_calls"),
+        Binding(
+            "ctrl+g,F",
+            "find_calls",
+            "Find calls",
+            key_display="^g",
+            tooltip="Find the agent's calls through the API by date, handoff, words said "
+            "(F outside a text box)",
+            id="find_calls",
+        ),
     ]
 
     @property
@@ -143,6 +152,10 @@ class StartScreen(Screen[None]):
                     id="call-filter",
                 )
                 yield Label("", id="calls-status")
+                yield Label(
+                    Content.assemble(("^g", "bold $accent"), " find calls in the API"),
+                    id="find-hint",
+                )
             yield CallTable(
                 self.polytui.workspace,
                 latency_good=settings.latency_good,
@@ -297,6 +310,13 @@ class StartScreen(Screen[None]):
 
         picker = QueuePicker(self.calls.count, self.calls.listed_keys, self.calls.text_filter)
         self.app.push_screen(picker, chosen)
+
+    def action_find_calls(self) -> None:
+        """The Find view, for the agent and region set above."""
+        from .find import FindScreen
+
+        self._apply_agent()
+        self.app.push_screen(FindScreen())
 
     def action_filter(self) -> None:
         self.set_focus(self.query_one("#call-filter", Input))
