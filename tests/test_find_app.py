@@ -164,13 +164,15 @@ async def test_pages_come_as_you_scroll_with_a_loading_row(server, corpus, tmp_p
         await pilot.press("G")  # near the end: the next page is asked for
         for _ in range(50):
             await pilot.pause()
-            if table.loading:
+            if table.page_in_flight:
                 break
-        assert table.loading and LOADING in table_text(app)
+        assert table.page_in_flight and LOADING in table_text(app)
         assert table.count == 30  # what was listed stays, the loading row below it
+        await pilot.press("k", "k")  # and the keys keep working while the page is on its way
+        assert table.cursor == 27
         gate.set()
         await settle(app, pilot)
-        assert table.count > 30 and not table.loading
+        assert table.count > 30 and not table.page_in_flight
         assert sum("/v3/" in r.path for r in server.requests) == 2
         ids = [call.conversation_id for call in table.calls]
         assert len(set(ids)) == len(ids)

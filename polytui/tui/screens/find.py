@@ -82,6 +82,7 @@ class FindScreen(Screen[None]):
         self.agent: str | None = None  # whose calls are listed
         self._fetching = False
         self._typed = False
+        self._to_results = False  # the first calls a listing brings take the focus
 
     @property
     def polytui(self) -> PolyTUI:
@@ -144,13 +145,17 @@ class FindScreen(Screen[None]):
         except PolytuiError as exc:
             self._banner(Content.styled(clean_line(str(exc)), "$error"))
             return
+        if self.run is not None:
+            return  # a listing started meanwhile: it wins over what was kept
         if filters is not None and not self._typed:
             self.form.set_filters(filters)
         if kept is None or kept.agent != self.polytui.settings.agent:
             return
         self.agent = kept.agent
-        self.run = ListingRun.resume(kept)
+        run = self.run = ListingRun.resume(kept)
         stored = await self._stored_ids(kept.calls)
+        if run is not self.run:
+            return
         self.table.show(kept.calls, more=not self.run.done, stored=stored)
         when = describe_age(kept.made_at)
         self._banner(
@@ -185,9 +190,11 @@ class FindScreen(Screen[None]):
             self._error("Set the agent on the start screen first (or POLYAI_AGENT_ID).")
             return
         run = ListingRun.start(filters, now=datetime.now().astimezone(), page_size=PAGE_SIZE)
+        self.workers.cancel_group(self, "find-restore")
         self.run, self.agent = run, settings.agent
+        self._to_results = True
         self.table.show([], more=True)
-        self.table.set_loading(True)
+        self.table.set_in_flight(True)
         self._banner(Content(""))
         try:
             await workspace.remember_filters(LISTING, filters)
@@ -211,8 +218,7 @@ class FindScreen(Screen[None]):
         self.table.empty_text = NONE_MATCH
         self.table.show(calls, more=not run.done, stored=stored)
         self._status()
-        if calls:
-            self.set_focus(self.table)
+        self._focus_results()
 
     @on(FoundTable.NeedMore)
     def _need_more(self) -> None:
@@ -228,7 +234,7 @@ class FindScreen(Screen[None]):
         run = self.run
         if run is None or run.done:
             return
-        self.table.set_loading(True)
+        self.table.set_in_flight(True)
         try:
             calls = await self._next_page(run)
         except PolytuiError as exc:
@@ -239,6 +245,14 @@ class FindScreen(Screen[None]):
         stored = await self._stored_ids(calls)
         self.table.extend(calls, more=not run.done, stored=stored)
         self._status()
+        self._focus_results()
+
+    def _focus_results(self) -> None:
+        """The first calls of a new listing take the focus (a source that filters nothing,
+        the Data API, may bring them only on a later page)."""
+        if self._to_results and self.table.calls:
+            self._to_results = False
+            self.set_focus(self.table)
 
     async def _next_page(self, run: ListingRun) -> tuple[ListedCall, ...]:
         """The next page of ``run``, kept with the listing as it arrives."""

@@ -121,7 +121,7 @@ class FindForm(Vertical):
             yield Button("Find", id="find-go", compact=True, variant="primary")
 
     def on_mount(self) -> None:
-        self._apply_preset(DEFAULT_PRESET)
+        self._apply_preset(DEFAULT_PRESET)  # the boxes say what the preset means
 
     # -- reading and filling -----------------------------------------------------------------------
 
@@ -156,9 +156,7 @@ class FindForm(Vertical):
         )
 
     def set_filters(self, filters: ListFilter) -> None:
-        """Fill the form from ``filters`` (the remembered ones). The preset follows the window
-        (and a preset writes the window it names), so both agree whatever order their change
-        messages come in."""
+        """Fill the form from ``filters`` (the remembered ones); the preset follows the window."""
         self._select("when").value = preset_for(filters.since, filters.until)
         self._input("since").value = filters.since or ""
         self._input("until").value = filters.until or ""
@@ -185,7 +183,9 @@ class FindForm(Vertical):
 
     @on(Select.Changed, "#find-when")
     def _preset_chosen(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
+        # Only a preset the reviewer chose writes the window; one set to follow what was typed
+        # (or the remembered filters) leaves the boxes alone, however late its message comes.
+        if isinstance(event.value, str) and self._select("when").has_focus_within:
             self._apply_preset(event.value)
 
     @on(Input.Changed, "#find-since, #find-until")

@@ -154,7 +154,9 @@ class FoundTable(ScrollView, can_focus=True):
         self.calls: list[ListedCall] = []
         self.stored: set[str] = set()
         self.more = False  # the listing has more pages
-        self.loading = False  # a page is on its way
+        # A page is on its way. (Not Textual's ``loading``: that one covers the widget with an
+        # indicator and takes its keys away; this table keeps both while it lists more.)
+        self.page_in_flight = False
         self.problem: str | None = None  # why the last page could not be listed
         self.cursor = 0
         self._asked = False
@@ -174,7 +176,7 @@ class FoundTable(ScrollView, can_focus=True):
         """Replace the listing (a new search, or a kept one reopened)."""
         self.calls = list(calls)
         self.stored = set(stored)
-        self.more, self.loading, self.problem, self._asked = more, False, None, False
+        self.more, self.page_in_flight, self.problem, self._asked = more, False, None, False
         self.cursor = 0
         self._changed()
         self.scroll_to(0, 0, animate=False, immediate=True)
@@ -186,18 +188,18 @@ class FoundTable(ScrollView, can_focus=True):
         """The next page arrived."""
         self.calls.extend(calls)
         self.stored.update(stored)
-        self.more, self.loading, self.problem, self._asked = more, False, None, False
+        self.more, self.page_in_flight, self.problem, self._asked = more, False, None, False
         self._changed()
         if len(self.calls) == len(calls):
             self.post_message(self.Highlighted(self.cursor_call))
 
-    def set_loading(self, loading: bool) -> None:
-        self.loading = loading
+    def set_in_flight(self, in_flight: bool) -> None:
+        self.page_in_flight = in_flight
         self._changed()
 
     def failed(self, problem: str) -> None:
         """The next page could not be listed: said on the last line (kept calls stay)."""
-        self.loading, self.problem = False, problem
+        self.page_in_flight, self.problem = False, problem
         self._changed()
 
     def mark_stored(self, ids: Iterable[str]) -> None:
@@ -213,7 +215,7 @@ class FoundTable(ScrollView, can_focus=True):
     @property
     def _tail(self) -> int:
         """Lines after the calls: one while a page is on its way, more remain, or it failed."""
-        return 1 if (self.loading or self.more or self.problem) and self.calls else 0
+        return 1 if (self.page_in_flight or self.more or self.problem) and self.calls else 0
 
     # -- geometry ------------------------------------------------------------------------------
 
@@ -265,7 +267,7 @@ class FoundTable(ScrollView, can_focus=True):
         if not self.calls:
             if y != 0:
                 return blank
-            if self.loading:
+            if self.page_in_flight:
                 text = Content("Listing…")
             elif self.problem:
                 text = Content.styled(self.problem, "$error")
@@ -291,11 +293,11 @@ class FoundTable(ScrollView, can_focus=True):
     def _tail_text(self) -> Content:
         if self.problem:
             return Content.styled(self.problem, "$error")
-        return Content(LOADING if self.loading else MORE)
+        return Content(LOADING if self.page_in_flight else MORE)
 
     def _want_more(self) -> None:
         """Ask for the next page once (not from inside ``render_line``: after it)."""
-        if self.more and not self.loading and not self.problem and not self._asked:
+        if self.more and not self.page_in_flight and not self.problem and not self._asked:
             self._asked = True
             self.call_later(self.post_message, self.NeedMore())
 
