@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench_listing import list_fetch_row
 from corpus import SEARCH_WORD, fetch_big_calls
 from harness import (
     PYTHON,
@@ -210,6 +211,8 @@ def main() -> int:
         shutil.rmtree(big.files)  # 0.7 GB: no longer needed
         print("fetch...", file=sys.stderr)
         rows.append(fetch_row(env, plan.fetch_calls, FETCH_DELAY))
+        print("list --fetch...", file=sys.stderr)
+        rows.append(list_fetch_row(env, plan.fetch_calls, FETCH_DELAY))
         print("show --format json...", file=sys.stderr)
         big_json = workdir / "big-call.json"
         run_quiet(
