@@ -215,3 +215,34 @@ def test_the_installed_list_imports_no_textual(listing_api, corpus):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "LOADED []" in done.stdout
+
+
+PLATFORM_KEY = "pk-list-secret-91c3e0"
+
+
+def test_the_platform_key_never_shows(corpus, capsys, monkeypatch, tmp_path):
+    echoing = [dict(call, channel=f"VOICE {PLATFORM_KEY}") for call in corpus[-4:]]
+    with DemoServer(echoing, api_key=PLATFORM_KEY) as server:
+        env = {
+            "POLYAI_BASE_URL": server.url,
+            "POLYAI_API_KEY": SECRET_KEY,
+            "POLYAI_PLATFORM_API_KEY": PLATFORM_KEY,
+            "POLYAI_AGENT_ID": DEMO_AGENT,
+            "POLYAI_ACCOUNT_ID": ACCOUNT,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        code, out, err = run_cli(capsys, "--debug", "list", "--since", "3d", "--json")
+        assert code == 0, err
+        assert "VOICE ***" in out and "GET " in err
+        seen = out + err
+        server.set_fault("unauthorized", message=f"key {PLATFORM_KEY} refused")
+        code, out, err = run_cli(capsys, "--debug", "list", "--since", "3d")
+        assert code == 4 and "POLYAI_PLATFORM_API_KEY" in err
+        seen += out + err
+        code, out, err = run_cli(capsys, "config", "show")
+        assert "list API key" in out and "set (hidden)" in out
+        assert server.url in out and ACCOUNT in out
+        seen += out + err
+        assert PLATFORM_KEY not in seen and SECRET_KEY not in seen
+        assert {r.headers["x-api-key"] for r in server.requests} == {PLATFORM_KEY}

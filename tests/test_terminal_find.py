@@ -78,3 +78,20 @@ def test_yesterdays_handoffs_found_and_one_opened_without_typing_an_id(terminal,
         _slowly(terminal, "Tab", "q")  # into the stored calls, where q quits
         terminal.wait_for(lambda s: exit_file.exists(), "polytui to exit")
         assert exit_file.read_text().strip() == "0"
+
+
+def test_the_demo_finds_calls_with_no_configuration(terminal, tmp_path):  # noqa: F811
+    env = {
+        "POLYTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "TEXTUAL_ANIMATIONS": "none",
+    }  # no key, no agent, no account: the demo brings its own
+    command = " ".join(shlex.quote(part) for part in [*polytui_command(), "demo"])
+    terminal.start(command, env)
+    terminal.wait_for(lambda s: "Sample calls" in s, "the demo's start screen")
+    _slowly(terminal, "C-g")
+    terminal.wait_for(lambda s: "account ACCOUNT-demo" in s, "the Find view on the demo's API")
+    _slowly(terminal, "Enter")  # the default window: the last 24 hours
+    screen = terminal.wait_for(lambda s: re.search(r"\d+ calls listed", s), "calls listed")
+    assert re.search(r"CA[0-9a-f]{32}", screen)
+    _slowly(terminal, "Escape", "Escape", "Escape")
+    terminal.wait_for(lambda s: "Sample calls" in s, "back on the start screen")
