@@ -246,3 +246,12 @@ def test_the_platform_key_never_shows(corpus, capsys, monkeypatch, tmp_path):
         seen += out + err
         assert PLATFORM_KEY not in seen and SECRET_KEY not in seen
         assert {r.headers["x-api-key"] for r in server.requests} == {PLATFORM_KEY}
+
+
+def test_audio_takes_a_studio_link(api_env, samples, capsys, tmp_path):
+    booking = samples[0]["conversationId"]
+    link = f"https://studio.us.poly.ai/{ACCOUNT}/{DEMO_AGENT}/conversations/{booking}"
+    target = tmp_path / "call.wav"
+    code, _, err = run_cli(capsys, "--agent", "PROJECT-other", "audio", link, "-o", str(target))
+    assert code == 0, err
+    assert target.read_bytes()[:4] == b"RIFF"

@@ -26,7 +26,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "audio",
         "save a call's recording as a WAV file (kept for offline use too)",
     )
-    audio.add_argument("conversation_id", metavar="ID", help="conversation ID")
+    audio.add_argument("conversation_id", metavar="ID", help="conversation ID or Studio link")
     audio.add_argument(
         "--direction",
         default="combined",
@@ -95,6 +95,12 @@ def run_audio(args: argparse.Namespace, settings: Settings) -> int:
     from polytui.recordings import Recordings
     from polytui.workspace import open_recordings
 
+    from .targets import one_target
+
+    given = args.conversation_id
+    args.conversation_id, settings = one_target(given, settings)
+    if "://" in given:  # a Studio link names the agent, as --agent would
+        args.agent = settings.agent
     to_stdout = args.output is not None and str(args.output) == "-"
     if args.output is not None and not to_stdout:
         from polytui.files import check_output
