@@ -28,6 +28,7 @@ from polytui.tui.widgets.found_table import LOADING, STORED_MARK, FoundTable, fo
 from .helpers import SECRET_KEY
 
 SIZE = (130, 40)
+HANG_GUARD = 120  # seconds: a hang guard, not a time limit
 NOW = datetime.now().astimezone()
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -153,19 +154,18 @@ async def test_pages_come_as_you_scroll_with_a_loading_row(server, corpus, tmp_p
         table = screen.query_one(FoundTable)
         assert table.count == 30 and table.more and table.size.height < 20
         assert sum("/v3/" in r.path for r in server.requests) == 1  # never all at once
-        gate = asyncio.Event()  # the next page waits here: it is "in flight" until set
+        gate, asked = asyncio.Event(), asyncio.Event()  # the page waits: "in flight" until set
         listing = app.workspace.list_page
 
         async def held(run):
+            asked.set()
             await gate.wait()
             return await listing(run)
 
         app.workspace.list_page = held
         await pilot.press("G")  # near the end: the next page is asked for
-        for _ in range(50):
-            await pilot.pause()
-            if table.page_in_flight:
-                break
+        await asyncio.wait_for(asked.wait(), HANG_GUARD)
+        await pilot.pause()
         assert table.page_in_flight and LOADING in table_text(app)
         assert table.count == 30  # what was listed stays, the loading row below it
         await pilot.press("k", "k")  # and the keys keep working while the page is on its way
@@ -191,20 +191,19 @@ async def test_fetch_all_stores_the_whole_listing_with_progress(server, corpus, 
         await settle(app, pilot)
         table = screen.query_one(FoundTable)
         assert table.more  # not every page listed yet: fetch all lists the rest first
-        gate = asyncio.Event()  # the fetches wait here, so the progress can be seen
+        gate, asked = asyncio.Event(), asyncio.Event()  # the fetches wait: progress can be seen
         fetch = app.workspace.fetch
 
         async def held(conversation_id, *, agent=None):
+            asked.set()
             await gate.wait()
             return await fetch(conversation_id, agent=agent)
 
         app.workspace.fetch = held
         await pilot.press("A")
+        await asyncio.wait_for(asked.wait(), HANG_GUARD)  # the rest listed, fetching begun
+        await pilot.pause()
         bar = screen.query_one(ProgressBar)
-        for _ in range(100):
-            await pilot.pause()
-            if bar.display:
-                break
         assert bar.display and bar.total and bar.progress == 0
         assert not table.more  # the rest of the listing was listed first
         gate.set()
