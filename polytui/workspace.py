@@ -28,12 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .core.errors import PolytuiError, StoreError
-from .core.listing import KeptListing, ListFilter, ListingRun, PageToken
 from .core.ports import (
     CallHits,
     ConversationKey,
     ConversationRow,
-    ListedCall,
     ListingCursor,
     ListingPage,
     RecordingCache,
@@ -51,6 +49,7 @@ if TYPE_CHECKING:
     from .core.ports import Direction, Recording
     from .core.queues import ItemChange, Queue, QueueItem
     from .export.common import ExportContext
+    from .finding import Finder
     from .recordings import Recordings
 
 T = TypeVar("T")
@@ -124,6 +123,13 @@ class Workspace:
         if self._recordings is None:
             self._recordings = open_recordings(self.settings)
         return self._recordings
+
+    @functools.cached_property
+    def finder(self) -> Finder:
+        """Finding calls through the API (the Find view), through this workspace."""
+        from .finding import Finder
+
+        return Finder(self)
 
     @property
     def waiting(self) -> bool:
@@ -340,49 +346,6 @@ class Workspace:
                 query, agent, conversation_id, limit=limit, cancelled=cancelled
             )
         )
-
-    # -- finding calls through the API (the app's Find view) ------------------------------------
-
-    async def unapplied(self, filters: ListFilter) -> tuple[str, ...]:
-        """The filters the configured source cannot apply (``ConversationLister.unapplied``)."""
-        lister = await self.loader.lister()
-        return lister.unapplied(filters)
-
-    async def list_page(self, run: ListingRun) -> tuple[ListedCall, ...]:
-        """The next page of ``run`` from the API (for the configured agent), its new calls as
-        ``run.accept`` passes them; a PolytuiError with one sentence when it fails."""
-        lister = await self.loader.lister()
-        page = await lister.list_page(
-            run.filters, run.token, agent=self.settings.agent, page_size=run.page_size
-        )
-        return run.accept(page)
-
-    async def keep_listing(self, listing: KeptListing) -> None:
-        await self.run(lambda: self.store.keep_listing(listing))
-
-    async def extend_listing(
-        self, name: str, calls: Sequence[ListedCall], following: PageToken | None
-    ) -> None:
-        added = list(calls)
-        await self.run(lambda: self.store.extend_listing(name, added, following))
-
-    async def kept_listing(self, name: str) -> KeptListing | None:
-        return await self.run(lambda: self.store.kept_listing(name))
-
-    async def remember_filters(self, name: str, filters: ListFilter) -> None:
-        await self.run(lambda: self.store.remember_filters(name, filters))
-
-    async def remembered_filters(self, name: str) -> ListFilter | None:
-        return await self.run(lambda: self.store.remembered_filters(name))
-
-    async def stored_among(self, keys: Sequence[ConversationKey]) -> set[ConversationKey]:
-        wanted = list(keys)
-        return await self.run(lambda: self.store.stored_among(wanted))
-
-    async def fetch(self, conversation_id: str, *, agent: str | None = None) -> Loaded:
-        """The call by the loading policy, fetched when not stored (and kept in the background),
-        never a stale copy: for fetching many listed calls."""
-        return await self.loader.load(conversation_id, agent=agent, allow_stale=False)
 
     # -- notes ---------------------------------------------------------------------------------
 

@@ -155,14 +155,14 @@ async def test_pages_come_as_you_scroll_with_a_loading_row(server, corpus, tmp_p
         assert table.count == 30 and table.more and table.size.height < 20
         assert sum("/v3/" in r.path for r in server.requests) == 1  # never all at once
         gate, asked = asyncio.Event(), asyncio.Event()  # the page waits: "in flight" until set
-        listing = app.workspace.list_page
+        listing = app.workspace.finder.list_page
 
         async def held(run):
             asked.set()
             await gate.wait()
             return await listing(run)
 
-        app.workspace.list_page = held
+        app.workspace.finder.list_page = held
         await pilot.press("G")  # near the end: the next page is asked for
         await asyncio.wait_for(asked.wait(), HANG_GUARD)
         await pilot.pause()
@@ -192,14 +192,14 @@ async def test_fetch_all_stores_the_whole_listing_with_progress(server, corpus, 
         table = screen.query_one(FoundTable)
         assert table.more  # not every page listed yet: fetch all lists the rest first
         gate, asked = asyncio.Event(), asyncio.Event()  # the fetches wait: progress can be seen
-        fetch = app.workspace.fetch
+        fetch = app.workspace.finder.fetch
 
         async def held(conversation_id, *, agent=None):
             asked.set()
             await gate.wait()
             return await fetch(conversation_id, agent=agent)
 
-        app.workspace.fetch = held
+        app.workspace.finder.fetch = held
         await pilot.press("A")
         await asyncio.wait_for(asked.wait(), HANG_GUARD)  # the rest listed, fetching begun
         await pilot.pause()

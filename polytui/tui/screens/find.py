@@ -138,7 +138,7 @@ class FindScreen(Screen[None]):
 
     @work(group="find-restore", exit_on_error=False)
     async def _restore(self) -> None:
-        workspace = self.polytui.workspace
+        workspace = self.polytui.workspace.finder
         try:
             filters = await workspace.remembered_filters(LISTING)
             kept = await workspace.kept_listing(LISTING)
@@ -184,7 +184,7 @@ class FindScreen(Screen[None]):
 
     @work(group="find-pages", exclusive=True, exit_on_error=False)
     async def _start(self, filters: ListFilter) -> None:
-        workspace = self.polytui.workspace
+        workspace = self.polytui.workspace.finder
         settings = self.polytui.settings
         if not settings.agent:
             self._error("Set the agent on the start screen first (or POLYAI_AGENT_ID).")
@@ -256,7 +256,7 @@ class FindScreen(Screen[None]):
 
     async def _next_page(self, run: ListingRun) -> tuple[ListedCall, ...]:
         """The next page of ``run``, kept with the listing as it arrives."""
-        workspace = self.polytui.workspace
+        workspace = self.polytui.workspace.finder
         calls = await workspace.list_page(run)
         if run is self.run:
             try:
@@ -270,7 +270,7 @@ class FindScreen(Screen[None]):
     async def _stored_ids(self, calls: tuple[ListedCall, ...] | list[ListedCall]) -> set[str]:
         agent = self.agent or self.polytui.settings.agent or ""
         try:
-            found = await self.polytui.workspace.stored_among(
+            found = await self.polytui.workspace.finder.stored_among(
                 [(agent, call.conversation_id) for call in calls]
             )
         except PolytuiError:
@@ -371,7 +371,7 @@ class FindScreen(Screen[None]):
     async def _fetch(self, calls: list[ListedCall], bar: ProgressBar) -> list[str]:
         """Fetch ``calls`` a few at a time (each kept by the workspace); the failures, as
         "<ID>: <reason>". A rejected key stops the rest (every request would be refused)."""
-        workspace = self.polytui.workspace
+        workspace = self.polytui.workspace.finder
         queue: asyncio.Queue[ListedCall] = asyncio.Queue()
         for call in calls:
             queue.put_nowait(call)
@@ -391,7 +391,7 @@ class FindScreen(Screen[None]):
                 bar.advance(1)
 
         await asyncio.gather(*(worker() for _ in range(min(FETCH_AT_ONCE, len(calls)) or 1)))
-        await workspace.settled()  # the copies are in the store before the marks are read
+        await self.polytui.workspace.settled()  # the copies are stored before the marks are read
         return failed
 
     # -- moving around --------------------------------------------------------------------------
