@@ -42,6 +42,12 @@ def listing_api(corpus, monkeypatch):
         assert not server.errors, server.errors
 
 
+def ago(days: int) -> str:
+    """A window's start ``days`` before NOW as an absolute time: the calls at its edge stay on
+    the same side of it however long the suite takes to get here (``3d`` would move)."""
+    return (NOW - timedelta(days=days)).isoformat()
+
+
 def selected(corpus, since: timedelta, env: str = "live", handoff: bool | None = None) -> list[str]:
     chosen = []
     for call in corpus:
@@ -159,7 +165,7 @@ def test_a_failing_api_is_exit_5(listing_api, capsys, fast_retries):
 
 
 def test_list_fetch_stores_every_listed_call(listing_api, corpus, capsys):
-    code, out, err = run_cli(capsys, "list", "--since", "3d", "--handoff", "--fetch", "--json")
+    code, out, err = run_cli(capsys, "list", "--since", ago(3), "--handoff", "--fetch", "--json")
     assert code == 0, err
     listed = [json.loads(line)["conversationId"] for line in out.splitlines()]
     assert listed == selected(corpus, timedelta(days=3), handoff=True) and listed
@@ -169,11 +175,11 @@ def test_list_fetch_stores_every_listed_call(listing_api, corpus, capsys):
 
 
 def test_fetch_list_uses_the_same_filters(listing_api, corpus, capsys):
-    code, out, err = run_cli(capsys, "fetch", "--list", "--since", "2d", "--env", "live")
+    code, out, err = run_cli(capsys, "fetch", "--list", "--since", ago(2), "--env", "live")
     want = selected(corpus, timedelta(days=2))
     assert code == 0, err
     assert out.strip() == f"Fetched {len(want)} (of {len(want)})."
-    code, out, err = run_cli(capsys, "fetch", "--list", "--since", "2d")
+    code, out, err = run_cli(capsys, "fetch", "--list", "--since", ago(2))
     assert out.strip() == f"Already stored {len(want)} (of {len(want)}).".replace(
         "Already stored", "Fetched 0, already stored"
     )

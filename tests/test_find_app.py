@@ -57,7 +57,8 @@ def settings_for(server, tmp_path: Path, **changes) -> Settings:
 
 
 def yesterdays_handoffs(corpus, *, live_only: bool = False) -> list[str]:
-    today = datetime.combine(NOW.date(), datetime.min.time(), tzinfo=NOW.tzinfo)
+    now = datetime.now().astimezone()  # "yesterday" as the app will read it, not at import
+    today = datetime.combine(now.date(), datetime.min.time(), tzinfo=now.tzinfo)
     start, end = today - timedelta(days=1), today
     chosen = []
     for call in corpus:
@@ -185,7 +186,8 @@ async def test_fetch_all_stores_the_whole_listing_with_progress(server, corpus, 
     app = PolyTUI(settings_for(server, tmp_path, account="ws-demo"))
     async with app.run_test(size=(130, 26)) as pilot:
         screen = await open_find(app, pilot)
-        screen.query_one("#find-since", Input).value = "4d"
+        since = NOW - timedelta(days=4)  # absolute: the window's edge does not move meanwhile
+        screen.query_one("#find-since", Input).value = since.isoformat()
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -212,8 +214,7 @@ async def test_fetch_all_stores_the_whole_listing_with_progress(server, corpus, 
             c["conversationId"]
             for c in corpus
             if c["clientEnv"] == "live"
-            and datetime.fromisoformat(c["startedAt"].replace("Z", "+00:00"))
-            >= NOW - timedelta(days=4)
+            and datetime.fromisoformat(c["startedAt"].replace("Z", "+00:00")) >= since
         ]
         assert sorted(c.conversation_id for c in table.calls) == sorted(live)
         assert table.stored == set(live) and not table.more
