@@ -1,12 +1,13 @@
-"""The ``ListingStore`` role's SQL: listings kept to reopen offline, the filters last used, and
-which listed calls are stored. ``Store`` runs these inside its transactions."""
+"""The ``ListingStore`` role: listings kept to reopen offline, the filters last used, and which
+listed calls are stored; ``ListingMethods`` gives ``Store`` the role, running the SQL below
+inside its transactions."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.listed import ListedCall
 from polytui.core.listing import (
@@ -20,6 +21,7 @@ from polytui.core.ports import ConversationKey
 
 from .records import from_db_time, to_db_time, utc_now
 
+T = TypeVar("T")
 _CHUNK = 400  # keys per statement (SQLite allows 32,766 variables; keep statements small)
 
 
@@ -156,3 +158,33 @@ def stored_among(conn: sqlite3.Connection, keys: Sequence[ConversationKey]) -> s
         ).fetchall()
         found.update((agent, cid) for agent, cid in rows)
     return found
+
+
+class ListingMethods:
+    """``ListingStore`` over the Store's connection (``_run`` runs an operation, in an
+    IMMEDIATE transaction when it writes)."""
+
+    if TYPE_CHECKING:
+
+        def _run(self, operation: Callable[[sqlite3.Connection], T], *, write: bool) -> T: ...
+
+    def keep_listing(self, listing: KeptListing) -> None:
+        self._run(lambda c: keep(c, listing), write=True)
+
+    def extend_listing(
+        self, name: str, calls: Sequence[ListedCall], following: PageToken | None
+    ) -> None:
+        self._run(lambda c: extend(c, name, calls, following), write=True)
+
+    def kept_listing(self, name: str) -> KeptListing | None:
+        return self._run(lambda c: read(c, name), write=False)
+
+    def remember_filters(self, name: str, filters: ListFilter) -> None:
+        self._run(lambda c: remember(c, name, filters), write=True)
+
+    def remembered_filters(self, name: str) -> ListFilter | None:
+        return self._run(lambda c: remembered(c, name), write=False)
+
+    def stored_among(self, keys: Sequence[ConversationKey]) -> set[ConversationKey]:
+        wanted = list(keys)
+        return self._run(lambda c: stored_among(c, wanted), write=False)

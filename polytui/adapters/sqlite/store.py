@@ -17,13 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.errors import StoreError
-from polytui.core.listing import KeptListing, ListFilter, PageToken
 from polytui.core.note import Note
 from polytui.core.ports import (
     CallHits,
     ConversationKey,
     ConversationRow,
-    ListedCall,
     ListingCursor,
     ListingPage,
     SearchHit,
@@ -32,13 +30,14 @@ from polytui.core.ports import (
 from polytui.core.search import problem
 from polytui.core.text import clean_line
 
-from . import kept, notes
+from . import notes
 from .connection import is_corrupt, move_aside, open_database, retry_busy, store_error
 from .index import (
     drop_all_conversation_documents,
     drop_conversations,
     index_conversation,
 )
+from .kept import ListingMethods
 from .listing import count_rows, list_rows, position, read_page, rows_for
 from .queues import QueueMethods
 from .records import (
@@ -84,7 +83,7 @@ def _raw_text(raw: str | bytes, conversation: Conversation) -> str:
     return raw
 
 
-class Store(QueueMethods):
+class Store(QueueMethods, ListingMethods):
     """The local store at ``path`` (normally ``Settings.db_path``).
 
     Safe to share between threads (one connection, serialised) and between processes (WAL,
@@ -482,29 +481,6 @@ class Store(QueueMethods):
     def _notes(self, sql: str, params: tuple[Any, ...]) -> builtins.list[Note]:
         rows = self._run(lambda c: c.execute(sql, params).fetchall(), write=False)
         return [notes.from_row(row) for row in rows]
-
-    # -- kept listings and remembered filters (the ListingStore role; SQL in kept.py) -----------
-
-    def keep_listing(self, listing: KeptListing) -> None:
-        self._run(lambda c: kept.keep(c, listing), write=True)
-
-    def extend_listing(
-        self, name: str, calls: Sequence[ListedCall], following: PageToken | None
-    ) -> None:
-        self._run(lambda c: kept.extend(c, name, calls, following), write=True)
-
-    def kept_listing(self, name: str) -> KeptListing | None:
-        return self._run(lambda c: kept.read(c, name), write=False)
-
-    def remember_filters(self, name: str, filters: ListFilter) -> None:
-        self._run(lambda c: kept.remember(c, name, filters), write=True)
-
-    def remembered_filters(self, name: str) -> ListFilter | None:
-        return self._run(lambda c: kept.remembered(c, name), write=False)
-
-    def stored_among(self, keys: Sequence[ConversationKey]) -> set[ConversationKey]:
-        wanted = list(keys)
-        return self._run(lambda c: kept.stored_among(c, wanted), write=False)
 
 
 def _valid_text(query: str) -> str:
