@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 from hypothesis import given, settings
@@ -67,3 +68,17 @@ def test_no_dangerous_character_survives(text):
     assert not any(unicodedata.category(ch) == "Cf" and ch not in "\u200c\u200d" for ch in out)
     assert is_clean(out)  # idempotent
     assert "\n" not in clean_line(text)
+
+
+def test_printable_text_is_returned_as_it_is_for_every_code_point():
+    """``clean`` returns text that ``str.isprintable`` passes untouched, without its pattern:
+    true only while no character the pattern replaces is printable, checked for every one."""
+    from polytui.core.text import _UNSAFE
+
+    printable_yet_unsafe = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if chr(code).isprintable() and _UNSAFE.match(chr(code))
+    ]
+    assert printable_yet_unsafe == []
+    assert clean("a\u202eb") != "a\u202eb"  # the slow path still runs for the rest

@@ -72,6 +72,8 @@ def clean(value: object, *, newlines: bool = True) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # the common case, in C: no control, format, surrogate or separator
+        return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not newlines and "\n" in text:
