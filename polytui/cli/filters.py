@@ -10,6 +10,11 @@ from polytui.core.listing import CLIENT_ENVS, MAX_LIMIT, MAX_SAMPLE, TURN_TYPES,
 
 from .args import bounded_int
 
+#: The destinations of the options ``add_filter_options`` adds, but --limit.
+FILTER_DESTS = (
+    "since", "until", "env", "channel", "variant", "variant_id", "in_progress", "handoff",
+    "query", "semantic", "turn", "sample",
+)  # fmt: skip
 WHEN = "24h, 7d, 2w, yesterday, today, an ISO date or date-time"
 
 

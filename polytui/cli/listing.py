@@ -146,6 +146,42 @@ async def _run(
     )
 
 
+async def listed_calls(
+    filters: ListFilter, settings: Settings, *, cap: int, page_size: int = DEFAULT_PAGE_SIZE
+) -> list[ListedCall]:
+    """Every call ``filters`` select, in the API's order, with the notices and the progress line
+    of ``polytui list`` on standard error; UsageError when more than ``cap`` come, NotFoundError
+    when none (for ``polytui queue new --list``)."""
+    from polytui.loader import Loader
+
+    if settings.offline:
+        raise UsageError(
+            "Listing asks the API, and --offline keeps polytui off the network; a queue of "
+            "stored calls is `polytui queue new NAME --stored`."
+        )
+    run = ListingRun.start(filters, now=datetime.now().astimezone(), page_size=page_size)
+    progress = _Progress()
+    found: list[ListedCall] = []
+    async with Loader(settings, announce=progress.announce) as loader:
+        lister = await loader.lister()
+        unapplied = lister.unapplied(filters)
+        if unapplied:
+            _say(_unapplied_notice(unapplied))
+        async for _page, calls in run_pages(lister, run):
+            found.extend(calls)
+            if len(found) > cap:
+                progress.done()
+                raise UsageError(
+                    f"The filters select more than {cap:,} calls, more than a queue holds: "
+                    "narrow them, or take some with --limit or --sample."
+                )
+            progress.page(run)
+    progress.done()
+    if not found:
+        raise NotFoundError(f"No calls match ({filters.describe()}).")
+    return found
+
+
 def _unapplied_notice(names: tuple[str, ...]) -> str:
     return unapplied_notice(names, f"account in {config_path()} or POLYAI_ACCOUNT_ID")
 

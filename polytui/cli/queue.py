@@ -22,7 +22,7 @@ from polytui.core.queues import (
 )
 from polytui.core.text import clean_line
 
-from .args import bounded_int
+from .filters import FILTER_DESTS, add_filter_options, filters_from
 from .inputs import read_bounded
 
 MAX_ID_FILE_BYTES = 16 << 20  # as `polytui fetch --from-file`
@@ -34,10 +34,18 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     queue = add("queue", "review queues: new, ls, show, next, set, export, rm, review")
     sub = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     new = sub.add_parser(
-        "new", help="make a queue from a file of IDs or Studio links, a search or stored calls"
+        "new",
+        help="make a queue from a listing's filters, a file of IDs or Studio links, a search "
+        "or stored calls",
     )
     new.add_argument("name", metavar="NAME")
     source = new.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--list",
+        action="store_true",
+        help="the calls the filters below select, in the API's order (as `polytui list` "
+        "lists them; the agent's calls, through the API)",
+    )
     source.add_argument(
         "--from-file",
         metavar="FILE",
@@ -57,11 +65,11 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "`cache list --filter`)",
     )
     new.add_argument(
-        "-n",
-        "--limit",
-        type=bounded_int(1, MAX_ITEMS),
-        help=f"at most this many calls (default: all; {SEARCH_CALLS} for --search)",
+        "--fetch",
+        action="store_true",
+        help="with --list: fetch and store the calls not stored yet, for review offline",
     )
+    add_filter_options(new)  # --limit among them: at most N calls, whatever the source
 
     listing = sub.add_parser("ls", help="every queue with its progress, newest first")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -153,7 +161,21 @@ def run_queue(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def new_queue(store, args: argparse.Namespace, settings: Settings) -> int:
-    if args.from_file is not None:
+    given = [dest for dest in FILTER_DESTS if getattr(args, dest) not in (None, False, [])]
+    if not args.list and given:
+        raise UsageError(
+            f"--{given[0].replace('_', '-')} filters a listing: it goes with --list "
+            "(--limit goes with any source)."
+        )
+    if args.fetch and not args.list:
+        raise UsageError("--fetch goes with --list (the other sources name stored calls or IDs).")
+    if args.limit is not None and args.limit > MAX_ITEMS:
+        raise UsageError(
+            f"A queue holds at most {MAX_ITEMS:,} calls: --limit {MAX_ITEMS:,} or less."
+        )
+    if args.list:
+        calls, source = listed_calls(args, settings)
+    elif args.from_file is not None:
         shown = "standard input" if args.from_file == "-" else args.from_file
         calls = resolve_agents(store, read_references(args.from_file), settings)
         source = f"file {shown}"
@@ -180,15 +202,40 @@ def new_queue(store, args: argparse.Namespace, settings: Settings) -> int:
         f"from the {clean_line(source)}."
     )
     stored = {(row.agent, row.conversation_id) for row in store.rows_for(calls)}
-    missing = sum(1 for key in calls if key not in stored)
+    missing = [key for key in calls if key not in stored]
+    if missing and args.fetch:
+        import asyncio
+
+        from .fetch import DEFAULT_CONCURRENCY, fetch_ids
+
+        code = asyncio.run(
+            fetch_ids([cid for _, cid in missing], DEFAULT_CONCURRENCY, settings, out=sys.stderr)
+        )
+        print(f"Review it with: polytui queue review {_quoted(queue.name)}", file=sys.stderr)
+        return code
     if missing:
         print(
-            f"polytui: {missing} of them not stored yet: the app fetches each as it opens it "
+            f"polytui: {len(missing)} of them not stored yet: the app fetches each as it opens it "
             "(and the next ones ahead of you).",
             file=sys.stderr,
         )
     print(f"Review it with: polytui queue review {_quoted(queue.name)}", file=sys.stderr)
     return 0
+
+
+def listed_calls(args: argparse.Namespace, settings: Settings) -> tuple[list[ConversationKey], str]:
+    """The calls of the configured agent that the filters select (every page), and the words
+    naming them as the queue's source."""
+    import asyncio
+
+    from .listing import listed_calls as run_listing
+
+    if not settings.agent:
+        raise UsageError("Say whose calls to list: --agent or POLYAI_AGENT_ID.")
+    filters = filters_from(args)
+    found = asyncio.run(run_listing(filters, settings, cap=MAX_ITEMS))
+    agent = settings.agent
+    return [(agent, call.conversation_id) for call in found], f"listing {filters.describe()}"
 
 
 def _quoted(name: str) -> str:
