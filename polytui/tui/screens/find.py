@@ -68,6 +68,14 @@ class FindScreen(Screen[None]):
         ),
         Binding("ctrl+l", "focus_form", "Filters", tooltip="Back to the filters", id="find_form"),
         Binding(
+            "ctrl+r",
+            "queues",
+            "Queue",
+            key_display="^r",
+            tooltip="Review queues: open one, or make one of the whole listing",
+            id="find_queue",
+        ),
+        Binding(
             "escape",
             "back",
             "Back",
@@ -393,6 +401,46 @@ class FindScreen(Screen[None]):
         await asyncio.gather(*(worker() for _ in range(min(FETCH_AT_ONCE, len(calls)) or 1)))
         await self.polytui.workspace.settled()  # the copies are stored before the marks are read
         return failed
+
+    # -- a queue of the listing -----------------------------------------------------------------
+
+    def action_queues(self) -> None:
+        from .queues import MadeFrom, QueuePicker
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.polytui.open_queue(name)
+
+        count = self.table.count
+        more = self.run is not None and not self.run.done
+        described = clean_line(self.run.filters.describe()) if self.run else ""
+        made_from = MadeFrom(
+            count=count,
+            what=f"{'call' if count == 1 else 'calls'} listed ({described})"
+            + (" and the rest of the listing" if more else ""),
+            source=f"listing {described}",
+            read=self._whole_listing,
+            empty="Nothing is listed: choose filters and press Enter first.",
+        )
+        self.app.push_screen(QueuePicker(made_from), chosen)
+
+    async def _whole_listing(self) -> list[tuple[str, str]]:
+        """Every call of the listing (the pages not listed yet are listed now, and kept)."""
+        from polytui.core.queues import MAX_ITEMS
+
+        self.workers.cancel_group(self, "find-pages")  # its page is asked again below
+        run, agent = self.run, self.agent or self.polytui.settings.agent or ""
+        while run is not None and not run.done and run is self.run:
+            if self.table.count > MAX_ITEMS:
+                break  # too many for a queue: making it says so
+            try:
+                page = await self._next_page(run)
+            except PolytuiError as exc:
+                self.table.failed(clean_line(f"{exc} (m tries again)"))
+                raise
+            self.table.extend(page, more=not run.done, stored=await self._stored_ids(page))
+            self._status()
+        return [(agent, call.conversation_id) for call in self.table.calls]
 
     # -- moving around --------------------------------------------------------------------------
 

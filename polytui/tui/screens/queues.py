@@ -1,10 +1,12 @@
-"""The review queues (ctrl+r on the start screen): each with its progress; Enter opens one.
-Below, a name makes a new queue of the stored calls listed on the start screen (its filter
-as typed)."""
+"""The review queues (ctrl+r): each with its progress; Enter opens one. Below, a name makes a
+new queue of what the screen below shows (``MadeFrom``): the stored calls listed on the start
+screen (its filter as typed), the calls Find listed (the whole listing), the calls a search
+found."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -18,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from polytui.core.errors import PolytuiError
 from polytui.core.ports import ConversationKey
-from polytui.core.queues import Queue
+from polytui.core.queues import Queue, check_name
 from polytui.core.text import clean_line
 
 if TYPE_CHECKING:
@@ -35,6 +37,36 @@ def queue_label(queue: Queue) -> Content:
         clean_line(counts),
         (made, "$text-muted"),
     )
+
+
+@dataclass(frozen=True)
+class MadeFrom:
+    """What a new queue would hold: the calls a screen shows."""
+
+    count: int  # calls shown now
+    what: str  # "stored calls matching “refund”", after "New queue of the 12"
+    source: str  # the queue's source, as `polytui queue new` words it
+    read: Callable[[], Awaitable[list[ConversationKey]]]  # the calls, read when a queue is made
+    empty: str  # the sentence when there is nothing to make a queue of
+
+
+def stored_calls(
+    count: int, read: Callable[[], Awaitable[list[ConversationKey]]], filter_text: str
+) -> MadeFrom:
+    """The stored calls the start screen lists (its filter as typed)."""
+    words = filter_text.strip()
+    return MadeFrom(
+        count=count,
+        what=f"stored {_calls(count)} "
+        + (f"matching “{clean_line(words)}”" if words else "listed"),
+        source=f"stored calls matching '{words}'" if words else "stored calls",
+        read=read,
+        empty="No stored calls are listed: change the filter on the start screen.",
+    )
+
+
+def _calls(count: int) -> str:
+    return "call" if count == 1 else "calls"
 
 
 class QueuePicker(ModalScreen[str | None]):
@@ -54,30 +86,23 @@ class QueuePicker(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "dismiss_picker", "Close", id="queues_close")]
 
-    def __init__(
-        self,
-        count: int,
-        listed: Callable[[], Awaitable[list[ConversationKey]]],
-        filter_text: str,
-    ) -> None:
-        """``count`` calls are listed; ``listed()`` reads them (only when a queue is made)."""
+    def __init__(self, made_from: MadeFrom) -> None:
+        """A new queue holds ``made_from``'s calls (read only when one is made)."""
         super().__init__()
-        self._count = count
-        self._listed = listed
-        self._filter = filter_text.strip()
+        self.made_from = made_from
+        self._making = False
 
     @property
     def polytui(self) -> PolyTUI:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        count = self._count
-        which = f"matching “{clean_line(self._filter)}”" if self._filter else "listed"
+        made_from = self.made_from
         with Vertical():
             yield Static("Review queues (Enter opens one)", classes="picker-title")
             yield OptionList(id="queues")
             yield Static(
-                f"New queue of the {count} stored call{'s' * (count != 1)} {which}: name it",
+                Content(f"New queue of the {made_from.count:,} {made_from.what}: name it"),
                 id="new-queue-label",
             )
             yield Input(placeholder="queue name, Enter makes it", id="new-queue")
@@ -114,22 +139,26 @@ class QueuePicker(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#new-queue")
     def _make(self, event: Input.Submitted) -> None:
-        self.run_worker(self._create(event.value), group="queues", exit_on_error=False)
+        if not self._making:  # one at a time: a second Enter while reading waits for it
+            self._making = True
+            self.run_worker(self._create(event.value), group="queues", exit_on_error=False)
 
     async def _create(self, name: str) -> None:
         error = self.query_one("#new-queue-error", Static)
-        words = f" matching '{self._filter}'" if self._filter else ""
+        made_from = self.made_from
         try:
-            listed = await self._listed() if self._count else []
+            check_name(name)  # before reading (a listing's rest may take a while)
+            error.update(Content.styled("Making the queue…", "$text-muted"))
+            listed = await made_from.read() if made_from.count else []
             if not listed:
-                error.update("No stored calls are listed: change the filter on the start screen.")
+                error.update(Content(made_from.empty))
                 return
-            queue = await self.polytui.workspace.create_queue(
-                name, listed, source=f"stored calls{words}"
-            )
+            queue = await self.polytui.workspace.create_queue(name, listed, source=made_from.source)
         except PolytuiError as exc:
             error.update(Content(clean_line(str(exc))))
             return
+        finally:
+            self._making = False
         self.dismiss(queue.name)
 
     def action_dismiss_picker(self) -> None:

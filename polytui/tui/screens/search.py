@@ -143,6 +143,14 @@ class CallSearchScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the stored calls", id="search_back"),
         Binding("ctrl+f", "focus_query", "Edit query", show=False, id="search_query"),
+        Binding(
+            "ctrl+r",
+            "queues",
+            "Queue",
+            key_display="^r",
+            tooltip="Review queues: open one, or make one of the calls found",
+            id="search_queue",
+        ),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -360,6 +368,29 @@ class CallSearchScreen(Screen[None]):
         else:  # the call's own line: at its best hit in a turn (else at the start)
             turn = next((hit.turn for hit in call.hits if hit.turn), None)
         self.polytui.open_conversation(call.conversation_id, agent=call.agent, turn=turn)
+
+    def action_queues(self) -> None:
+        from .queues import MadeFrom, QueuePicker
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.polytui.open_queue(name)
+
+        calls, query = list(self.calls), self._shown or ""
+        count = len(calls)
+
+        async def read() -> list[tuple[str, str]]:
+            return [(call.agent, call.conversation_id) for call in calls]
+
+        made_from = MadeFrom(
+            count=count,
+            what=("best " if count >= LIMIT else "")
+            + f"{'call' if count == 1 else 'calls'} found for “{clean_line(query).strip()}”",
+            source=f"search '{query.strip()}'",
+            read=read,
+            empty="No calls are found: search first.",
+        )
+        self.app.push_screen(QueuePicker(made_from), chosen)
 
     def action_focus_query(self) -> None:
         self.set_focus(self.query_one("#call-search", Input))

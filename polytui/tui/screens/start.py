@@ -302,13 +302,14 @@ class StartScreen(Screen[None]):
         self.app.push_screen(CallSearchScreen())
 
     def action_queues(self) -> None:
-        from .queues import QueuePicker
+        from .queues import QueuePicker, stored_calls
 
         def chosen(name: str | None) -> None:
             if name:
                 self.polytui.open_queue(name)
 
-        picker = QueuePicker(self.calls.count, self.calls.listed_keys, self.calls.text_filter)
+        calls = self.calls
+        picker = QueuePicker(stored_calls(calls.count, calls.listed_keys, calls.text_filter))
         self.app.push_screen(picker, chosen)
 
     def action_find_calls(self) -> None:
