@@ -1,4 +1,5 @@
-"""Issue 15's "Done when", in a real terminal: a queue of 10 calls, reviewed with done + next
+"""Issue 15's "Done when", in a real terminal: a queue of 10 calls made from a list filter
+(`polytui queue new --list`, through the loopback server's v3 list), reviewed with done + next
 and a fail verdict on two, quit in the middle, reopened, resumed at the first call not
 reviewed, and `polytui queue export` gives the right 10 rows."""
 
@@ -9,6 +10,7 @@ import csv
 import io
 import shlex
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,22 +19,37 @@ from .test_terminal import TMUX_ENV, Terminal, _env  # noqa: F401 - tmux is chec
 
 pytestmark = pytest.mark.tmux
 
-CALLS = [f"CAQUEUE{n:02d}" for n in range(1, 11)]
+CALLS = [f"CAQUEUE{n:02d}" for n in range(1, 11)]  # yesterday's handoffs, newest first
+FILTERS = ("--list", "--since", "2d", "--handoff")
 
 
 @pytest.fixture
 def ten_calls_server(samples):
-    """The loopback API with 10 calls: the small sample calls again under new IDs."""
+    """The loopback API listing 16 recent calls: the 10 the filters select (live, handed off,
+    in the last day) and 6 they leave out (not handed off; sandbox; a week old). Each is one
+    of the small sample calls under a new ID."""
     from polytui.demo.server import DemoServer
 
     small = [s for s in samples if len(s.get("turns") or []) < 100]
+    now = datetime.now(UTC)
     calls = []
+
+    def call(n: int, cid: str, hours: float, *, handoff: bool = True, env: str = "live") -> None:
+        made = copy.deepcopy(small[n % len(small)])
+        made.update(conversationId=cid, handoff=handoff, clientEnv=env, inProgress=False)
+        made["startedAt"] = (now - timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+        calls.append(made)
+
     for n, cid in enumerate(CALLS):
-        call = copy.deepcopy(small[n % len(small)])
-        call["conversationId"] = cid
-        calls.append(call)
+        call(n, cid, 1 + 2 * n)
+    for n in range(3):
+        call(n, f"CAKEPT{n}", 2 + 2 * n, handoff=False)
+        call(n, f"CASANDBOX{n}", 2 + 2 * n, env="sandbox")
+    call(0, "CAOLD", 24 * 7)
     with DemoServer(calls, api_key=SECRET_KEY) as running:
+        running.list_page_cap = 4  # the queue's calls come in several pages
         yield running
+        assert not running.errors, running.errors
 
 
 @pytest.fixture
@@ -66,12 +83,16 @@ def _review(terminal: Terminal, env: dict[str, str], exit_file, keys: list[str],
 
 
 def test_a_queue_reviewed_in_two_sittings_and_exported(terminal, ten_calls_server, tmp_path):
-    env = {**_env(ten_calls_server, tmp_path), "POLYAI_REVIEWER": "alice"}
-    ids = tmp_path / "mon.txt"
-    ids.write_text("\n".join(CALLS) + "\n")
-    made = run_process("queue", "new", "mon", "--from-file", str(ids), env=env)
+    env = {
+        **_env(ten_calls_server, tmp_path),
+        "POLYAI_REVIEWER": "alice",
+        "POLYAI_ACCOUNT_ID": "ws-demo",  # the v3 list, filtered by the API
+    }
+    made = run_process("queue", "new", "mon", *FILTERS, env=env)
     assert made.returncode == 0, made.stderr
-    assert "of 10 calls" in made.stdout
+    assert "Made the queue 'mon' of 10 calls from the listing since 2d" in made.stdout
+    assert "10 of them not stored yet" in made.stderr  # fetched as the review goes
+    assert sum("/v3/" in r.path for r in ten_calls_server.requests) >= 3  # every page
 
     exit_file = tmp_path / "exit-code"
     # First sitting: calls 1-5 (a fail on the 4th), then quit on call 6.
