@@ -4,7 +4,8 @@ milliseconds as JSON.
 
 A queue of REPEAT + 2 stored 100-turn calls is opened in the app (Textual's pilot at 120x40,
 headless, as keypress.py measures). Before each key the benchmark waits until the app has read
-the next call ahead (it does so in the background after every move); then it times the key,
+the next call ahead and drawn its first screen (it does both in the background after every
+move); then it times the key,
 from the pilot posting it until Textual hands the next frame to the display (the benchmark,
 never the product, wraps the private ``App._display``), and checks that the next call is the
 one on screen:
@@ -77,8 +78,8 @@ async def measure(repeat: int) -> dict[str, list[float]]:
             assert session is not None
             wanted = session.neighbour(session.current, 1)
             assert wanted is not None
-            for _ in range(2000):
-                if wanted.key in session._ahead:
+            for _ in range(2000):  # read ahead, and its first screen drawn
+                if wanted.key in session._ahead and wanted.key in view._drawn_ahead:
                     return wanted.key
                 await pilot.pause(0.002)
             raise SystemExit("the next call was not read ahead")
@@ -105,6 +106,7 @@ async def measure(repeat: int) -> dict[str, list[float]]:
                 expected = await ready_ahead(view)
                 if label == "cold":
                     view.queue._ahead.clear()  # type: ignore[union-attr]
+                    view._drawn_ahead.clear()
                 results[label].append(await press(key))
                 if (view.agent, view.conversation_id) != expected:
                     raise SystemExit(f"{key!r} did not move to the next call")

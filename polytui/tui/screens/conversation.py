@@ -28,7 +28,7 @@ from polytui.tui.widgets.transcript import TranscriptView
 
 from .listening import AUDIO_ACTIONS, AUDIO_BINDINGS, Listening
 from .note_actions import NoteActions
-from .queue_review import QUEUE_ACTIONS, QueueReview
+from .queue_review import QUEUE_ACTIONS, QueueReview, turn_notes
 
 if TYPE_CHECKING:
     from polytui.core.models import Conversation
@@ -115,6 +115,7 @@ class ConversationScreen(QueueReview):
             classes.add("-queue")
         super().__init__(classes=" ".join(classes) or None)
         self.queue = queue
+        self._drawn_ahead = {}
         self._preloaded = preloaded
         self.conversation_id = conversation_id
         self.agent = agent
@@ -278,9 +279,12 @@ class ConversationScreen(QueueReview):
         refreshed = message.refreshed
         cursor = self.transcript.cursor if refreshed else max(0, (self.initial_turn or 1) - 1)
         notes = message.opened.notes
-        turns = len(conversation.turn_list)
-        on_turns = [note for note in notes if note.turn is not None and note.turn <= turns]
-        self.transcript.set_conversation(conversation, cursor=cursor, notes=on_turns)
+        self.transcript.set_conversation(
+            conversation,
+            cursor=cursor,
+            notes=turn_notes(conversation, notes),
+            drawn=self.drawn_for(conversation) if message.moved else None,
+        )
         self.note_actions.show(notes, message.opened.notes_error, inline=False)
         self.show_review()
         self.refresh_bindings()

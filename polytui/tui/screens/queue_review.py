@@ -13,7 +13,7 @@ comes back."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from polytui.core.errors import PolytuiError
+from polytui.core.models import Conversation, Note
+from polytui.core.ports import ConversationKey
 from polytui.core.queues import STATUS_WORDS, ItemChange, QueueItem, held_by_other
 from polytui.core.text import clean_line
 from polytui.tui.messages import ConversationLoaded
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from polytui.loader import Loaded
     from polytui.tui.app import PolyTUI
     from polytui.tui.queue_session import QueueSession
+    from polytui.tui.widgets.transcript import DrawnAhead
     from polytui.workspace import OpenedCall
 
     from .listening import Listening
@@ -74,6 +77,7 @@ class QueueReview(TranscriptNavigation):
 
     ONLY_WHEN_ACTIVE = QUEUE_ACTIONS  # help lists the queue's keys on a queue's call only
     queue: QueueSession | None = None
+    _drawn_ahead: dict[ConversationKey, DrawnAhead]  # set by the screen's __init__
 
     if TYPE_CHECKING:  # provided by the conversation screen
 
@@ -222,9 +226,39 @@ class QueueReview(TranscriptNavigation):
     def _read_ahead(self) -> None:
         session = self.queue
         if session is not None:
+
+            async def read_and_draw() -> None:
+                await session.read_ahead()
+                self._draw_ahead()
+
             self.run_worker(
-                session.read_ahead(), group="queue-ahead", exclusive=True, exit_on_error=False
+                read_and_draw(), group="queue-ahead", exclusive=True, exit_on_error=False
             )
+
+    def _draw_ahead(self) -> None:
+        """Draw the first screen of each call read ahead (once), so that moving to it paints
+        without drawing its turns; drawings of calls no longer read ahead are dropped."""
+        session = self.queue
+        if session is None or not self.is_attached:
+            return
+        drawn = self._drawn_ahead
+        for key in [key for key in drawn if key not in session._ahead]:
+            del drawn[key]
+        for key, opened in list(session._ahead.items()):
+            if key in drawn:
+                continue
+            conversation = opened.loaded.conversation
+            done = self.transcript.draw_ahead(conversation, turn_notes(conversation, opened.notes))
+            if done is not None:
+                drawn[key] = done
+
+    def drawn_for(self, conversation: Conversation) -> DrawnAhead | None:
+        """The first screen of ``conversation`` drawn ahead, if it was (then forgotten)."""
+        for key, drawn in list(self._drawn_ahead.items()):
+            if drawn.conversation is conversation:
+                del self._drawn_ahead[key]
+                return drawn
+        return None
 
     def _write_behind(self, write: Awaitable[QueueItem], failure: str) -> None:
         """Run a store write of the session's after the screen has moved on; the line and the
@@ -255,6 +289,12 @@ class QueueReview(TranscriptNavigation):
                 self.show_review()
 
         self.app.run_worker(run(), group="queue-writes", exit_on_error=False)
+
+
+def turn_notes(conversation: Conversation, notes: Sequence[Note]) -> list[Note]:
+    """The notes of ``conversation`` drawn in its transcript: those on one of its turns."""
+    turns = len(conversation.turn_list)
+    return [note for note in notes if note.turn is not None and note.turn <= turns]
 
 
 STATUS_STYLES = {

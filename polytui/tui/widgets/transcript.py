@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual import events
@@ -151,23 +152,61 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     def turn_count(self) -> int:
         return len(self._model)
 
+    def draw_ahead(self, conversation: Conversation, notes: Sequence[Note]) -> DrawnAhead | None:
+        """The first screen of ``conversation`` drawn now, as ``set_conversation`` would draw
+        it with the cursor on the first turn, for showing it later without drawing (a queue's
+        next call); None while the view has no size."""
+        width, height = self.scrollable_content_region.size
+        if width <= 0 or height <= 0:
+            return None
+        model = TranscriptModel(conversation)
+        by_turn = _by_turn(notes)
+        options = self._render_options(width)
+        strips: dict[tuple[int, bool], list[Strip]] = {}
+        rows = 0
+        for index in range(len(model)):
+            if rows >= height:
+                break
+            drawn = render_turn(
+                model.entries[index],
+                conversation,
+                by_turn.get(index + 1, ()),
+                cursor=index == 0,
+                options=options,
+            )
+            strips[(index, index == 0)] = drawn
+            rows += len(drawn)
+        return DrawnAhead(conversation, model, by_turn, (width, *self._draw_state()), strips)
+
     def set_conversation(
         self,
         conversation: Conversation | None,
         *,
         cursor: int = 0,
         notes: Sequence[Note] | None = None,
+        drawn: DrawnAhead | None = None,
     ) -> None:
         """Show ``conversation`` (None for a blank pane) with the cursor on turn ``cursor``;
         ``notes``, when given, are its reviewer notes (as ``set_notes``), laid out with it
-        rather than after it (the turns on screen are drawn once, not twice)."""
+        rather than after it (the turns on screen are drawn once, not twice). ``drawn``: its
+        first screen drawn ahead (``draw_ahead``), used when nothing it was drawn for changed."""
         if notes is not None:
             self.set_reactive(TranscriptView.notes, _by_turn(notes))
             self._notes_version += 1
-        self._model = TranscriptModel(conversation)
+        usable = (
+            drawn is not None
+            and drawn.conversation is conversation
+            and cursor == 0
+            and drawn.notes == self.notes
+        )
+        self._model = drawn.model if usable and drawn is not None else TranscriptModel(conversation)
         self._matches = None
         self._first_layout = True  # a new call's first frame may estimate roughly far off
         self._discard_layout()
+        self._seeded = dict(drawn.strips) if usable and drawn is not None else {}
+        self._seed_key = (drawn.key[0], *self._seed_state()) if usable and drawn else None
+        if usable and drawn is not None and drawn.key != (drawn.key[0], *self._draw_state()):
+            self._seeded, self._seed_key = {}, None  # drawn with other options: draw again
         if self.is_mounted:
             self.scroll_to(y=0, animate=False)
         self.set_reactive(TranscriptView.cursor, self.validate_cursor(cursor))
@@ -341,8 +380,21 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     def _estimate_heights(self, width: int, near: int | None = None) -> list[int]:
         return self._model.estimate_heights(width, self.show_translations, self.notes, near)
 
-    def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
-        options = RenderOptions(
+    def _seed_state(self) -> tuple[object, ...]:
+        return (*self._layout_state(), *self._draw_state())
+
+    def _draw_state(self) -> tuple[object, ...]:
+        """What drawing a turn depends on besides the width, the turn and its notes."""
+        return (
+            self.show_translations,
+            self.show_heard,
+            self.search_query.lower(),
+            id(self._get_palette()),
+            self.bands,
+        )
+
+    def _render_options(self, width: int) -> RenderOptions:
+        return RenderOptions(
             width=width,
             palette=self._get_palette(),
             query=self.search_query.lower(),
@@ -350,6 +402,9 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             bands=self.bands,
             show_heard=self.show_heard,
         )
+
+    def _render_item(self, index: int, width: int, is_cursor: bool) -> list[Strip]:
+        options = self._render_options(width)
         return render_turn(
             self._model.entries[index],
             self._model.conversation,
@@ -398,6 +453,17 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         if changed:
             self.post_message(self.CursorMoved(self, self.cursor))
         self.refresh()
+
+
+@dataclass(frozen=True)
+class DrawnAhead:
+    """A call's first screen drawn before it is shown (``TranscriptView.draw_ahead``)."""
+
+    conversation: Conversation
+    model: TranscriptModel
+    notes: dict[int, list[Note]]  # by turn, as drawn
+    key: tuple[object, ...]  # (width, what the drawing depended on)
+    strips: dict[tuple[int, bool], list[Strip]] = field(repr=False)  # (turn index, cursor)
 
 
 def _by_turn(notes: Sequence[Note]) -> dict[int, list[Note]]:

@@ -48,6 +48,10 @@ class VirtualTurnsView(ScrollView):
         self._reveal_pending = True
         self._margins_due = False  # a jump settled the viewport alone (see _reveal)
         self._first_layout = True  # may use rough estimates far from the cursor
+        # Items drawn before they were shown (a queue's next call, drawn ahead): taken by
+        # ``_item_strips`` while the width and state are the ones they were drawn for.
+        self._seeded: dict[tuple[int, bool], list[Strip]] = {}
+        self._seed_key: tuple[object, ...] | None = None
 
     @property
     def wrapped_turn_count(self) -> int:
@@ -126,8 +130,19 @@ class VirtualTurnsView(ScrollView):
         key = (index, self._width, self._version, is_cursor)
         strips = self._cache.get(key)
         if strips is None:
-            strips = self._cache[key] = self._render_item(index, self._width, is_cursor)
+            seeded = self._seeded.pop((index, is_cursor), None) if self._seeded else None
+            if seeded is not None and self._seed_key != (self._width, *self._seed_state()):
+                self._seeded.clear()  # drawn for another width or state: not these items
+                seeded = None
+            strips = (
+                seeded if seeded is not None else self._render_item(index, self._width, is_cursor)
+            )
+            self._cache[key] = strips
         return strips
+
+    def _seed_state(self) -> tuple[object, ...]:
+        """Everything besides the width that an item's drawing depends on."""
+        return self._layout_state()
 
     def _make_exact(self, index: int) -> int:
         layout = self._layout
