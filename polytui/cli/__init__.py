@@ -213,8 +213,8 @@ def _traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(exc))
 
 
-def _say(message: str, secret: Secrets) -> None:
-    print(f"polytui: {redact(message, secret)}", file=sys.stderr)
+def _say(message: str, secrets: Secrets) -> None:
+    print(f"polytui: {redact(message, secrets)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -224,15 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     debug = "--debug" in argv
-    secret: tuple[str, ...] | None = None
+    secrets: Secrets = None
     try:
         args = parse_args(argv)
         from polytui.core.config import resolve_settings
 
         settings = resolve_settings(shared_flags(args))
-        secret = settings.secrets
+        secrets = settings.secrets
         for notice in settings.notices:
-            _say(f"warning: {notice}", secret)
+            _say(f"warning: {notice}", secrets)
         from .commands import run
 
         opens_app = args.command in _APP_COMMANDS or getattr(args, "queue_command", "") == "review"
@@ -250,36 +250,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolytuiError as exc:
         if debug:
             traceback_text = _traceback(exc)
-            print(redact(traceback_text, secret), file=sys.stderr, end="")
-        _say(str(exc), secret)
+            print(redact(traceback_text, secrets), file=sys.stderr, end="")
+        _say(str(exc), secrets)
         return exc.exit_code
     except KeyboardInterrupt:
-        _say("interrupted.", secret)
+        _say("interrupted.", secrets)
         return EXIT_INTERRUPTED
     except _Terminated:
-        _say("terminated.", secret)
+        _say("terminated.", secrets)
         return EXIT_TERMINATED
     except BrokenPipeError:
         _silence_stdout()
         return 0
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS:
-            return _unexpected(exc, debug, secret)
+            return _unexpected(exc, debug, secrets)
         _silence_stdout()  # writing the output failed (/dev/full, a closed descriptor)
-        _say(f"Could not write the output: {exc.strerror or exc}.", secret)
+        _say(f"Could not write the output: {exc.strerror or exc}.", secrets)
         return EXIT_UNEXPECTED
     except Exception as exc:
-        return _unexpected(exc, debug, secret)
+        return _unexpected(exc, debug, secrets)
 
 
-def _unexpected(exc: BaseException, debug: bool, secret: Secrets) -> int:
+def _unexpected(exc: BaseException, debug: bool, secrets: Secrets) -> int:
     """The last resort: one line, never a traceback unless --debug."""
     if debug:
-        print(redact(_traceback(exc), secret), file=sys.stderr, end="")
+        print(redact(_traceback(exc), secrets), file=sys.stderr, end="")
     message = unexpected_error(exc).message
     if not debug:
         message += " (run with --debug for details)"
-    _say(message, secret)
+    _say(message, secrets)
     return EXIT_UNEXPECTED
 
 

@@ -32,7 +32,7 @@ import math
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,6 +73,7 @@ DEFAULT_REGION = "us"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_LATENCY_GOOD = DEFAULT_BANDS.good
 DEFAULT_LATENCY_WARN = DEFAULT_BANDS.warn
+SECRET = {"secret": True}  # metadata of a Settings field holding a secret
 
 
 def config_dir() -> Path:
@@ -177,8 +178,9 @@ def _without_credentials(url: str) -> str:
 class Settings:
     """Everything a command or the app needs to know, resolved once."""
 
-    api_key: str | None = field(default=None, repr=False)
-    platform_api_key: str | None = field(default=None, repr=False)
+    # A field marked SECRET is a secret: ``secrets`` hands it to the redactor everywhere.
+    api_key: str | None = field(default=None, repr=False, metadata=SECRET)
+    platform_api_key: str | None = field(default=None, repr=False, metadata=SECRET)
     agent: str | None = None
     region: str = DEFAULT_REGION
     base_url_override: str | None = None
@@ -196,6 +198,13 @@ class Settings:
     # Warnings about the settings themselves (a config file others can read), for the CLI to
     # print and the app to show once it has the screen.
     notices: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret these settings hold (the API keys in force, each once), for everything
+        that prints, logs, stores or exports text: none of them may reach a message or a file."""
+        values = (getattr(self, f.name) for f in fields(self) if f.metadata.get("secret"))
+        return tuple(dict.fromkeys(value for value in values if isinstance(value, str) and value))
 
     @property
     def base_url(self) -> str:
@@ -217,12 +226,6 @@ class Settings:
     def platform_key(self) -> str | None:
         """The key for the platform host: its own when set, else the main key."""
         return self.platform_api_key or self.api_key
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every key in force, for the redactor: none of them may reach a message or a file."""
-        keys = (self.api_key, self.platform_api_key)
-        return tuple(dict.fromkeys(key for key in keys if key))
 
     @property
     def bands(self) -> LatencyBands:

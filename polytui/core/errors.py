@@ -126,33 +126,40 @@ def secret_forms(secret: str) -> tuple[str, ...]:
 
 
 Secrets = str | Iterable[str | None] | None
+"""One secret, or any number of them (the API keys, a database password); None and blanks are
+skipped, so a caller passes every secret it knows of whether set or not."""
+
+
+def _secret_set(secrets: Secrets) -> tuple[str, ...]:
+    if secrets is None:
+        return ()
+    values = (secrets,) if isinstance(secrets, str) else tuple(secrets)
+    return tuple(sorted({s for s in values if s and len(s) >= 4}))
 
 
 @functools.lru_cache(maxsize=8)
 def _all_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
-    """The forms of every secret, longest first (a key holding another is replaced whole);
-    secrets shorter than 4 characters are not redacted (they would blot out ordinary text)."""
-    forms = {form for one in secrets if len(one) >= 4 for form in secret_forms(one)}
+    """Every form of every secret, longest first: a secret inside another is replaced after
+    the longer one, never in the middle of it."""
+    forms = {form for secret in secrets for form in secret_forms(secret)}
     return tuple(sorted(forms, key=len, reverse=True))
 
 
-def redact(text: str, secret: Secrets) -> str:
-    """``text`` with ``secret`` (one key, or several: ``Settings.secrets``) replaced by ``***``
-    in every form ``secret_forms`` lists: for anything that may repeat what a server or a
-    library was given (an API echoing the key). Redact before cutting a text short, so that no
-    part of a secret survives the cut."""
-    if not secret or not text:
+def redact(text: str, secrets: Secrets) -> str:
+    """``text`` with each secret replaced by ``***`` in every form ``secret_forms`` lists: for
+    anything that may repeat what a server or a library was given (an API echoing the key).
+    Redact before cutting a text short, so that no part of a secret survives the cut."""
+    if not text:
         return text
-    secrets = (secret,) if isinstance(secret, str) else tuple(s for s in secret if s)
-    for form in _all_forms(secrets):
+    for form in _all_forms(_secret_set(secrets)):
         if form in text:
             text = text.replace(form, "***")
     return text
 
 
-def unexpected_error(exc: BaseException, secret: Secrets = None) -> PolytuiError:
+def unexpected_error(exc: BaseException, secrets: Secrets = None) -> PolytuiError:
     """One sentence for an exception that is not a PolytuiError (a bug): its type and the first
-    line of its text, the secret redacted."""
+    line of its text, the secrets redacted."""
     lines = str(exc).splitlines()
     detail = f": {lines[0]}" if lines and lines[0].strip() else ""
-    return PolytuiError(redact(f"unexpected error: {type(exc).__name__}{detail}", secret))
+    return PolytuiError(redact(f"unexpected error: {type(exc).__name__}{detail}", secrets))

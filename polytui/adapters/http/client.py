@@ -192,9 +192,10 @@ class ApiClient(Lister):
         return self.settings.host
 
     @property
-    def _secret(self) -> tuple[str, ...]:
-        """Every key in force (the main and the platform one), for the redactor."""
-        return self.settings.secrets
+    def _secrets(self) -> tuple[str, ...]:
+        """Every secret of the settings, as given and stripped: none is repeated anywhere."""
+        given = self.settings.secrets
+        return (*given, *(s.strip() for s in given))
 
     async def get_conversation(self, conversation_id: str, agent: str | None = None) -> Fetched:
         """One conversation by ID (``agent`` None: ``settings.agent``), retried per the policy."""
@@ -242,13 +243,13 @@ class ApiClient(Lister):
             base = short_text(self.settings.base_url)
             raise UsageError(f"The base URL {base!r} is not a valid URL.") from None
 
-    @staticmethod
-    async def _keyless(key: str, work: Awaitable[T]) -> T:
-        """``await work``, with the key taken out of any error it raises."""
+    async def _keyless(self, key: str, work: Awaitable[T]) -> T:
+        """``await work``, with the key (and every other secret) taken out of any error it
+        raises."""
         try:
             return await work
         except PolytuiError as exc:
-            scrubbed = without_key(exc, key)
+            scrubbed = without_key(exc, (key, *self._secrets))
             if scrubbed is exc:
                 raise
             raise scrubbed from None
@@ -345,10 +346,11 @@ class ApiClient(Lister):
                 target = current.join(location)
                 target_origin = _origin(target)
             except (httpx.InvalidURL, ValueError):
-                bad = short_text(redact(location, key), 100)
+                bad = short_text(redact(location, self._secrets), 100)
                 raise ApiError(f"The API redirected to an invalid address {bad!r}.", **kw) from None
             if target_origin != home:
-                other = short_text(redact(target.netloc.decode("ascii", "replace"), key), 100)
+                netloc = target.netloc.decode("ascii", "replace")
+                other = short_text(redact(netloc, self._secrets), 100)
                 if target.host == current.host and target.scheme != current.scheme:
                     other, rule = f"{target.scheme}://{other}", _SAME_ORIGIN_RULE
                 else:
@@ -374,7 +376,7 @@ class ApiClient(Lister):
             response = await self._http.send(request, stream=True)
             try:
                 header = response.headers.get(CORRELATION_HEADER)
-                corr = (short_text(redact(header, key), 100) or None) if header else None
+                corr = (short_text(redact(header, self._secrets), 100) or None) if header else None
                 body = await self._read(response, corr, sink)
             finally:
                 await response.aclose()
@@ -437,7 +439,7 @@ class ApiClient(Lister):
             ms = (time.monotonic() - started) * 1000
             tail = f" (corr {corr})" if corr else ""
             line = f"GET {url} -> {outcome} in {ms:.0f} ms{tail}"
-            self._announce(redact(line, self._secret))
+            self._announce(redact(line, self._secrets))
 
     # -- what an answer means ---------------------------------------------------------------
 
@@ -447,7 +449,7 @@ class ApiClient(Lister):
         """The conversation in a 2xx answer; else the error it means (``recording``: the words
         for a recording asked for, whose 404 says so)."""
         if 200 <= reply.status < 300:
-            return read_conversation(reply, self.host, self._secret, cid)
+            return read_conversation(reply, self.host, self._secrets, cid)
         host, what, who = self.host, short_text(cid, 100), short_text(agent, 100)
 
         def not_found(said: str) -> str:
@@ -473,11 +475,11 @@ class ApiClient(Lister):
 
     def refusal(self, reply: Reply, refusals: Refusals) -> PolytuiError | Retry:
         """The error a non-2xx ``reply`` means (``wire.refusal``)."""
-        return refusal(reply, refusals, self._secret, self._retry_after_cap)
+        return refusal(reply, refusals, self._secrets, self._retry_after_cap)
 
     def json_of(self, reply: Reply, what: str) -> tuple[Any, str]:
         """The JSON of a 2xx ``reply`` (``payload.read_json``): the listing reads pages so."""
-        return read_json(reply, reply.host, self._secret, what)
+        return read_json(reply, reply.host, self._secrets, what)
 
 
 def _host(url: httpx.URL) -> str:

@@ -16,10 +16,10 @@ from .wire import Reply, error_envelope, short_text, status_phrase, too_deep
 MAX_JSON_DEPTH = 200  # refused deeper: json.dumps (exports) stops at the recursion limit
 
 
-def read_conversation(reply: Reply, host: str, secret: Secrets, cid: str) -> Fetched:
+def read_conversation(reply: Reply, host: str, secrets: Secrets, cid: str) -> Fetched:
     """The conversation ``cid`` in a 2xx ``reply`` from ``host``; BadPayloadError (or the
-    API's own error) with one sentence otherwise. ``secret`` never reaches the text kept."""
-    fetched = _parse(reply, host, secret)
+    API's own error) with one sentence otherwise. No secret reaches the text kept."""
+    fetched = _parse(reply, host, secrets)
     got = fetched.conversation.conversation_id
     if got != cid:
         # An answer about another call can neither pass for ``cid`` nor replace its copy.
@@ -33,8 +33,8 @@ def read_conversation(reply: Reply, host: str, secret: Secrets, cid: str) -> Fet
     return fetched
 
 
-def _parse(reply: Reply, host: str, secret: Secrets) -> Fetched:
-    data, text = read_json(reply, host, secret, "a conversation")
+def _parse(reply: Reply, host: str, secrets: Secrets) -> Fetched:
+    data, text = read_json(reply, host, secrets, "a conversation")
     try:
         conversation = Conversation.from_data(data)
     except BadPayloadError as exc:
@@ -44,10 +44,10 @@ def _parse(reply: Reply, host: str, secret: Secrets) -> Fetched:
     return Fetched(conversation, text, reply.correlation_id, host)
 
 
-def read_json(reply: Reply, host: str, secret: Secrets, what: str) -> tuple[Any, str]:
-    """The JSON of a 2xx ``reply`` and its text, every key in ``secret`` redacted (an API that
-    echoes a key must not get it stored or exported); BadPayloadError, or the API's own error
-    sent with a 2xx, with one sentence for a body that is not ``what`` in JSON."""
+def read_json(reply: Reply, host: str, secrets: Secrets, what: str) -> tuple[Any, str]:
+    """The JSON of a 2xx ``reply`` and its text, every one of ``secrets`` redacted (an API
+    that echoes a key must not get it stored or exported); BadPayloadError, or the API's own
+    error sent with a 2xx, with one sentence for a body that is not ``what`` in JSON."""
     kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
     said = f"The API at {host} answered {status_phrase(reply.status)} with"
     try:
@@ -58,7 +58,7 @@ def read_json(reply: Reply, host: str, secret: Secrets, what: str) -> tuple[Any,
         raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
     if not text.strip():
         raise BadPayloadError(f"{said} an empty body instead of {what}.", **kw)
-    text = redact(text, secret)
+    text = redact(text, secrets)
     if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
         raise BadPayloadError(
             f"{said} an HTML page instead of JSON; a proxy or login page may be in the way.",
@@ -74,7 +74,7 @@ def read_json(reply: Reply, host: str, secret: Secrets, what: str) -> tuple[Any,
     if too_deep(data, MAX_JSON_DEPTH):
         raise BadPayloadError(f"{said} JSON nested over {MAX_JSON_DEPTH} levels deep.", **kw)
     if isinstance(data, dict) and data.get("success") is False:
-        message, error_id = error_envelope(reply.body, secret)
+        message, error_id = error_envelope(reply.body, secrets)
         raise ApiError(
             f"{said} an error{': ' + message if message else ''}.",
             status=reply.status,

@@ -61,12 +61,12 @@ class Refusals:
 
 
 def refusal(
-    reply: Reply, refusals: Refusals, secret: Secrets, retry_after_cap: float
+    reply: Reply, refusals: Refusals, secrets: Secrets, retry_after_cap: float
 ) -> PolytuiError | Retry:
     """The error a non-2xx ``reply`` means (a ``Retry`` when worth another attempt), with the
     API's message and the correlation id (the header's, else the envelope's ``error_id``)."""
     status, host = reply.status, reply.host
-    message, error_id = error_envelope(reply.body, secret)
+    message, error_id = error_envelope(reply.body, secrets)
     correlation = reply.correlation_id or error_id
     kw: dict[str, Any] = {"status": status, "correlation_id": correlation}
     said = f"({status_phrase(status)}){': ' + message if message else ''}"
@@ -174,10 +174,10 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
                 todo.extend(item.exceptions)
 
 
-def error_envelope(body: bytes, secret: Secrets = None) -> tuple[str | None, str | None]:
+def error_envelope(body: bytes, secrets: Secrets = None) -> tuple[str | None, str | None]:
     """(error_message, error_id) from a JSON error envelope; (None, None) for anything else.
-    ``secret`` (the API key) is redacted before the text is shortened, so not even a part of
-    it survives when the API echoes it."""
+    ``secrets`` (the API keys) are redacted before the text is shortened, so not even a part of
+    one survives when the API echoes it."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -188,9 +188,9 @@ def error_envelope(body: bytes, secret: Secrets = None) -> tuple[str | None, str
     if not isinstance(message, str) or not message.strip():
         message = data.get("error") if isinstance(data.get("error"), str) else None
     error_id = data.get("error_id")
-    text = short_text(redact(message, secret)).rstrip(".") if message else ""
+    text = short_text(redact(message, secrets)).rstrip(".") if message else ""
     ident = (
-        short_text(redact(str(error_id), secret), 100) if isinstance(error_id, str | int) else ""
+        short_text(redact(str(error_id), secrets), 100) if isinstance(error_id, str | int) else ""
     )
     return text or None, ident or None
 
@@ -256,11 +256,11 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def without_key(error: PolytuiError, key: Secrets) -> PolytuiError:
-    """``error`` with the key taken out of its message and correlation id (an API may echo the
-    key it was sent, e.g. "Invalid API key '...'"); the same object when the key is not there."""
-    message = redact(error.message, key)
-    correlation = redact(error.correlation_id, key) if error.correlation_id else None
+def without_key(error: PolytuiError, secrets: Secrets) -> PolytuiError:
+    """``error`` with the secrets taken out of its message and correlation id (an API may echo
+    the key it was sent, e.g. "Invalid API key '...'"); the same object when none is there."""
+    message = redact(error.message, secrets)
+    correlation = redact(error.correlation_id, secrets) if error.correlation_id else None
     if message == error.message and correlation == error.correlation_id:
         return error
     return type(error)(message, status=error.status, correlation_id=correlation)
