@@ -123,7 +123,11 @@ class Loader:
             if self._store is None:
                 from .adapters.sqlite import Store
 
-                self._store = Store(self.settings.db_path, warn=self._warn)
+                self._store = Store(
+                    self.settings.db_path,
+                    warn=self._warn,
+                    follow_link=self.settings.follow_store_symlink,
+                )
             return self._store
 
     async def _in_store(self, operation: Callable[[], T]) -> T:

@@ -290,7 +290,9 @@ def read_only(directory: Path) -> Iterator[None]:
         subprocess.run(undo, check=True)
 
 
-def test_a_read_only_data_directory_is_a_clear_error(many_calls, env):
+def test_a_read_only_data_directory_is_a_clear_error_and_still_reads(many_calls, env):
+    """Nothing can be created or written there (one sentence naming the folder, exit 1), but a
+    store already there is read: `show` and `cache list` of stored calls work."""
     calls = many_calls[:2]
     ids = [c["conversationId"] for c in calls]
     with DemoServer(calls, api_key=SECRET_KEY) as server:
@@ -302,17 +304,17 @@ def test_a_read_only_data_directory_is_a_clear_error(many_calls, env):
         assert _polytui("fetch", ids[0], env=env).returncode == 0
         before = _rows(_db(env))
         with read_only(data):
-            results = [
-                _polytui("fetch", ids[1], env=env),
-                _polytui("show", ids[0], env=env),
-                _polytui("cache", "list", env=env),
-            ]
-    for result in (fresh, *results):
+            fetched = _polytui("fetch", ids[1], env=env)
+            shown = _polytui("show", ids[0], env=env)
+            listed = _polytui("cache", "list", env=env)
+    for result in (fresh, fetched):
         assert result.returncode == EXIT_UNEXPECTED, result.stderr
         assert "Traceback" not in result.stderr
         lines = result.stderr.splitlines()
         assert lines and all(line.startswith("polytui: ") for line in lines)
         assert str(data) in lines[-1] and "store" in lines[-1]
+    assert shown.returncode == 0 and ids[0] in shown.stdout, shown.stderr
+    assert listed.returncode == 0 and ids[0] in listed.stdout, listed.stderr
     assert _rows(_db(env)) == before and integrity(_db(env)) == "ok"
 
 

@@ -233,6 +233,8 @@ def config(args: argparse.Namespace, settings: Settings) -> int:
         ),
         ("data directory", str(settings.data_root)),
     ]
+    if settings.follow_store_symlink:
+        rows.append(("store symlink", "followed (follow_store_symlink = true)"))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

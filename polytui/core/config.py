@@ -195,6 +195,7 @@ class Settings:
     latency_warn: float = DEFAULT_LATENCY_WARN
     data_path: Path | None = None
     reviewer: str = field(default_factory=default_reviewer)  # who sets queue statuses
+    follow_store_symlink: bool = False  # a store that is a symbolic link is refused unless set
     # Warnings about the settings themselves (a config file others can read), for the CLI to
     # print and the app to show once it has the screen.
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -352,6 +353,9 @@ def _check_types(data: Mapping[str, Any], where: str) -> None:
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             raise wrong(key, "text", value)
+    follow = data.get("follow_store_symlink")
+    if follow is not None and not isinstance(follow, bool):
+        raise wrong("follow_store_symlink", "true or false", follow)
     timeout = data.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise wrong("timeout", "a number of seconds", timeout)
@@ -469,6 +473,7 @@ def resolve_settings(
         latency_good=good,
         latency_warn=warn,
         reviewer=reviewer,
+        follow_store_symlink=file_data.get("follow_store_symlink") is True,
         notices=notices,
     )
 

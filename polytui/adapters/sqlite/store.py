@@ -31,7 +31,15 @@ from polytui.core.search import problem
 from polytui.core.text import clean_line
 
 from . import notes
-from .connection import is_corrupt, move_aside, open_database, retry_busy, store_error
+from .connection import (
+    is_corrupt,
+    move_aside,
+    open_database,
+    refuse_afresh,
+    refuse_write,
+    retry_busy,
+    store_error,
+)
 from .index import (
     drop_all_conversation_documents,
     drop_conversations,
@@ -91,12 +99,21 @@ class Store(QueueMethods, ListingMethods):
     is told, and a new store starts; other failures raise StoreError with one sentence.
     """
 
-    def __init__(self, path: Path, *, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        warn: Callable[[str], None] | None = None,
+        follow_link: bool = False,
+    ) -> None:
         self.path = Path(path)
         self._warn = warn or _default_warn
+        self._follow_link = follow_link
         self._lock = threading.RLock()
         self._batching = False  # a batch's transaction is open: writes join it
-        self._conn: sqlite3.Connection | None = open_database(self.path, self._warn)
+        self._conn: sqlite3.Connection | None = open_database(
+            self.path, self._warn, follow_link=follow_link
+        )
 
     def __enter__(self) -> Store:
         return self
@@ -124,6 +141,7 @@ class Store(QueueMethods, ListingMethods):
                     raise StoreError(f"The store at {self.path} is closed.")
                 try:
                     if write:
+                        refuse_write(conn, self.path)
                         return retry_busy(lambda: self._transaction(conn, operation))  # noqa: B023
                     return retry_busy(lambda: operation(conn))  # noqa: B023
                 except sqlite3.DatabaseError as exc:
@@ -171,6 +189,7 @@ class Store(QueueMethods, ListingMethods):
             conn = self._conn
             if conn is None:
                 raise StoreError(f"The store at {self.path} is closed.")
+            refuse_write(conn, self.path)  # a store opened read-only says why, at once
             try:
                 retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
             except sqlite3.DatabaseError as exc:
@@ -207,10 +226,11 @@ class Store(QueueMethods, ListingMethods):
         return result
 
     def _start_afresh(self, conn: sqlite3.Connection) -> None:
+        refuse_afresh(conn, self.path)  # a read-only or linked store is not polytui's to move
         self._conn = None
         move_aside(self.path, self._warn)  # before close(), which would delete the -wal
         conn.close()
-        self._conn = open_database(self.path, self._warn)
+        self._conn = open_database(self.path, self._warn, follow_link=self._follow_link)
 
     # -- conversations ----------------------------------------------------------------------
 
