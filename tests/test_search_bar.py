@@ -11,7 +11,7 @@ from polytui.tui.widgets.search_bar import SearchBar
 
 class _Bar(App[None]):
     def compose(self) -> ComposeResult:
-        yield SearchBar(id="bar")
+        yield SearchBar(lambda query: None, id="bar")
 
 
 def _row(app: App[None], widget: Input) -> str:

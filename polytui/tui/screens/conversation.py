@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from polytui.core.errors import PolytuiError, unexpected_error
 from polytui.core.text import clean_line
@@ -59,7 +59,9 @@ class ConversationScreen(QueueReview):
         Binding("G,end", "last", "Last turn", key_display="G", show=False, id="last_turn"),
         Binding("pagedown,space", "page(1)", "Page down", show=False, id="page_down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
-        Binding("slash", "search", "Search", key_display="/", id="search"),
+        # A priority binding runs when `/` arrives, before the keys typed after it are handed
+        # to the focused widget: so a burst ("/refund") goes into the search line, not to r, e, n.
+        Binding("slash", "search", "Search", key_display="/", id="search", priority=True),
         Binding("n", "match(1)", "Next match", show=False, id="next_match"),
         Binding("N", "match(-1)", "Previous match", show=False, id="prev_match"),
         Binding("right_square_bracket", "flag(1)", "Next flagged", key_display="]", id="next_flag"),
@@ -197,7 +199,7 @@ class ConversationScreen(QueueReview):
                 ]
             )
             footer = self.query_one("#footer-space").mount(Footer(compact=True))
-            bar = self.mount(SearchBar(id="search-bar"), after="#body")
+            bar = self.mount(SearchBar(self._run_search, id="search-bar"), after="#body")
             self._deferred = AwaitComplete(side, footer, bar)
         return self._deferred
 
@@ -356,6 +358,8 @@ class ConversationScreen(QueueReview):
         exist on a call opened from a queue, and work while its next call loads."""
         if action in QUEUE_ACTIONS:
             return self.queue_action_allowed(action)
+        if action == "search" and isinstance(self.focused, Input):
+            return False  # `/` typed into the search line (or any text field) is text
         if action in ("edit_note", "delete_note"):
             # Shown (and active, in the footer and the palette) only where there is a note to
             # edit: the cursor turn's or a whole-call one. Help lists them always.

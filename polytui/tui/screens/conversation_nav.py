@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
 from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.screen import Screen
@@ -54,15 +53,17 @@ class TranscriptNavigation(Screen[None]):
         await self._mount_deferred()
         bar = self.query_one(SearchBar)
         bar.add_class("-open")
-        self.query_one("#search-input", Input).focus()
+        # At once, not after the next refresh (as Widget.focus does): keys already on their
+        # way are handed to whatever has the focus when each arrives.
+        self.set_focus(self.query_one("#search-input", Input))
 
-    @on(Input.Submitted, "#search-input")
-    def _run_search(self, event: Input.Submitted) -> None:
+    def _run_search(self, query: str) -> None:
+        """Enter in the search line (called by it at once, see SearchInput)."""
         # Focus first: the transcript's focused look is then in place when the matches are
         # drawn, so its turns are drawn once, not again after the focus moves.
         self._focus_transcript()
-        count = self.transcript.search(event.value)
-        self._show_count(event.value, count)
+        count = self.transcript.search(query)
+        self._show_count(query, count)
 
     def _show_count(self, query: str, count: int) -> None:
         bar = self.query_one(SearchBar)

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label
 
 COUNT_CELLS = 10  # the match count's room ("12/345", "no match") before it widens
+
+
+class SearchInput(Input):
+    """The query. Enter searches at once, in the order the keys were typed (not when the key
+    has bubbled up to the app's bindings, after the keys typed behind it); keys still reaching
+    it after Enter, typed ahead in one burst ("/card⏎n"), are handed back to the app, where
+    they go to the call (n: the next match) instead of into the finished query."""
+
+    def __init__(self, on_submit: Callable[[str], None], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._on_submit = on_submit
+        self._submitted = False
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._submitted = False  # Input's own focus handling runs too
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._submitted:
+            event.prevent_default()
+            event.stop()
+            self.app.post_message(events.Key(event.key, event.character))
+        elif event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            self._submitted = True
+            self._on_submit(self.value)
 
 
 class SearchBar(Horizontal):
@@ -25,13 +54,14 @@ class SearchBar(Horizontal):
     }}
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, on_submit: Callable[[str], None], *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._on_submit = on_submit
         self._count_cells = COUNT_CELLS
 
     def compose(self) -> ComposeResult:
         yield Label("/")
-        yield Input(placeholder="search this call", id="search-input")
+        yield SearchInput(self._on_submit, placeholder="search this call", id="search-input")
         yield Label("", id="search-count")
 
     def show_count(self, content: Content) -> None:
