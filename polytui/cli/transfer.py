@@ -323,7 +323,7 @@ def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
     """Store one conversation (host ``import``) and the notes it carries under NOTES_KEY, leaving
     out notes already stored with the same turn, label and text (an export's review-queue items,
     under REVIEWS_KEY, belong to the exporter's queues: not imported). Returns (added, already)."""
-    from polytui.core.ids import check_id_segment
+    from polytui.core.ids import exact_id
     from polytui.core.models import Conversation
 
     if not isinstance(item, dict):
@@ -335,10 +335,8 @@ def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
     except BadPayloadError as exc:
         detail = exc.message.partition(": ")[2].rstrip(".") or exc.message.rstrip(".")
         raise UsageError(f"not a conversation: {detail}.") from None
-    cid = conversation.conversation_id
-    if check_id_segment(cid) != cid:
-        raise UsageError(f"the conversationId {clean_line(cid)!r} has spaces around it.")
-    owner = agent or check_id_segment(conversation.project_id, "agent ID (projectId)")
+    cid = exact_id(conversation.conversation_id, "conversationId")
+    owner = agent or exact_id(conversation.project_id, "agent ID (projectId)")
     store.put(owner, IMPORT_HOST, _dumps(payload), conversation)
     existing = {(n.turn, n.label, n.text) for n in store.notes_for(cid, owner)}
     added = already = 0

@@ -399,6 +399,16 @@ def _as_float(value: Any, what: str) -> float:
     return number
 
 
+def _checked_agent(value: str, source: str) -> str:
+    """The agent ID checked as every ID is (core.ids), the message naming where it was set."""
+    from .ids import validate_agent_id
+
+    try:
+        return validate_agent_id(value)
+    except UsageError as exc:
+        raise UsageError(f"{exc.message.rstrip('.')} (from {source}).") from None
+
+
 def resolve_settings(
     flags: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
@@ -447,7 +457,9 @@ def resolve_settings(
         raise ConfigError("latency.warn must not be smaller than latency.good.")
     api_key = pick("api_key", "POLYAI_API_KEY", "api_key")
     platform_key = pick("platform_api_key", "POLYAI_PLATFORM_API_KEY", "platform_api_key")
-    agent = pick("agent", "POLYAI_AGENT_ID", "agent")
+    agent, agent_source = lookup("agent", "POLYAI_AGENT_ID", "agent")
+    if agent is not None and str(agent).strip():
+        agent = _checked_agent(str(agent), agent_source)
     reviewer_value, reviewer_source = lookup("reviewer", "POLYAI_REVIEWER", "reviewer")
     reviewer = (
         check_reviewer(reviewer_value, reviewer_source)

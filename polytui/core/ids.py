@@ -50,6 +50,23 @@ def validate_conversation_id(value: str) -> str:
     return check_id_segment(value, "conversation ID")
 
 
+def validate_agent_id(value: str) -> str:
+    return check_id_segment(value, "agent ID")
+
+
+def exact_id(value: str, what: str = "conversation ID") -> str:
+    """``value`` when it is a valid ID exactly as it stands: for IDs that are keys read from
+    data (an import, an API answer, the store's own writes), where spaces around an ID are not
+    typing to forgive but another ID. UsageError (exit 2) otherwise.
+
+    Every road into the store goes through this (``Store.put`` and ``Store.add_note`` call
+    it), so no command, import or API answer can keep an ID the others would refuse."""
+    checked = check_id_segment(value, what)
+    if checked != value:
+        raise UsageError(f"The {what} {_preview(value)!r} has spaces around it.")
+    return checked
+
+
 @dataclass(frozen=True)
 class StudioLink:
     region: str
@@ -75,7 +92,7 @@ def parse_studio_url(value: str) -> StudioLink | None:
     return StudioLink(
         region=match.group("region").lower(),
         account=account,
-        project=project,
+        project=validate_agent_id(project),
         conversation_id=validate_conversation_id(conversation_id),
     )
 

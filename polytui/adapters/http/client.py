@@ -48,8 +48,7 @@ from polytui.core.errors import (
     UsageError,
     redact,
 )
-from polytui.core.ids import check_id_segment as _check_segment
-from polytui.core.ids import validate_conversation_id
+from polytui.core.ids import validate_agent_id, validate_conversation_id
 from polytui.core.ports import Fetched, FetchedRecording, RecordingKey
 
 from .listing import Lister
@@ -308,7 +307,7 @@ class ApiClient(Lister):
             raise UsageError(
                 f"No agent: pass --agent, set POLYAI_AGENT_ID or put agent in {config_path()}."
             )
-        return _check_segment(value, "agent ID")
+        return validate_agent_id(value)
 
     def _key(
         self, value: str | None = None, names: tuple[str, str] = ("POLYAI_API_KEY", "api_key")

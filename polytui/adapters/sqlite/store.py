@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.errors import StoreError
+from polytui.core.ids import exact_id
 from polytui.core.note import Note
 from polytui.core.ports import (
     CallHits,
@@ -266,6 +267,8 @@ class Store(QueueMethods, ListingMethods):
     ) -> None:
         """Store ``raw`` (the API's JSON text, kept exactly) as the copy of ``conversation``,
         replacing any older copy and its search entries in one transaction."""
+        exact_id(agent, "agent ID")  # the one check of IDs, whatever road they came by
+        exact_id(conversation.conversation_id)
         text = _raw_text(raw, conversation)
         key = (agent, conversation.conversation_id)
         values = {
@@ -472,6 +475,8 @@ class Store(QueueMethods, ListingMethods):
     ) -> Note:
         """Add a note on turn ``turn`` (1-based) or, with None, on the whole call. The label
         must be one of ``models.NOTE_LABELS`` or None; a note needs text or a label."""
+        exact_id(agent, "agent ID")
+        exact_id(conversation_id)
         notes.check(turn, text, label)
         return self._run(
             lambda c: notes.add(c, agent, conversation_id, turn, text, label), write=True

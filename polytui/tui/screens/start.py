@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from polytui.core.config import REGION_HOSTS, normalise_region
 from polytui.core.errors import PolytuiError, UsageError
-from polytui.core.ids import parse_studio_url, validate_conversation_id
+from polytui.core.ids import parse_studio_url, validate_agent_id, validate_conversation_id
 from polytui.core.models import Conversation
 from polytui.core.ports import ConversationRow
 from polytui.core.text import clean_line
@@ -205,8 +205,8 @@ class StartScreen(Screen[None]):
             self._error(str(exc))
             return
         self._error("")
-        self._apply_agent()
-        self.polytui.open_conversation(conversation_id)
+        if self._apply_agent():
+            self.polytui.open_conversation(conversation_id)
 
     def _apply_link(self, project: str, region: str, account: str) -> None:
         self.query_one("#agent", Input).value = project
@@ -215,18 +215,28 @@ class StartScreen(Screen[None]):
             self.query_one("#region", Select).value = normalise_region(region)
         self.polytui.update_settings(account=account)
 
-    def _apply_agent(self) -> None:
+    def _apply_agent(self) -> bool:
+        """The agent field and the region into the settings; False (the reason shown) when
+        the agent is not an ID."""
         agent = self.query_one("#agent", Input).value.strip() or None
+        if agent is not None:
+            try:
+                agent = validate_agent_id(agent)
+            except UsageError as exc:
+                self._error(str(exc))
+                return False
         region = self.query_one("#region", Select).value
         changes: dict[str, object] = {"agent": agent}
         if isinstance(region, str):
             changes["region"] = region
         self.polytui.update_settings(**changes)
+        return True
 
     @on(Input.Submitted, "#agent")
     def _submit_agent(self) -> None:
-        self._apply_agent()
-        self.set_focus(self.query_one("#conversation-id", Input))
+        if self._apply_agent():
+            self._error("")
+            self.set_focus(self.query_one("#conversation-id", Input))
 
     @on(Select.Changed, "#region")
     def _region_changed(self) -> None:
