@@ -127,6 +127,7 @@ class Loader:
                     self.settings.db_path,
                     warn=self._warn,
                     follow_link=self.settings.follow_store_symlink,
+                    say_waiting=self.run_store is None,  # the app says it in its own way
                 )
             return self._store
 

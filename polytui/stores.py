@@ -28,7 +28,12 @@ def open_store(settings: Settings, *, warn: Callable[[str], None] | None = None)
     Raises StoreError with one sentence when it cannot be opened. Close it when done."""
     from .adapters.sqlite import Store
 
-    return Store(settings.db_path, warn=warn, follow_link=settings.follow_store_symlink)
+    return Store(
+        settings.db_path,
+        warn=warn,
+        follow_link=settings.follow_store_symlink,
+        say_waiting=True,
+    )
 
 
 def open_recordings(settings: Settings) -> RecordingCache:

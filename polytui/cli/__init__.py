@@ -4,6 +4,7 @@ for the commands that open it, and the HTTP client only when a command needs the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ SUBCOMMANDS = (
 _VALUE_OPTIONS = {"-a", "--agent", "--region", "--base-url", "--timeout", "--profile"}
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
+EXIT_HUNG_UP = 129  # 128 + SIGHUP: the terminal went away (an ssh session dropped)
 _APP_COMMANDS = (None, "demo")  # Textual handles its own signals
 
 
@@ -43,11 +45,16 @@ _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO})
 
 
 class _Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl+C (transactions roll back, files stay whole)."""
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl+C (transactions roll back, temporary files
+    are removed, files stay whole)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
+def _on_signal(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -239,7 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not opens_app:
             import signal
 
-            signal.signal(signal.SIGTERM, _on_sigterm)
+            signal.signal(signal.SIGTERM, _on_signal)
+            if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:  # not under nohup
+                signal.signal(signal.SIGHUP, _on_signal)
         if sys.stdout is None:  # started with standard output closed (`>&-`)
             raise PolytuiError("Standard output is closed: nothing can be printed.")
         code = run(args, settings)
@@ -256,7 +265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted.", secrets)
         return EXIT_INTERRUPTED
-    except _Terminated:
+    except _Terminated as exc:
+        import signal
+
+        if exc.signum == signal.SIGHUP:
+            with contextlib.suppress(OSError):  # the terminal may be gone with its stderr
+                _say("hung up (the terminal closed).", secrets)
+            return EXIT_HUNG_UP
         _say("terminated.", secrets)
         return EXIT_TERMINATED
     except BrokenPipeError:

@@ -53,7 +53,7 @@ def read_ids(args: argparse.Namespace) -> list[str]:
     if source:
         data = read_bounded(source, limit=MAX_ID_FILE_BYTES, what="IDs")
         try:
-            values.extend(data.decode("utf-8").splitlines())
+            values.extend(data.decode("utf-8-sig").splitlines())  # a byte-order mark is no ID
         except UnicodeDecodeError:
             shown = "standard input" if source == "-" else source
             raise UsageError(f"Cannot read IDs from {shown}: it is not UTF-8 text.") from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from polytui.core import jsontext
 from polytui.core.config import Settings
 from polytui.core.errors import BadPayloadError, PolytuiError, StoreError, UsageError
 from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY, REVIEWS_KEY
@@ -307,7 +308,7 @@ def read_items(name: str) -> list[Any]:
     if not data.strip():
         raise UsageError("it is empty.")
     try:
-        parsed = json.loads(data)
+        parsed = jsontext.loads(data)
     except RecursionError:
         raise UsageError("its JSON is nested too deeply to read.") from None
     except ValueError as exc:  # UnicodeDecodeError is a ValueError
@@ -338,16 +339,7 @@ def import_item(store, item: Any, agent: str | None) -> tuple[int, int]:
     cid = exact_id(conversation.conversation_id, "conversationId")
     owner = agent or exact_id(conversation.project_id, "agent ID (projectId)")
     store.put(owner, IMPORT_HOST, _dumps(payload), conversation)
-    existing = {(n.turn, n.label, n.text) for n in store.notes_for(cid, owner)}
-    added = already = 0
-    for turn, label, text in notes:
-        if (turn, label, text) in existing:
-            already += 1
-            continue
-        store.add_note(owner, cid, turn, text, label)
-        existing.add((turn, label, text))
-        added += 1
-    return added, already
+    return store.add_notes_once(owner, cid, notes)
 
 
 def parse_notes(value: Any) -> list[tuple[int | None, str | None, str]]:

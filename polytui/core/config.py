@@ -143,7 +143,7 @@ def check_base_url(value: str) -> str:
         parts = urlsplit(text)
         port_ok = parts.port is None or parts.port > 0
     except ValueError as exc:  # an unclosed IPv6 bracket, a port past 65535 or not a number
-        shown = _without_credentials(text)
+        shown = without_credentials(text)
         if "ipv6" in str(exc).lower():
             reason = "an IPv6 address in brackets is not closed"
         else:
@@ -151,7 +151,7 @@ def check_base_url(value: str) -> str:
         raise UsageError(f"The base URL {shown!r} is not valid: {reason}.") from None
     if parts.username is not None or parts.password is not None:
         raise UsageError(
-            f"The base URL {_without_credentials(text)!r} carries a user name or password: "
+            f"The base URL {without_credentials(text)!r} carries a user name or password: "
             "remove them (polytui sends the API key in a header)."
         )
     if not port_ok:
@@ -160,10 +160,17 @@ def check_base_url(value: str) -> str:
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"The base URL {text!r} is not an http(s) URL with a host.")
+    if any(ch.isspace() or not ch.isprintable() for ch in parts.hostname):
+        raise UsageError(f"The base URL {text!r} is not valid: its host holds spaces.")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise UsageError(
+            f"The base URL {text!r} is not valid: it may hold a path, but no ?query or "
+            "#fragment (polytui adds the path of each request after it)."
+        )
     return text.rstrip("/")
 
 
-def _without_credentials(url: str) -> str:
+def without_credentials(url: str) -> str:
     """``url`` with anything before an ``@`` in its authority replaced by ``***``."""
     scheme, sep, rest = url.partition("://")
     if not sep:
@@ -270,19 +277,29 @@ class Settings:
         )
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a settings file; anything larger is not one
+
+
 def read_config_file(path: Path | None = None) -> dict[str, Any]:
-    """The config file as a dict ({} when absent)."""
+    """The config file as a dict ({} when absent). Only a regular file of at most 1 MiB is
+    read: a FIFO would block, and /dev/zero would never end. A UTF-8 byte-order mark (as some
+    editors write) is allowed."""
     path = path or config_path()
     try:
-        raw = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ConfigError(f"The config file {path} is not a regular file.")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file {path}: {exc.strerror or exc}.") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"The config file {path} is larger than 1 MiB; it cannot be settings.")
     import tomllib  # only when there is a file: most launches have none
 
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
     return data

@@ -25,8 +25,15 @@ def _preview(value: str) -> str:
 
 
 def _unsafe(ch: str) -> bool:
-    """Control characters, lone surrogates (``quote`` cannot encode them) and line separators."""
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029"
+    """Control characters, lone surrogates (``quote`` cannot encode them), line separators and
+    invisible format characters (see ``_invisible``)."""
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or _invisible(ch)
+
+
+def _invisible(ch: str) -> bool:
+    """Format characters: a zero-width space or joiner, a byte-order mark, bidi controls. No ID
+    holds one; one pasted from a web page or a Windows file makes an ID that is never found."""
+    return unicodedata.category(ch) == "Cf"
 
 
 def check_id_segment(value: str, what: str = "conversation ID") -> str:
@@ -41,8 +48,13 @@ def check_id_segment(value: str, what: str = "conversation ID") -> str:
         raise UsageError(
             f"The {what} is {len(text):,} characters long; IDs are at most {MAX_ID_LENGTH} characters."
         )
-    if any(_unsafe(ch) for ch in text):
+    if any(_unsafe(ch) and not _invisible(ch) for ch in text):
         raise UsageError(f"The {what} {_preview(text)!r} contains control characters.")
+    if any(_invisible(ch) for ch in text):
+        raise UsageError(
+            f"The {what} {_preview(text)!r} contains invisible characters (a zero-width space, "
+            "a byte-order mark or a direction mark); type or paste it again."
+        )
     return text
 
 

@@ -19,10 +19,10 @@ a null list, a number as a string) gets a read copy once. Loops over thousands o
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+from . import jsontext
 from .dates import parse_datetime as parse_datetime  # re-exported for the exports and the app
 from .errors import BadPayloadError
 from .events import FunctionEvent, function_events_by_turn, merge_events
@@ -180,7 +180,7 @@ class Conversation(_Payload):
     def from_json_bytes(cls, body: bytes | str) -> Conversation:
         """Parse and check a body; raise ``BadPayloadError`` with one plain sentence."""
         try:
-            data = json.loads(body)
+            data = jsontext.loads(body)
         except (ValueError, RecursionError) as exc:
             raise BadPayloadError(
                 f"The API answered with a body that is not valid JSON ({_short(exc)})."

@@ -109,13 +109,12 @@ class StoredConversation:
     def conversation(self) -> Conversation:
         """The stored call, read; a copy that cannot be read any more (damaged on disk, or
         edited by hand) raises StoreError saying so, and how to get a good one."""
-        import json
-
         from .errors import BadPayloadError
+        from .jsontext import loads
         from .models import Conversation  # only for who reads a call, not for a listing
 
         try:
-            return Conversation.from_data(json.loads(self.raw))
+            return Conversation.from_data(loads(self.raw))
         except (ValueError, RecursionError):
             raise self._damaged("it is not valid JSON") from None
         except BadPayloadError:
@@ -124,10 +123,10 @@ class StoredConversation:
     def checked_raw(self) -> str:
         """``raw``, checked to be the JSON of a conversation (not read into one): StoreError
         saying the copy is damaged otherwise, as ``conversation`` does."""
-        import json
+        from .jsontext import loads
 
         try:
-            data = json.loads(self.raw)
+            data = loads(self.raw)
         except (ValueError, RecursionError):
             raise self._damaged("it is not valid JSON") from None
         ids = ("conversationId", "accountId", "projectId")
@@ -390,6 +389,16 @@ class ReviewStore(Protocol):
         text: str,
         label: str | None = None,
     ) -> Note: ...
+
+    def add_notes_once(
+        self,
+        agent: str,
+        conversation_id: str,
+        new: Sequence[tuple[int | None, str | None, str]],
+    ) -> tuple[int, int]:
+        """Add each (turn, label, text) not already on the call, all at once (two imports of
+        one file at the same time add each note once); returns (added, already there)."""
+        ...
 
     def update_note(self, note_id: int, *, text: str, label: str | None) -> Note: ...
 

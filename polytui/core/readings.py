@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from . import jsontext
 from .dates import parse_datetime
 
 Number = int | float
@@ -198,7 +199,7 @@ class Summary:
             text = raw.strip()
             if text.startswith("{"):
                 try:
-                    data = json.loads(text)
+                    data = jsontext.loads(text)
                 except (ValueError, RecursionError):
                     data = None
                 if isinstance(data, dict) and ("heading" in data or "content" in data):

@@ -1,17 +1,19 @@
-"""JSON read from the API's answer: UTF-8, not HTML, at most ``MAX_JSON_DEPTH`` levels deep,
-not an error envelope, the keys redacted from its text (``read_json``); and the conversation
-asked for in it (``read_conversation``). The client and the listing use these."""
+"""JSON read from the API's answer: UTF-8, or the encoding its byte-order mark, first bytes or
+declared charset say; not HTML, at most ``MAX_JSON_DEPTH`` levels deep, not an error envelope,
+the keys redacted from its text (``read_json``); and the conversation asked for in it
+(``read_conversation``). The client and the listing use these."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from polytui.core import jsontext
 from polytui.core.errors import ApiError, BadPayloadError, Secrets, redact
 from polytui.core.models import Conversation
 from polytui.core.ports import Fetched
 
-from .wire import Reply, error_envelope, short_text, status_phrase, too_deep
+from .wire import Reply, body_encoding, error_envelope, short_text, status_phrase, too_deep
 
 MAX_JSON_DEPTH = 200  # refused deeper: json.dumps (exports) stops at the recursion limit
 
@@ -50,11 +52,13 @@ def read_json(reply: Reply, host: str, secrets: Secrets, what: str) -> tuple[Any
     error sent with a 2xx, with one sentence for a body that is not ``what`` in JSON."""
     kw: dict[str, Any] = {"status": reply.status, "correlation_id": reply.correlation_id}
     said = f"The API at {host} answered {status_phrase(reply.status)} with"
+    encoding = body_encoding(reply.body, reply.headers.get("content-type", ""))
     try:
-        text = reply.body.decode("utf-8").removeprefix("\ufeff")
+        text = reply.body.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError:
         if reply.body.lstrip()[:1] in (b"{", b"["):
-            raise BadPayloadError(f"{said} JSON that is not valid UTF-8 text.", **kw) from None
+            shown = "UTF-8" if encoding == "utf-8" else encoding
+            raise BadPayloadError(f"{said} JSON that is not valid {shown} text.", **kw) from None
         raise BadPayloadError(f"{said} a body that is not JSON (binary data).", **kw) from None
     if not text.strip():
         raise BadPayloadError(f"{said} an empty body instead of {what}.", **kw)
@@ -65,7 +69,7 @@ def read_json(reply: Reply, host: str, secrets: Secrets, what: str) -> tuple[Any
             **kw,
         )
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
     except RecursionError:
         raise BadPayloadError(f"{said} JSON nested too deeply to read.", **kw) from None
     except ValueError as exc:

@@ -6,6 +6,7 @@ Only ``polytui.adapters.http.client`` uses these; they live apart to keep that m
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import socket
@@ -121,6 +122,10 @@ def transport_failure(exc: httpx.HTTPError, host: str, timeout: float) -> Polytu
     if isinstance(exc, httpx.LocalProtocolError):
         reason = short_text(exc, 100)
         return ApiError(f"polytui could not send the request to {host} ({reason}).")
+    if isinstance(exc, httpx.RemoteProtocolError) and not cut_short(str(exc)):
+        # Not a connection that broke (worth another try) but an answer that breaks HTTP:
+        # the same server sends it again, so it is named at once, not retried.
+        return not_http(host, str(exc))
     return Retry(
         "broken connection", f"The connection to {host} broke before the answer was complete"
     )
@@ -195,6 +200,54 @@ def error_envelope(body: bytes, secrets: Secrets = None) -> tuple[str | None, st
     return text or None, ident or None
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def body_encoding(body: bytes, content_type: str) -> str:
+    """The encoding of a JSON body: its byte-order mark, else the ``charset`` the server
+    declared (a text encoding Python knows), else what its first bytes show (UTF-16 and
+    UTF-32 JSON begin with zero bytes), else UTF-8."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            try:
+                info = codecs.lookup(value.strip().strip('"'))
+            except LookupError:
+                break
+            if info._is_text_encoding:  # not base64, rot13 and the other bytes codecs
+                return info.name
+            break
+    return json.detect_encoding(body[:4]) if body[:4].count(0) else "utf-8"
+
+
+def cut_short(error_text: str) -> bool:
+    """An httpx RemoteProtocolError's text says the connection ended before the answer was
+    whole (worth another try), rather than that the answer broke HTTP (h11's wording)."""
+    text = error_text.lower()
+    return "disconnected" in text or "peer closed connection" in text
+
+
+def not_http(host: str, error_text: str) -> ApiError:
+    """One sentence for an answer that breaks HTTP, from the RemoteProtocolError's text."""
+    lowered = error_text.lower()
+    if "receive buffer too long" in lowered:
+        return ApiError(f"{host} answered with headers too large to read (over 100 KiB).")
+    if "location header" in lowered:
+        return ApiError(f"The API at {host} redirected to an invalid address.")
+    # h11 names the fault, then quotes the bytes: only the name (the bytes may be anything)
+    reason = short_text(error_text.partition(":")[0], 60) or "malformed"
+    return ApiError(f"{host} answered with something that is not valid HTTP ({reason}).")
+
+
 def status_phrase(status: int) -> str:
     try:
         return f"HTTP {status} ({HTTPStatus(status).phrase})"
@@ -209,9 +262,16 @@ def size_text(limit: int) -> str:
     return f"{limit} bytes"
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 class Inflater:
     """Content-Encoding decoding with bounded output per step, so a gzip bomb never inflates
-    more than the cap in memory (httpx's own decoder hands out ~1000x each 64 KiB read)."""
+    more than the cap in memory (httpx's own decoder hands out ~1000x each 64 KiB read).
+
+    A gzip body may be several members one after another (RFC 1952; what a server flushing
+    as it goes sends): each is decoded in turn. Bytes after the last member that do not begin
+    another are ignored, as httpx does."""
 
     def __init__(self, encoding: str) -> None:
         name = encoding.strip().lower()
@@ -219,15 +279,29 @@ class Inflater:
             raise ValueError(name)
         self._plain = name in ("", "identity")
         self._deflate = name == "deflate"
-        self._zlib = zlib.decompressobj(zlib.MAX_WBITS if self._deflate else 16 + zlib.MAX_WBITS)
+        self._zlib = self._new()
         self._started = False
+        self._between = b""  # after a gzip member: the bytes that may begin the next one
+        self._ended = False  # the stream is over; anything more is ignored
+
+    def _new(self) -> Any:
+        return zlib.decompressobj(zlib.MAX_WBITS if self._deflate else 16 + zlib.MAX_WBITS)
 
     def step(self, data: bytes, room: int) -> tuple[bytes, bytes]:
         """At most ``room`` (>= 1) decoded bytes from ``data``, and the input left over."""
         if self._plain:
             return data[:room], data[room:]
-        if self._zlib.eof:
-            return b"", b""  # bytes after the end of the stream are ignored, as httpx does
+        if self._ended:
+            return b"", b""
+        if self._zlib.eof:  # a gzip member ended: does another begin?
+            self._between += data
+            if len(self._between) < len(GZIP_MAGIC):
+                return b"", b""  # too few bytes to tell yet
+            data, self._between = self._between, b""
+            if not data.startswith(GZIP_MAGIC):
+                self._ended = True
+                return b"", b""
+            self._zlib = self._new()
         try:
             out = self._zlib.decompress(data, room)
         except zlib.error:
@@ -236,6 +310,11 @@ class Inflater:
             self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
             out = self._zlib.decompress(data, room)
         self._started = True
+        if self._zlib.eof:
+            if self._deflate:
+                self._ended = True
+                return out, b""
+            return out, self._zlib.unused_data  # perhaps the next member
         return out, self._zlib.unconsumed_tail
 
     @property

@@ -26,8 +26,12 @@ from .schema import NewerSchemaError, compact, migrate
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_SECONDS = 15.0  # SQLite waits this long for a lock before answering SQLITE_BUSY
-RETRY_SECONDS = 30.0  # ... and we retry a transaction that still met SQLITE_BUSY this long
+# SQLite waits this long for a lock before answering SQLITE_BUSY; the waiting beyond is done
+# by retry_busy, in Python, so that Ctrl+C and SIGTERM end a wait at once (a signal's handler
+# runs only between Python steps, never inside SQLite's own sleep).
+BUSY_TIMEOUT_SECONDS = 0.1
+RETRY_SECONDS = 30.0  # ... and we retry a transaction that met SQLITE_BUSY this long
+SAY_WAITING_AFTER = 1.0  # seconds of waiting before the store says it is waiting
 
 # Primary SQLite result codes (the exception's sqlite_errorcode is the extended code).
 SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
@@ -85,7 +89,7 @@ def _reason(exc: BaseException) -> str:
     if code == SQLITE_IOERR:
         return "the disk reported an input/output error"
     if is_busy(exc):
-        return "another polytui process kept it locked for too long"
+        return f"another process kept it locked for over {RETRY_SECONDS:g} s"
     if isinstance(exc, UnicodeError):
         return "the conversation holds text that is not valid Unicode"
     return str(exc).rstrip(".") or type(exc).__name__
@@ -96,16 +100,22 @@ def store_error(path: Path, action: str, exc: BaseException) -> StoreError:
     return StoreError(f"Cannot {action} the store at {path}: {_reason(exc)}.")
 
 
-def retry_busy(operation: Callable[[], T]) -> T:
-    """Run ``operation``; while it fails with SQLITE_BUSY, back off and run it again."""
-    deadline = time.monotonic() + RETRY_SECONDS
+def retry_busy(operation: Callable[[], T], waiting: Callable[[], None] | None = None) -> T:
+    """Run ``operation``; while it fails with SQLITE_BUSY, back off and run it again (up to
+    RETRY_SECONDS). ``waiting`` is called once the wait has lasted SAY_WAITING_AFTER."""
+    started = time.monotonic()
+    deadline = started + RETRY_SECONDS
     delay = 0.005
     while True:
         try:
             return operation()
         except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if not is_busy(exc) or now >= deadline:
                 raise
+            if waiting is not None and now - started >= SAY_WAITING_AFTER:
+                waiting()
+                waiting = None
         import random  # only when the database is busy
 
         time.sleep(delay + random.uniform(0, delay))

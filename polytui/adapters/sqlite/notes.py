@@ -68,6 +68,32 @@ def add(
     return note
 
 
+def add_once(
+    conn: sqlite3.Connection,
+    agent: str,
+    conversation_id: str,
+    new: list[tuple[int | None, str | None, str]],
+) -> tuple[int, int]:
+    """Add each (turn, label, text) of ``new`` that the call does not hold yet, inside the
+    caller's write transaction (so a second import at the same time sees the first's notes);
+    returns (added, already there)."""
+    rows = conn.execute(
+        "SELECT turn, label, text FROM notes WHERE agent = ? AND conversation_id = ?",
+        (agent, conversation_id),
+    ).fetchall()
+    held = {(turn, label, text) for turn, label, text in rows}
+    added = already = 0
+    for turn, label, text in new:
+        key = (turn, label, check(turn, text, label))
+        if key in held:
+            already += 1
+            continue
+        add(conn, agent, conversation_id, turn, text, label)
+        held.add(key)
+        added += 1
+    return added, already
+
+
 def update(conn: sqlite3.Connection, note_id: int, text: str, label: str | None) -> Note:
     old = get(conn, note_id)
     conn.execute(

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.errors import ConflictError, NotFoundError, UsageError
+from polytui.core.ids import exact_id
 from polytui.core.ports import ConversationKey
 from polytui.core.queues import (
     MAX_ITEMS,
@@ -152,6 +153,9 @@ class QueueMethods:
     ) -> Queue:
         name = check_name(name)
         keys = list(dict.fromkeys((str(agent), str(cid)) for agent, cid in calls))
+        for agent, cid in keys:  # the one check of IDs, as for every road into the store
+            exact_id(agent, "agent ID")
+            exact_id(cid)
         if not keys:
             raise UsageError("A queue needs at least one call.")
         if len(keys) > MAX_ITEMS:

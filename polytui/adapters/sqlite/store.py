@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from polytui.core import jsontext
 from polytui.core.errors import StoreError
 from polytui.core.ids import exact_id
 from polytui.core.note import Note
@@ -33,6 +34,7 @@ from polytui.core.text import clean_line
 
 from . import notes
 from .connection import (
+    RETRY_SECONDS,
     is_corrupt,
     move_aside,
     open_database,
@@ -81,7 +83,7 @@ def _raw_text(raw: str | bytes, conversation: Conversation) -> str:
         if isinstance(raw, (bytes, bytearray, memoryview)):
             data = bytes(raw)
             raw = data.decode(json.detect_encoding(data))
-        parsed = json.loads(raw)
+        parsed = jsontext.loads(raw)
         raw.encode("utf-8")  # lone surrogates cannot be stored
     except (ValueError, RecursionError):  # UnicodeError is a ValueError
         message = f"Cannot store the conversation {name}: its text is not valid JSON."
@@ -106,10 +108,14 @@ class Store(QueueMethods, ListingMethods):
         *,
         warn: Callable[[str], None] | None = None,
         follow_link: bool = False,
+        say_waiting: bool = False,
     ) -> None:
         self.path = Path(path)
         self._warn = warn or _default_warn
         self._follow_link = follow_link
+        # Tell ``warn`` once when another process keeps the store locked (a front end that
+        # shows its own waiting notice leaves this off).
+        self._say_waiting = say_waiting
         self._lock = threading.RLock()
         self._batching = False  # a batch's transaction is open: writes join it
         self._conn: sqlite3.Connection | None = open_database(
@@ -140,11 +146,15 @@ class Store(QueueMethods, ListingMethods):
                 conn = self._conn
                 if conn is None:
                     raise StoreError(f"The store at {self.path} is closed.")
+                waiting = self._waiting if self._say_waiting else None
                 try:
                     if write:
                         refuse_write(conn, self.path)
-                        return retry_busy(lambda: self._transaction(conn, operation))  # noqa: B023
-                    return retry_busy(lambda: operation(conn))  # noqa: B023
+                        return retry_busy(
+                            lambda: self._transaction(conn, operation),  # noqa: B023
+                            waiting,
+                        )
+                    return retry_busy(lambda: operation(conn), waiting)  # noqa: B023
                 except sqlite3.DatabaseError as exc:
                     if attempt == 1 and is_corrupt(exc):
                         self._start_afresh(conn)
@@ -225,6 +235,13 @@ class Store(QueueMethods, ListingMethods):
                     conn.execute("ROLLBACK")
             raise
         return result
+
+    def _waiting(self) -> None:
+        self._say_waiting = False  # once
+        self._warn(
+            f"Waiting for the store at {self.path}: another process is writing to it "
+            f"(up to {RETRY_SECONDS:g} s; Ctrl+C stops)."
+        )
 
     def _start_afresh(self, conn: sqlite3.Connection) -> None:
         refuse_afresh(conn, self.path)  # a read-only or linked store is not polytui's to move
@@ -489,6 +506,21 @@ class Store(QueueMethods, ListingMethods):
     def delete_note(self, note_id: int) -> None:
         """Delete a note (NotFoundError when there is no such note)."""
         self._run(lambda c: notes.delete(c, note_id), write=True)
+
+    def add_notes_once(
+        self,
+        agent: str,
+        conversation_id: str,
+        new: Sequence[tuple[int | None, str | None, str]],
+    ) -> tuple[int, int]:
+        """Add each (turn, label, text) the call does not hold yet, in one transaction;
+        returns (added, already there)."""
+        exact_id(agent, "agent ID")
+        exact_id(conversation_id)
+        for turn, label, text in new:
+            notes.check(turn, text, label)
+        wanted = list(new)
+        return self._run(lambda c: notes.add_once(c, agent, conversation_id, wanted), write=True)
 
     def notes_for(self, conversation_id: str, agent: str | None = None) -> builtins.list[Note]:
         """Notes on one conversation: whole-call notes first, then by turn, then oldest first."""

@@ -1,0 +1,151 @@
+"""Processes against each other and signals at awkward moments, round 3: real `polytui`
+processes on one store. A signal while another process holds the store's lock ends the
+command at once (SQLite's own wait used to hold it for up to 15 s); the command says that it
+is waiting, and for what; a closed terminal (SIGHUP) ends like SIGTERM; three imports of one
+file at the same time keep each note once."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from polytui.demo.samples import synthetic_conversation
+
+from .helpers import polytui_command, run_cli
+
+EXITS = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGHUP: 129}
+SAID = {signal.SIGTERM: "terminated.", signal.SIGINT: "interrupted.", signal.SIGHUP: "hung up"}
+
+
+@pytest.fixture
+def env(hermetic_env) -> dict[str, str]:
+    return {
+        **os.environ,
+        "POLYTUI_DATA_DIR": str(hermetic_env["data"]),
+        "POLYTUI_CONFIG_DIR": str(hermetic_env["config"]),
+    }
+
+
+@pytest.fixture
+def stored(tmp_path, capsys) -> str:
+    call = synthetic_conversation(3, turns=4)
+    source = tmp_path / "call.json"
+    source.write_text(json.dumps(call))
+    assert run_cli(capsys, "import", str(source))[0] == 0
+    return call["conversationId"]
+
+
+@contextlib.contextmanager
+def locked(db: Path) -> Iterator[None]:
+    """Another process's write transaction on the store, held until the block ends."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def _wait_for_line(process: subprocess.Popen[str], words: str) -> str:
+    """The first stderr line holding ``words`` (a hang guard of 60 s, not a time limit)."""
+    assert process.stderr is not None
+    for line in process.stderr:  # blocks until a line comes or the process ends
+        if words in line:
+            return line
+    pytest.fail(f"the process ended without saying {words!r}")
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name
+)
+def test_a_signal_while_waiting_for_the_store_ends_the_command_at_once(sig, env, stored):
+    db = Path(env["POLYTUI_DATA_DIR"]) / "polytui.sqlite3"
+    with locked(db):
+        process = subprocess.Popen(
+            [*polytui_command(), "notes", "add", stored, "a note while locked"],
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            line = _wait_for_line(process, "Waiting for the store")
+            assert line.startswith("polytui: ") and str(db) in line
+            assert "another process is writing to it" in line
+            process.send_signal(sig)
+            # Still locked: the command must end by itself, not when the lock goes. (Before,
+            # SQLite slept 15 s inside its busy handler and the signal waited for it.)
+            _, rest = process.communicate(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == EXITS[sig]
+    assert rest.strip().startswith("polytui: ") and SAID[sig] in rest
+    assert "Traceback" not in rest
+
+
+def test_sighup_during_a_fetch_ends_it_like_sigterm(env, stored):
+    """The terminal closes while a fetch waits for the API: exit 129 with one line, as for
+    SIGTERM (the default action killed the process where it stood)."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # takes the request, never answers
+        silent.settimeout(60)  # a hang guard
+        process = subprocess.Popen(
+            [*polytui_command(), "fetch", "--refresh", stored],
+            env={
+                **env,
+                "POLYAI_BASE_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
+                "POLYAI_API_KEY": "hup-key-0000",
+                "POLYAI_AGENT_ID": "PROJECT-demo",
+            },
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            connection, _ = silent.accept()  # the fetch is under way
+            with connection:
+                process.send_signal(signal.SIGHUP)
+                _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 129, err
+    assert "polytui: hung up" in err and "Traceback" not in err
+
+
+def test_three_imports_of_one_file_at_once_keep_each_note_once(env, tmp_path):
+    call = synthetic_conversation(5, turns=3)
+    call["polytuiNotes"] = [{"turn": None, "label": None, "text": f"note {n}"} for n in range(2000)]
+    source = tmp_path / "shared.json"
+    source.write_text(json.dumps(call))
+    subprocess.run([*polytui_command(), "cache", "list"], env=env, capture_output=True, check=False)
+    runs = [
+        subprocess.Popen(
+            [*polytui_command(), "import", str(source)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert all(run.returncode == 0 for run in runs), results
+    db = Path(env["POLYTUI_DATA_DIR"]) / "polytui.sqlite3"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        texts = [text for (text,) in conn.execute("SELECT text FROM notes")]
+    assert len(texts) == 2000 and len(set(texts)) == 2000
+    added = sorted(out.strip() for out, _ in results)
+    assert sum("2000 new note(s)" in line for line in added) == 1, added
