@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from polytui import cli as _cli
 from polytui.demo.samples import synthetic_conversation
 
 from .helpers import polytui_command, run_cli
@@ -149,3 +150,30 @@ def test_three_imports_of_one_file_at_once_keep_each_note_once(env, tmp_path):
     assert len(texts) == 2000 and len(set(texts)) == 2000
     added = sorted(out.strip() for out, _ in results)
     assert sum("2000 new note(s)" in line for line in added) == 1, added
+
+
+@pytest.mark.parametrize(
+    ("inner", "code", "said"),
+    [
+        (lambda: KeyboardInterrupt(), 130, "interrupted."),
+        (lambda: _cli._Terminated(signal.SIGTERM), 143, "terminated."),
+        (lambda: _cli._Terminated(signal.SIGHUP), 129, "hung up"),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_a_signal_met_inside_a_task_group_still_ends_in_one_line(
+    inner, code, said, monkeypatch, capsys
+):
+    """httpx connects inside an anyio task group, which wraps a signal's exception in a
+    BaseExceptionGroup: it still ends the command with its own line and code (it was a
+    traceback and exit 1 when the signal came during a connect)."""
+    from polytui.cli import commands
+
+    def run(args, settings):
+        raise BaseExceptionGroup("connect", [BaseExceptionGroup("inner", [inner()])])
+
+    monkeypatch.setattr(commands, "run", run)
+    result, out, err = run_cli(capsys, "cache", "list")
+    assert result == code, err
+    assert err.count("\n") == 1 and err.startswith("polytui: ") and said in err
+    assert "Traceback" not in err and out == ""

@@ -262,18 +262,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(redact(traceback_text, secrets), file=sys.stderr, end="")
         _say(str(exc), secrets)
         return exc.exit_code
-    except KeyboardInterrupt:
-        _say("interrupted.", secrets)
-        return EXIT_INTERRUPTED
-    except _Terminated as exc:
-        import signal
-
-        if exc.signum == signal.SIGHUP:
-            with contextlib.suppress(OSError):  # the terminal may be gone with its stderr
-                _say("hung up (the terminal closed).", secrets)
-            return EXIT_HUNG_UP
-        _say("terminated.", secrets)
-        return EXIT_TERMINATED
+    except (KeyboardInterrupt, _Terminated) as exc:
+        return _stopped(exc, secrets)
+    except BaseExceptionGroup as group:
+        # A signal met inside a task group (httpx's connect runs one) arrives wrapped.
+        stop = _signal_in(group)
+        if stop is None:
+            return _unexpected(group, debug, secrets)
+        return _stopped(stop, secrets)
     except BrokenPipeError:
         _silence_stdout()
         return 0
@@ -285,6 +281,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
     except Exception as exc:
         return _unexpected(exc, debug, secrets)
+
+
+def _signal_in(group: BaseExceptionGroup) -> BaseException | None:
+    """The Ctrl+C or SIGTERM/SIGHUP inside ``group`` (at any depth), if one is there."""
+    matched, _ = group.split((KeyboardInterrupt, _Terminated))
+    found: BaseException | None = matched
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found
+
+
+def _stopped(exc: BaseException, secrets: Secrets) -> int:
+    """One line and the exit code for a command stopped by Ctrl+C, SIGTERM or SIGHUP."""
+    import signal
+
+    if isinstance(exc, _Terminated) and exc.signum == signal.SIGHUP:
+        with contextlib.suppress(OSError):  # the terminal may be gone with its stderr
+            _say("hung up (the terminal closed).", secrets)
+        return EXIT_HUNG_UP
+    if isinstance(exc, _Terminated):
+        _say("terminated.", secrets)
+        return EXIT_TERMINATED
+    _say("interrupted.", secrets)
+    return EXIT_INTERRUPTED
 
 
 def _unexpected(exc: BaseException, debug: bool, secrets: Secrets) -> int:
