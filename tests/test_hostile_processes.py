@@ -13,6 +13,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,3 +178,55 @@ def test_a_signal_met_inside_a_task_group_still_ends_in_one_line(
     assert result == code, err
     assert err.count("\n") == 1 and err.startswith("polytui: ") and said in err
     assert "Traceback" not in err and out == ""
+
+
+class _Stop(BaseException):
+    """What the test's own signal handler raises (a stand-in for Ctrl+C in the CLI)."""
+
+
+def test_a_signal_stops_a_long_statement_inside_sqlite(tmp_path):
+    """A Python signal handler runs only between Python steps; SQLite now calls back into
+    Python as a long statement runs, so the handler's exception stops the statement (it
+    ends as "interrupted") instead of waiting for SQLite to finish (here, seconds later, with
+    the statement's result)."""
+    from polytui.adapters.sqlite.connection import open_database
+
+    conn = open_database(tmp_path / "s.sqlite3", warn=lambda _: None)
+
+    def handler(signum, frame):
+        raise _Stop
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1))
+    try:
+        timer.start()
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            conn.execute(
+                "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 3e7) "
+                "SELECT count(*) FROM r"
+            ).fetchall()
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated."), (signal.SIGINT, 130, "interrupted.")],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_a_store_query_stopped_by_a_signal_ends_as_the_signal(sig, code, said, monkeypatch, capsys):
+    """The statement stopped by the signal surfaces as a store error ("interrupted"): the
+    command still ends as the signal asked (exit 143/130), not as a store failure (exit 1)."""
+    from polytui.cli import commands
+    from polytui.core.errors import StoreError
+
+    def run(args, settings):
+        _cli._stop_requested.append(sig)  # what the CLI's handler records before raising
+        raise StoreError("Cannot read the store at /x: interrupted.")
+
+    monkeypatch.setattr(commands, "run", run)
+    result, out, err = run_cli(capsys, "cache", "list")
+    assert result == code, err
+    assert err == f"polytui: {said}\n" and out == ""

@@ -44,17 +44,31 @@ _APP_COMMANDS = (None, "demo")  # Textual handles its own signals
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO})
 
 
-class _Terminated(BaseException):
+class _Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP arrived: unwind like Ctrl+C (transactions roll back, temporary files
-    are removed, files stay whole)."""
+    are removed, files stay whole). A KeyboardInterrupt, because asyncio lets only those (and
+    SystemExit) out of a callback: any other exception raised while the event loop runs a
+    callback is logged and dropped, and the signal with it."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
 
 
+# The signal that asked the command to stop, also when its exception could not travel: raised
+# inside SQLite's progress callback (how a long query is stopped), it ends the query as
+# "interrupted" instead.
+_stop_requested: list[int] = []
+
+
 def _on_signal(signum: int, frame: object) -> None:
+    _stop_requested.append(signum)
     raise _Terminated(signum)
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    _stop_requested.append(signum)
+    raise KeyboardInterrupt
 
 
 class _Parser(argparse.ArgumentParser):
@@ -226,6 +240,7 @@ def _say(message: str, secrets: Secrets) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = [_as_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    _stop_requested.clear()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
@@ -247,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             import signal
 
             signal.signal(signal.SIGTERM, _on_signal)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, _on_interrupt)
             if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:  # not under nohup
                 signal.signal(signal.SIGHUP, _on_signal)
         if sys.stdout is None:  # started with standard output closed (`>&-`)
@@ -257,19 +274,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     except PolytuiError as exc:
+        if _stop_requested:  # a long store query stopped by the signal, reported as such
+            return _stopped(_stop_requested[0], secrets)
         if debug:
             traceback_text = _traceback(exc)
             print(redact(traceback_text, secrets), file=sys.stderr, end="")
         _say(str(exc), secrets)
         return exc.exit_code
     except (KeyboardInterrupt, _Terminated) as exc:
-        return _stopped(exc, secrets)
+        return _stopped(_signum(exc), secrets)
     except BaseExceptionGroup as group:
         # A signal met inside a task group (httpx's connect runs one) arrives wrapped.
         stop = _signal_in(group)
         if stop is None:
             return _unexpected(group, debug, secrets)
-        return _stopped(stop, secrets)
+        return _stopped(_signum(stop), secrets)
     except BrokenPipeError:
         _silence_stdout()
         return 0
@@ -280,7 +299,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"Could not write the output: {exc.strerror or exc}.", secrets)
         return EXIT_UNEXPECTED
     except Exception as exc:
+        if _stop_requested:
+            return _stopped(_stop_requested[0], secrets)
         return _unexpected(exc, debug, secrets)
+
+
+def _signum(exc: BaseException) -> int:
+    import signal
+
+    return exc.signum if isinstance(exc, _Terminated) else signal.SIGINT
 
 
 def _signal_in(group: BaseExceptionGroup) -> BaseException | None:
@@ -292,15 +319,15 @@ def _signal_in(group: BaseExceptionGroup) -> BaseException | None:
     return found
 
 
-def _stopped(exc: BaseException, secrets: Secrets) -> int:
+def _stopped(signum: int, secrets: Secrets) -> int:
     """One line and the exit code for a command stopped by Ctrl+C, SIGTERM or SIGHUP."""
     import signal
 
-    if isinstance(exc, _Terminated) and exc.signum == signal.SIGHUP:
+    if signum == signal.SIGHUP:
         with contextlib.suppress(OSError):  # the terminal may be gone with its stderr
             _say("hung up (the terminal closed).", secrets)
         return EXIT_HUNG_UP
-    if isinstance(exc, _Terminated):
+    if signum == signal.SIGTERM:
         _say("terminated.", secrets)
         return EXIT_TERMINATED
     _say("interrupted.", secrets)

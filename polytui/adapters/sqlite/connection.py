@@ -281,6 +281,17 @@ def _cannot_write_here(path: Path, exc: BaseException) -> str | None:
     return f"its folder {path.parent} cannot be written to"
 
 
+PROGRESS_STEPS = 20_000  # SQLite steps between calls of _let_signals_in
+
+
+def _let_signals_in() -> int:
+    """Called by SQLite every PROGRESS_STEPS steps of a statement. Running any Python here lets
+    a pending signal's handler run (Ctrl+C, SIGTERM): its exception stops the statement, which
+    ends as "interrupted". Without it a long query (a search of thousands of words) held the
+    process, deaf to signals, until SQLite finished."""
+    return 0
+
+
 def _connect(target: str, *, uri: bool = False) -> StoreConnection:
     conn = sqlite3.connect(
         target,
@@ -291,6 +302,7 @@ def _connect(target: str, *, uri: bool = False) -> StoreConnection:
         factory=StoreConnection,
     )
     assert isinstance(conn, StoreConnection)
+    conn.set_progress_handler(_let_signals_in, PROGRESS_STEPS)
     return conn
 
 
