@@ -262,6 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             import signal
 
             signal.signal(signal.SIGTERM, _on_signal)
+            if not debug:
+                # asyncio writes a traceback for a task a signal ended while the loop shuts
+                # down; the command says what stopped it in one line of its own.
+                import logging
+
+                logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
             if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
                 signal.signal(signal.SIGINT, _on_interrupt)
             if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:  # not under nohup
