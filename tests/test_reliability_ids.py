@@ -85,3 +85,22 @@ def test_show_refuses_agent_ids_that_are_not_ids(agent, api_env, server, samples
     code, _, err = run_cli(capsys, "show", samples[0]["conversationId"], "--agent", agent)
     assert code == EXIT_USAGE and err.count("\n") == 1 and "agent ID" in err
     assert server.hits == 0
+
+
+def test_every_character_the_check_refuses_is_one_isprintable_refuses():
+    """``check_id_segment`` passes printable text without looking at each character: right
+    only while every character it refuses is one ``str.isprintable`` is false for (checked for
+    every code point), so the shortcut can never let one through."""
+    import sys
+
+    from polytui.core.ids import _unsafe
+
+    refused_yet_printable = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if _unsafe(chr(code)) and chr(code).isprintable()
+    ]
+    assert refused_yet_printable == []
+    for bad in ("CA\u200b12", "CA\x0012", "CA\u202e12", "CA\u202812"):
+        with pytest.raises(UsageError):
+            check_id_segment(bad)

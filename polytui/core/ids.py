@@ -48,6 +48,8 @@ def check_id_segment(value: str, what: str = "conversation ID") -> str:
         raise UsageError(
             f"The {what} is {len(text):,} characters long; IDs are at most {MAX_ID_LENGTH} characters."
         )
+    if text.isprintable():  # in C, and false for every category refused below
+        return text
     if any(_unsafe(ch) and not _invisible(ch) for ch in text):
         raise UsageError(f"The {what} {_preview(text)!r} contains control characters.")
     if any(_invisible(ch) for ch in text):

@@ -23,4 +23,9 @@ def _int(text: str) -> int | float:
 def loads(text: str | bytes) -> Any:
     """``json.loads``, but any integer parses. Raises ValueError (not JSON) or RecursionError
     (nested too deeply), as json.loads does."""
+    try:
+        return json.loads(text)  # every integer parsed in C: the common case
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
     return json.loads(text, parse_int=_int)
