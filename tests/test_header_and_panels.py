@@ -337,6 +337,11 @@ def test_sparkline_colours_by_threshold_and_buckets():
     assert render_sparkline([0.1, 6.0, 0.1, 0.1], 2, 1.5, 3.0).plain == "█▁"
     assert render_sparkline([], 10, 1.5, 3.0).plain == ""
     assert render_sparkline([float("nan")], 10, 1.5, 3.0).plain == "·"
+    # A run of one colour is one span (fewer to draw on every move to another call).
+    run = render_sparkline([0.5, 0.6, 0.7, None, 2.0, 2.1], 20, 1.5, 3.0)
+    assert [(s.start, s.end, s.style) for s in run.spans] == [
+        (0, 3, "$success"), (3, 4, "dim"), (4, 6, "$warning")
+    ]  # fmt: skip
 
 
 # -- JsonTree ------------------------------------------------------------------------------------

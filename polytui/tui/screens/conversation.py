@@ -277,7 +277,7 @@ class ConversationScreen(QueueReview):
         note = f"offline copy, fetched {describe_age(loaded.fetched_at)}" if stale else None
         header = self.query_one("#header", CallHeader)
         header.display = True
-        header.set_conversation(conversation, source_note=note)
+        header.set_conversation(conversation, source_note=note, review=self.queue_item())
         refreshed = message.refreshed
         cursor = self.transcript.cursor if refreshed else max(0, (self.initial_turn or 1) - 1)
         notes = message.opened.notes

@@ -148,11 +148,17 @@ def render_sparkline(
     parts: list[tuple[str, str]] = []
     for value in buckets:
         if value is None:
-            parts.append((MISSING_BAR, "dim"))
-            continue
-        level = 0 if top <= 0 else round(max(0.0, value) / top * (len(BLOCKS) - 1))
-        kind = bands.band(value) or "good"
-        parts.append((BLOCKS[min(len(BLOCKS) - 1, level)], LATENCY_STYLES[kind]))
+            bar, style = MISSING_BAR, "dim"
+        else:
+            level = 0 if top <= 0 else round(max(0.0, value) / top * (len(BLOCKS) - 1))
+            bar, style = (
+                BLOCKS[min(len(BLOCKS) - 1, level)],
+                LATENCY_STYLES[bands.band(value) or "good"],
+            )
+        if parts and parts[-1][1] == style:  # one span a run of one colour: quicker to draw
+            parts[-1] = (parts[-1][0] + bar, style)
+        else:
+            parts.append((bar, style))
     return Content.assemble(*parts)
 
 
@@ -193,13 +199,19 @@ class CallHeader(Widget):
     # -- public ---------------------------------------------------------------------------------
 
     def set_conversation(
-        self, conversation: Conversation | None, *, source_note: str | None = None
+        self,
+        conversation: Conversation | None,
+        *,
+        source_note: str | None = None,
+        review: QueueItem | None = None,
     ) -> None:
         """Show ``conversation`` (None clears the header); ``source_note`` (e.g. "offline copy,
-        fetched ... (3 h ago)") is shown prominently when given."""
+        fetched ... (3 h ago)") is shown prominently when given; ``review``: its item in the
+        queue it was opened from (laid out with it, not after it)."""
         lines = self._line_count()
         self.conversation = conversation
         self.source_note = source_note
+        self.review = review
         self._build_rows()
         self._changed(lines)
 
