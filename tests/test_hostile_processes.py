@@ -230,3 +230,46 @@ def test_a_store_query_stopped_by_a_signal_ends_as_the_signal(sig, code, said, m
     result, out, err = run_cli(capsys, "cache", "list")
     assert result == code, err
     assert err == f"polytui: {said}\n" and out == ""
+
+
+def test_a_command_waiting_for_the_store_says_so_at_once_and_goes_on_when_freed(env, stored):
+    """Issue 13: a locked store waited 30 s in silence, then blamed another process. It says
+    at once that it waits and for what, and the command completes once the lock goes."""
+    db = Path(env["POLYTUI_DATA_DIR"]) / "polytui.sqlite3"
+    with locked(db):
+        process = subprocess.Popen(
+            [*polytui_command(), "notes", "add", stored, "kept after the wait"],
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            line = _wait_for_line(process, "Waiting for the store")
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+    try:
+        out, rest = process.communicate(timeout=60)  # the lock is gone: it goes on
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "another process is writing to it" in line and "Ctrl+C stops" in line
+    assert process.returncode == 0, rest
+    assert out.startswith("Added note ") and "Traceback" not in rest
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        texts = [text for (text,) in conn.execute("SELECT text FROM notes")]
+    assert texts == ["kept after the wait"]
+
+
+def test_the_cli_leaves_no_signal_handler_behind_in_its_process(hermetic_env, capsys):
+    """main() called in a process that goes on (tests, scripts) puts back the handlers it
+    replaced: one left behind raised KeyboardInterrupt inside another library's callback
+    (hypothesis's gc hook) long after the command had ended."""
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    code, _, _ = run_cli(capsys, "cache", "list")
+    assert code in (0, 3)
+    after = {s: signal.getsignal(s) for s in before}
+    assert after == before

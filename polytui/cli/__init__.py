@@ -7,7 +7,8 @@ import argparse
 import contextlib
 import errno
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from polytui import __version__
 from polytui.core.errors import (
@@ -69,6 +70,26 @@ def _on_signal(signum: int, frame: object) -> None:
 def _on_interrupt(signum: int, frame: object) -> None:
     _stop_requested.append(signum)
     raise KeyboardInterrupt
+
+
+# The handlers main() replaced, put back when it returns: main() called in a process that goes
+# on (a test, a script) leaves no handler of its own behind to raise in that process's code.
+_replaced: dict[int, Any] = {}
+
+
+def _handle(signum: int, handler: Callable[[int, Any], None]) -> None:
+    import signal
+
+    _replaced.setdefault(signum, signal.getsignal(signum))
+    signal.signal(signum, handler)
+
+
+def _restore_handlers() -> None:
+    import signal
+
+    while _replaced:
+        signum, handler = _replaced.popitem()
+        signal.signal(signum, handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -239,6 +260,13 @@ def _say(message: str, secrets: Secrets) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        _restore_handlers()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = [_as_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     _stop_requested.clear()
     for stream in (sys.stdout, sys.stderr):
@@ -261,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not opens_app:
             import signal
 
-            signal.signal(signal.SIGTERM, _on_signal)
+            _handle(signal.SIGTERM, _on_signal)
             if not debug:
                 # asyncio writes a traceback for a task a signal ended while the loop shuts
                 # down; the command says what stopped it in one line of its own.
@@ -269,9 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
             if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-                signal.signal(signal.SIGINT, _on_interrupt)
+                _handle(signal.SIGINT, _on_interrupt)
             if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:  # not under nohup
-                signal.signal(signal.SIGHUP, _on_signal)
+                _handle(signal.SIGHUP, _on_signal)
         if sys.stdout is None:  # started with standard output closed (`>&-`)
             raise PolytuiError("Standard output is closed: nothing can be printed.")
         code = run(args, settings)
