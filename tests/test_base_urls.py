@@ -43,3 +43,15 @@ def test_good_base_urls_pass():
     assert check_base_url(" https://api.example.com/ ") == "https://api.example.com"
     assert check_base_url("http://[::1]:8080") == "http://[::1]:8080"
     assert check_base_url("http://127.0.0.1:65535/v1") == "http://127.0.0.1:65535/v1"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://[::1"])
+def test_the_app_is_not_started_with_a_bad_base_url(url, hermetic_env, capsys, monkeypatch):
+    """Issue 13, item 7 in the app: "unexpected error: ExceptionGroup". The settings are
+    checked before Textual starts: exit 2 with the sentence, no screen drawn."""
+    monkeypatch.setenv("POLYAI_BASE_URL", url)
+    for args in ([], ["--agent", "PROJECT-1"]):
+        code, out, err = run_cli(capsys, *args)
+        assert code == EXIT_USAGE and out == ""
+        assert err.startswith("polytui: The base URL ") and err.count("\n") == 1
+        assert "ExceptionGroup" not in err and "Traceback" not in err

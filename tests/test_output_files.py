@@ -108,3 +108,18 @@ def test_show_into_a_fifo(hermetic_env, samples, capsys, tmp_path):
     assert code == 0, err
     assert json.loads(received[0])["conversationId"] == cid
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["show", "CONV-1", "--offline"], ["audio", "CONV-1", "--offline"], ["export", "CONV-1"]],
+    ids=["show", "audio", "export"],
+)
+@pytest.mark.parametrize("name", ["", " "], ids=["empty", "blank"])
+def test_an_empty_output_name_is_named_as_such(command, name, hermetic_env, capsys):
+    """Issue 13: `-o ''` said "Device or resource busy", later "Cannot write .: it is a
+    folder" (Path('') is the current folder), and export took it as the current folder."""
+    code, out, err = run_cli(capsys, *command, "-o", name)
+    assert code == EXIT_USAGE and out == ""
+    assert err.startswith("polytui: argument -o/--output: the file name is empty")
+    assert "folder" not in err and "busy" not in err

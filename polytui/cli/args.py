@@ -1,10 +1,12 @@
-"""Argument types for whole numbers with bounds: a value past them (``-n 99999999999999999999``)
-is a usage error naming the value and the range, never an overflow further in."""
+"""Argument types: whole numbers with bounds (a value past them, ``-n 99999999999999999999``, is
+a usage error naming the value and the range, never an overflow further in) and output file
+names (an empty one is named as such, not read as the current folder)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 #: The largest row ID SQLite gives (note numbers are row IDs).
 MAX_ROW_ID = 2**63 - 1
@@ -24,3 +26,11 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
 
     parse.__name__ = "whole number"
     return parse
+
+
+def output_path(text: str) -> Path:
+    """An argparse ``type`` for ``-o FILE``: ``Path("")`` is the current folder, so an empty
+    name (``-o ""``, an unset shell variable) is refused here, in its own words."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return Path(text)

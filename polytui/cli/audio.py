@@ -15,7 +15,7 @@ from polytui.core.errors import StoreError
 from polytui.core.ports import DIRECTIONS, Recording, RecordingKey
 from polytui.core.text import clean_line
 
-from .args import bounded_int
+from .args import bounded_int, output_path
 
 if TYPE_CHECKING:
     from polytui.recordings import Recordings
@@ -42,7 +42,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        type=Path,
+        type=output_path,
         help="write to FILE (mode 0600; '-' for standard output); default ID.wav here",
     )
     audio.add_argument("--json", action="store_true", help="print what was saved as JSON")

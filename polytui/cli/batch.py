@@ -19,7 +19,7 @@ from polytui.core.errors import (
     AuthError,
     PolytuiError,
 )
-from polytui.core.text import clean_line
+from polytui.core.text import clean_short
 
 # When failures differ, the exit code is the most telling one: a bad key first.
 _SEVERITY = (EXIT_AUTH, EXIT_API, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNEXPECTED)
@@ -60,7 +60,7 @@ class BatchReport:
     def print_problems(self) -> None:
         """Failures and warnings on stderr, one line each."""
         for conversation_id, error in self.failed:
-            print(f"polytui: {clean_line(conversation_id)}: {error}", file=sys.stderr)
+            print(f"polytui: {clean_short(conversation_id, 100)}: {error}", file=sys.stderr)
         for warning in self.warnings:
             print(f"polytui: {warning}", file=sys.stderr)
         if self.stopped:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from polytui.core.config import Settings
 
+from .args import output_path
+
 AddParser = Callable[[str, str], argparse.ArgumentParser]
 FORMAT_CHOICES = ("text", "markdown", "json", "csv", "html")
 
@@ -70,7 +72,7 @@ def _register_show(add: AddParser) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        type=Path,
+        type=output_path,
         help="write to FILE (mode 0600) instead of standard output",
     )
 
@@ -236,6 +238,9 @@ def config(args: argparse.Namespace, settings: Settings) -> int:
     if settings.follow_store_symlink:
         rows.append(("store symlink", "followed (follow_store_symlink = true)"))
     width = max(len(name) for name, _ in rows)
+    from polytui.core.text import clean_line
+
     for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+        # Paths come from the environment: shown as data, never as terminal escapes.
+        print(f"{name:<{width}}  {clean_line(value)}")
     return 0

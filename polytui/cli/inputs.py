@@ -3,12 +3,19 @@ bound: ``/dev/zero`` or a runaway pipe ends in one sentence, not in gigabytes of
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 import sys
+import threading
+from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from polytui.core.errors import UsageError
+from polytui.core.text import clean_line
 
 CHUNK = 1 << 16
+WAIT_NOTICE_AFTER = 0.5  # seconds of silence from a pipe before polytui says it is waiting
 
 
 def read_bounded(name: str, *, limit: int, what: str) -> bytes:
@@ -30,8 +37,37 @@ def read_upto(name: str, limit: int) -> bytes:
     OSError as raised."""
     if name == "-":  # the bytes under a text stdin (a text-only one, e.g. in tests, as is)
         return _read(getattr(sys.stdin, "buffer", sys.stdin), limit)
-    with open(name, "rb") as handle:
+    with _said_if_waiting(name), open(name, "rb") as handle:
         return _read(handle, limit)
+
+
+@contextlib.contextmanager
+def _said_if_waiting(name: str) -> Iterator[None]:
+    """A named pipe (or ``<(command)``) is read as it comes, however long that takes, but not
+    in silence: when nothing has come after ``WAIT_NOTICE_AFTER`` seconds (no program has
+    opened it to write, or the one that did is slow), one line says what polytui waits for."""
+    try:
+        is_pipe = stat.S_ISFIFO(os.stat(name).st_mode)
+    except (OSError, ValueError):
+        is_pipe = False  # open() says what is wrong with it
+    if not is_pipe:
+        yield
+        return
+    notice = threading.Timer(
+        WAIT_NOTICE_AFTER,
+        lambda: print(
+            f"polytui: waiting for input from {clean_line(name)} (a pipe: polytui reads what a "
+            "program writes into it; Ctrl+C stops).",
+            file=sys.stderr,
+            flush=True,
+        ),
+    )
+    notice.daemon = True
+    notice.start()
+    try:
+        yield
+    finally:
+        notice.cancel()
 
 
 def _read(handle: BinaryIO | TextIO, limit: int) -> bytes:

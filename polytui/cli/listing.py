@@ -26,7 +26,7 @@ from polytui.core.listing import (
     run_pages,
     split_unapplied,
 )
-from polytui.core.text import clean_line
+from polytui.core.text import clean_short
 
 from .args import bounded_int
 from .fetch import DEFAULT_CONCURRENCY, check_concurrency
@@ -44,6 +44,9 @@ COLUMNS = (
     ("OOD", 4, True),
     ("Variant", 0, False),
 )
+# A listed value longer than this is cut (``...``): an ID of 5,000 characters from the API
+# would push the rest of its row off any screen (``--json`` keeps it whole).
+LONGEST_CELL = 64
 PROGRESS_AFTER = 2  # pages before the progress line shows
 
 
@@ -221,14 +224,14 @@ def _cells(call: ListedCall) -> list[str]:
     handoff = "" if call.handoff is None else ("yes" if call.handoff else "no")
     return [
         started,
-        clean_line(call.conversation_id),
-        clean_line(call.channel or ""),
+        clean_short(call.conversation_id, LONGEST_CELL),
+        clean_short(call.channel or "", LONGEST_CELL),
         length,
         format_number(call.num_turns),
         handoff,
         format_number(call.num_silences),
         format_number(call.num_ood),
-        clean_line(call.variant or ""),
+        clean_short(call.variant or "", LONGEST_CELL),
     ]
 
 

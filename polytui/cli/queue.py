@@ -22,6 +22,7 @@ from polytui.core.queues import (
 )
 from polytui.core.text import clean_line
 
+from .args import output_path
 from .filters import FILTER_DESTS, add_filter_options, filters_from
 from .inputs import read_bounded
 
@@ -111,7 +112,9 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     export.add_argument(
         "-f", "--format", default="csv", choices=("csv", "json", "html"), help="default csv"
     )
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (mode 0600)")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", type=output_path, help="write to FILE (mode 0600)"
+    )
 
     remove = sub.add_parser("rm", help="remove a queue (the calls and their notes stay)")
     remove.add_argument("name", metavar="NAME")

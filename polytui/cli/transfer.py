@@ -19,6 +19,7 @@ from polytui.core.errors import BadPayloadError, PolytuiError, StoreError, Usage
 from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY, REVIEWS_KEY
 from polytui.core.text import clean_line
 
+from .args import output_path
 from .batch import Batch, BatchReport, progress_bar
 from .commands import FORMAT_CHOICES
 from .fetch import DEFAULT_CONCURRENCY, check_concurrency, read_ids
@@ -46,7 +47,7 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "-o",
         "--output",
         required=True,
-        type=Path,
+        type=output_path,
         metavar="DIR",
         help="folder for the files (created, private, when missing); files are mode 0600",
     )

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError, UsageError
 from .facts import DEFAULT_BANDS, LatencyBands
-from .ids import StudioLink, parse_studio_url
+from .ids import ACCOUNT_ID, StudioLink, parse_studio_url
 
 APP_NAME = "polytui"
 
@@ -416,12 +416,13 @@ def _as_float(value: Any, what: str) -> float:
     return number
 
 
-def _checked_agent(value: str, source: str) -> str:
-    """The agent ID checked as every ID is (core.ids), the message naming where it was set."""
-    from .ids import validate_agent_id
+def _checked_id(value: str, source: str, what: str) -> str:
+    """An agent or account ID checked as every ID is (core.ids), the message naming where it
+    was set."""
+    from .ids import check_id_segment
 
     try:
-        return validate_agent_id(value)
+        return check_id_segment(value, what)
     except UsageError as exc:
         raise UsageError(f"{exc.message.rstrip('.')} (from {source}).") from None
 
@@ -476,14 +477,16 @@ def resolve_settings(
     platform_key = pick("platform_api_key", "POLYAI_PLATFORM_API_KEY", "platform_api_key")
     agent, agent_source = lookup("agent", "POLYAI_AGENT_ID", "agent")
     if agent is not None and str(agent).strip():
-        agent = _checked_agent(str(agent), agent_source)
+        agent = _checked_id(str(agent), agent_source, "agent ID")
     reviewer_value, reviewer_source = lookup("reviewer", "POLYAI_REVIEWER", "reviewer")
     reviewer = (
         check_reviewer(reviewer_value, reviewer_source)
         if reviewer_value is not None
         else default_reviewer()
     )
-    account = pick("account", "POLYAI_ACCOUNT_ID", "account")
+    account, account_source = lookup("account", "POLYAI_ACCOUNT_ID", "account")
+    if account is not None and str(account).strip():
+        account = _checked_id(str(account), account_source, ACCOUNT_ID)
     return Settings(
         api_key=str(api_key).strip() or None if api_key else None,
         platform_api_key=str(platform_key).strip() or None if platform_key else None,

@@ -58,12 +58,26 @@ DEFAULT_BANDS = LatencyBands()
 # -- numbers and times ---------------------------------------------------------------------------
 
 
+# Past this many seconds (about 31 years) a time is shown as the number it is, ``1e+308s``:
+# written out in hours, a length an API sent as 1e308 filled a screen with digits.
+LONGEST_SHOWN_SECONDS = 1e9
+# Past this magnitude a number is shown with six significant digits (``1e+308``), not with
+# every digit of its integer part.
+LARGEST_WRITTEN_OUT = 1e15
+
+
+def _beyond(value: float) -> str:
+    return f"{value:.3g}s"
+
+
 def format_offset(seconds: float | None) -> str:
     """``mm:ss`` from the start of the call (``h:mm:ss`` past an hour); ``--:--`` when unknown.
     Less than a second before the start is ``00:00``, not ``-00:00``."""
     value = finite(seconds)
     if value is None:
         return "--:--"
+    if abs(value) >= LONGEST_SHOWN_SECONDS:
+        return _beyond(value)
     whole = int(abs(value))
     sign = "-" if value < 0 and whole else ""
     hours, rest = divmod(whole, 3600)
@@ -78,6 +92,8 @@ def format_duration(seconds: float | None) -> str:
     value = finite(seconds)
     if value is None:
         return "--"
+    if abs(value) >= LONGEST_SHOWN_SECONDS:
+        return _beyond(value)
     whole = int(round(abs(value)))
     sign = "-" if value < 0 and whole else ""
     hours, rest = divmod(whole, 3600)
@@ -100,6 +116,8 @@ def format_number(value: Any) -> str:
     number = finite(value)
     if number is None:
         return ""
+    if abs(number) >= LARGEST_WRITTEN_OUT:
+        return f"{number:.6g}"
     return str(int(number)) if number.is_integer() else f"{number:g}"
 
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import UsageError
 
 MAX_ID_LENGTH = 512
+ACCOUNT_ID = "account (Studio workspace) ID"
 
 _STUDIO_HOST = re.compile(r"^studio\.(?P<region>[a-z0-9-]+)\.poly\.ai$", re.IGNORECASE)
 
@@ -105,7 +106,7 @@ def parse_studio_url(value: str) -> StudioLink | None:
     account, project, _, conversation_id = segments[:4]
     return StudioLink(
         region=match.group("region").lower(),
-        account=account,
+        account=check_id_segment(account, ACCOUNT_ID),
         project=validate_agent_id(project),
         conversation_id=validate_conversation_id(conversation_id),
     )

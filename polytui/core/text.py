@@ -104,6 +104,13 @@ def clean_line(value: object) -> str:
     return clean(value, newlines=False)
 
 
+def clean_short(value: object, limit: int) -> str:
+    """``clean_line`` stripped and cut to at most ``limit`` characters (``...`` ending a cut
+    one): for text from outside (an ID an API lists, its message) inside a line of ours."""
+    text = clean_line(value).strip()
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def is_clean(text: str) -> bool:
     """True when ``text`` contains nothing ``clean`` would change (used by tests and asserts)."""
     return clean(text) == text

@@ -27,7 +27,7 @@ from urllib.parse import quote, urlencode
 
 from polytui.core.config import Settings
 from polytui.core.errors import BadPayloadError
-from polytui.core.ids import check_id_segment
+from polytui.core.ids import ACCOUNT_ID, check_id_segment
 from polytui.core.listed import ListedCall
 from polytui.core.listing import DEFAULT_PAGE_SIZE, ListFilter, ListPage, PageToken
 
@@ -143,7 +143,7 @@ async def _v3_page(
 ) -> ListPage:
     settings = client.settings
     agent_id = client._agent(agent)
-    account = check_id_segment(settings.account or "", "account (Studio workspace) ID")
+    account = check_id_segment(settings.account or "", ACCOUNT_ID)
     key = client._key(settings.platform_key, ("POLYAI_PLATFORM_API_KEY", "platform_api_key"))
     base = settings.platform_base_url.rstrip("/")
     query = urlencode(v3_query(filters, after, page_size))

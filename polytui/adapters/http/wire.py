@@ -31,7 +31,7 @@ from polytui.core.errors import (
     UsageError,
     redact,
 )
-from polytui.core.text import clean_line
+from polytui.core.text import clean_short
 
 API_TEXT_LIMIT = 200
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -132,8 +132,7 @@ def transport_failure(exc: httpx.HTTPError, host: str, timeout: float) -> Polytu
 
 
 def short_text(value: object, limit: int = API_TEXT_LIMIT) -> str:
-    text = clean_line(value).strip()
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+    return clean_short(value, limit)
 
 
 def retry_after_seconds(value: str | None, cap: float) -> float | None:
