@@ -57,10 +57,15 @@ class StoreRunner(Protocol):
 StoreBehind = Callable[[Callable[[], object], str], None]
 
 
+#: A stored call kept in more bytes than this is read as it is shown when the caller asks for
+#: it (``stream``): its turns a block at a time (``polytui.core.long_call``).
+LONG_CALL_BYTES = 1 << 20
+
+
 @dataclass(frozen=True)
 class Loaded:
     conversation: Conversation
-    raw: str
+    text: str | Callable[[], str]  # the JSON as received, or what reads it (a long call)
     agent: str
     host: str
     source: Source
@@ -71,6 +76,12 @@ class Loaded:
     @property
     def conversation_id(self) -> str:
         return self.conversation.conversation_id
+
+    @property
+    def raw(self) -> str:
+        """The JSON text as received (of a long call read as shown, read again: off the event
+        loop)."""
+        return self.text if isinstance(self.text, str) else self.text()
 
 
 def describe_age(when: datetime, now: datetime | None = None) -> str:
@@ -193,11 +204,14 @@ class Loader:
         agent: str | None = None,
         refresh: bool | None = None,
         offline: bool | None = None,
+        stream: bool = False,
     ) -> Loaded | None:
         """The policy's answer when the store suffices (no network, no asyncio): the stored copy,
-        or NotFoundError under --offline; None when the network is needed."""
+        or NotFoundError under --offline; None when the network is needed. With ``stream``, a
+        long call comes with its first turns read and the rest to read
+        (``Conversation.long_turns``)."""
         local, stored = self._consult(conversation_id, agent, refresh, offline)
-        return None if local is None else _from_stored(local, "store")
+        return None if local is None else _from_stored(local, "store", stream=stream)
 
     def local_copy(
         self, conversation_id: str, *, agent: str | None = None
@@ -239,12 +253,14 @@ class Loader:
         refresh: bool | None = None,
         offline: bool | None = None,
         allow_stale: bool = True,
+        stream: bool = False,
     ) -> Loaded:
+        """The call by the policy; ``stream`` as ``load_local``."""
         local, stored = await self._in_store(
             lambda: self._consult(conversation_id, agent, refresh, offline)
         )
         if local is not None:
-            return _from_stored(local, "store")
+            return await self._in_store(lambda: _from_stored(local, "store", stream=stream))
         conversation_id = validate_conversation_id(conversation_id)
         agent = agent or self.settings.agent
         fetch_agent = agent or (stored.agent if stored is not None else None)
@@ -295,7 +311,7 @@ class Loader:
                 store_error = exc
         return Loaded(
             conversation=fetched.conversation,
-            raw=fetched.raw,
+            text=fetched.raw,
             agent=agent,
             host=fetched.host,
             source="api",
@@ -305,10 +321,32 @@ class Loader:
         )
 
 
-def _from_stored(stored: StoredConversation, source: Source, warning: str | None = None) -> Loaded:
+def _from_stored(
+    stored: StoredConversation, source: Source, warning: str | None = None, stream: bool = False
+) -> Loaded:
+    if stream and stored.size > LONG_CALL_BYTES:
+        from .core.long_call import stream_or_none
+        from .core.models import Conversation
+
+        opened = stream_or_none(stored.pieces)
+        if opened is not None:  # else read whole, as any other
+            head, turns = opened
+
+            def whole() -> str:
+                return stored.raw
+
+            return Loaded(
+                conversation=Conversation.streamed(head, turns, whole),
+                text=whole,
+                agent=stored.agent,
+                host=stored.host,
+                source=source,
+                fetched_at=stored.fetched_at,
+                warning=warning,
+            )
     return Loaded(
         conversation=stored.conversation(),
-        raw=stored.raw,
+        text=stored.raw,
         agent=stored.agent,
         host=stored.host,
         source=source,

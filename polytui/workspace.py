@@ -45,6 +45,7 @@ __all__ = ["LocalStore", "OpenedCall", "Workspace", "open_recordings", "open_sto
 if TYPE_CHECKING:
     from .adapters.audio.device import Sound
     from .core.config import Settings
+    from .core.models import Conversation
     from .core.note import Note
     from .core.ports import Direction, Recording
     from .core.queues import ItemChange, Queue, QueueItem
@@ -204,6 +205,14 @@ class Workspace:
 
     # -- calls ---------------------------------------------------------------------------------
 
+    async def read_on(self, conversation: Conversation, turns: int) -> bool:
+        """Read about ``turns`` more turns of a long call opened as it is shown (off the event
+        loop, beside the store's thread); True once all are read."""
+        long = conversation.long_turns
+        if long is None:
+            return True
+        return await asyncio.to_thread(long.advance, turns)
+
     async def stored_copy(
         self, conversation_id: str, *, agent: str | None = None
     ) -> OpenedCall | None:
@@ -213,7 +222,7 @@ class Workspace:
 
         def read() -> OpenedCall | None:
             try:
-                loaded = self.loader.load_local(conversation_id, agent=agent)
+                loaded = self.loader.load_local(conversation_id, agent=agent, stream=True)
             except Exception:  # reported by ``open``, which the caller runs instead
                 return None
             return None if loaded is None else self._with_notes(loaded)
@@ -238,7 +247,7 @@ class Workspace:
         except PolytuiError as exc:
             notes_error = exc
         loaded = await self.loader.load(
-            conversation_id, agent=agent, refresh=refresh, allow_stale=allow_stale
+            conversation_id, agent=agent, refresh=refresh, allow_stale=allow_stale, stream=True
         )
         mine = tuple(note for note in notes if note.agent == loaded.agent)
         return OpenedCall(loaded, mine, notes_error)
@@ -463,12 +472,13 @@ class Workspace:
 
         key = (loaded.agent, loaded.conversation_id)
 
-        def read() -> tuple[list[Note], list[QueueItem]]:
+        def read() -> ExportContext:
             notes = self.store.notes_for(loaded.conversation_id, loaded.agent)
-            return notes, self.store.reviews_for([key]).get(key, [])
+            reviews = self.store.reviews_for([key]).get(key, [])
+            # A long call's JSON is read again here, off the event loop.
+            return context_for(loaded, self.settings, notes, reviews)
 
-        notes, reviews = await self.run(read)
-        return context_for(loaded, self.settings, notes, reviews)
+        return await self.run(read)
 
     async def export(self, loaded: Loaded, fmt: str, path: Path) -> Path:
         """Write ``loaded`` as ``fmt`` to ``path`` (private to the user, atomic); the rendering
@@ -477,7 +487,17 @@ class Workspace:
         from .files import write_private
 
         context = await self.export_context(loaded)
-        text = await asyncio.to_thread(render, loaded.conversation, fmt, context)
+        conversation = loaded.conversation
+
+        def rendered() -> str:
+            call = conversation
+            if call.reading:  # a long call not all read yet: the export reads it whole
+                from .core.models import Conversation
+
+                call = Conversation.from_json_bytes(loaded.raw)
+            return render(call, fmt, context)
+
+        text = await asyncio.to_thread(rendered)
         return await asyncio.to_thread(write_private, path, text)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 _INT_DIGITS = min(4300, sys.get_int_max_str_digits() or 4300)
 
 
-def _int(text: str) -> int | float:
+def read_int(text: str) -> int | float:
+    """An integer's text as a number: past Python's digit limit, a float (usually inf)."""
     if len(text.lstrip("-")) < _INT_DIGITS:
         return int(text)
     return float(text)  # linear in the digits, and as good a reading as any
@@ -28,4 +29,4 @@ def loads(text: str | bytes) -> Any:
     except ValueError as exc:
         if "integer string conversion" not in str(exc):
             raise
-    return json.loads(text, parse_int=_int)
+    return json.loads(text, parse_int=read_int)

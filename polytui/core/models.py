@@ -19,8 +19,9 @@ a null list, a number as a string) gets a read copy once. Loops over thousands o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import jsontext
 from .dates import parse_datetime as parse_datetime  # re-exported for the exports and the app
@@ -28,6 +29,7 @@ from .errors import BadPayloadError
 from .events import FunctionEvent, function_events_by_turn, merge_events
 from .note import NOTE_LABELS as NOTE_LABELS  # reviewer notes live in polytui.note
 from .note import Note as Note
+from .numbers import finite
 from .numbers import percentile as percentile
 from .readings import Metric, Summary, json_safe, read_metrics
 from .turn import _BOOL, _NUMBER, _STR, _STR_LIST, Turn, _field, _fits, _Payload, _read_turns
@@ -44,6 +46,9 @@ __all__ = [
     "parse_datetime",
     "percentile",
 ]
+
+if TYPE_CHECKING:
+    from .long_call import TurnBlocks
 
 Number = int | float
 
@@ -125,7 +130,7 @@ def _read_conversation(data: dict[str, Any]) -> dict[str, Any]:
 class Conversation(_Payload):
     """A whole call. Build it with ``from_data`` / ``from_json_bytes`` (which check the IDs)."""
 
-    __slots__ = ("_events", "_turns")
+    __slots__ = ("_events", "_long", "_turns", "_whole")
     _KEYS = _CONVERSATION_KEYS
 
     conversation_id: str = _field("conversationId")
@@ -161,6 +166,8 @@ class Conversation(_Payload):
         """``raw`` as received; ``data`` its reading (``from_data`` makes it)."""
         super().__init__(raw, data)
         self._events: tuple[dict[int, list[FunctionEvent]], list[FunctionEvent]] | None = None
+        self._long: TurnBlocks | None = None
+        self._whole: Callable[[], str] | None = None
         raw_turns = _turn_dicts(self._data.get("turns"))
         if raw_turns is None:
             self._turns: list[Turn | None] | None = None
@@ -171,8 +178,51 @@ class Conversation(_Payload):
             ]
 
     @property
-    def turns(self) -> list[Turn | None] | None:
-        return self._turns
+    def turns(self) -> Sequence[Turn | None] | None:
+        return self._long if self._long is not None else self._turns
+
+    # -- a long call, read as it is shown (polytui.core.long_call) ----------------------------
+
+    @classmethod
+    def streamed(
+        cls, head: dict[str, Any], turns: TurnBlocks, whole: Callable[[], str]
+    ) -> Conversation:
+        """A call whose ``turns`` are read a block at a time (``long_call.open_streamed``):
+        ``head`` its top-level fields before the turns, ``whole`` its whole JSON text (for
+        ``to_dict``). Its top-level fields after the turns come with ``finish_reading``."""
+        conversation = cls.from_data(head)
+        conversation._long = turns
+        conversation._whole = whole
+        return conversation
+
+    @property
+    def long_turns(self) -> TurnBlocks | None:
+        """The turns of a call read a block at a time; None for a call read whole."""
+        return self._long
+
+    @property
+    def reading(self) -> bool:
+        """A long call whose turns are still being read (``TurnBlocks.advance``)."""
+        return self._long is not None and not self._long.complete
+
+    def finish_reading(self) -> None:
+        """Once a long call's turns are all read: its top-level fields after them join it
+        (on the thread that reads the call, not the one that reads on)."""
+        long = self._long
+        if long is None or not long.complete or not long.tail:
+            return
+        raw = dict(self._raw)
+        raw.update(long.tail)
+        long.tail = {}
+        self._raw = raw
+        self._data = _read_conversation(raw)
+        self._events = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The payload as received: every field, the API's key order, the values as sent."""
+        if self._whole is not None:
+            return jsontext.loads(self._whole())  # type: ignore[no-any-return]
+        return self._raw
 
     # -- construction -------------------------------------------------------------------------
 
@@ -211,18 +261,29 @@ class Conversation(_Payload):
 
     def to_json_dict(self) -> dict[str, Any]:
         """``to_dict`` safe to write as JSON: a copy with NaN and the infinities as null."""
-        return json_safe(self._raw)  # type: ignore[no-any-return]
+        return json_safe(self.to_dict())  # type: ignore[no-any-return]
 
     # -- derived values -----------------------------------------------------------------------
 
     @property
-    def turn_list(self) -> list[Turn]:
+    def turn_list(self) -> Sequence[Turn]:
+        if self._long is not None:
+            return self._long
         return [t for t in (self._turns or []) if t is not None]
 
     def turn_payloads(self) -> list[dict[str, Any]]:
         """The readings behind ``turn_list`` (same order): the known fields with their types,
         for loops over thousands of turns that read a few fields each. Read-only."""
+        if self._long is not None:
+            return [t._data for t in self._long]
         return [t._data for t in (self._turns or []) if t is not None]
+
+    def latency_values(self) -> list[float | None]:
+        """Each turn's latency as a finite number of seconds (None where it has none); of a
+        long call, those of the turns read so far."""
+        if self._long is not None:
+            return self._long.latencies[: len(self._long)]
+        return [finite(t._data.get("latency")) for t in (self._turns or []) if t is not None]
 
     @property
     def summary(self) -> Summary | None:
@@ -284,20 +345,33 @@ class Conversation(_Payload):
         return read_metrics(self.metrics)
 
     def _function_events(self) -> tuple[dict[int, list[FunctionEvent]], list[FunctionEvent]]:
-        if self._events is None:
+        if self._events is not None:
+            return self._events
+        long = self._long
+        if long is not None and not long.complete:
+            return {}, []  # known once every turn is read
+        if long is not None:
+            ids = long.turn_ids
+            owns = long.own_events
+        else:
             turns = self.turn_list
-            by_turn, loose = function_events_by_turn(
-                self.function_events, [t.turn_id for t in turns]
-            )
-            merged: dict[int, list[FunctionEvent]] = {}
+            ids = [t.turn_id for t in turns]
+            owns = {}
             for number, turn in enumerate(turns, start=1):
                 own = [FunctionEvent(e.raw, number) for e in turn.own_function_events()]
-                events = merge_events(by_turn.pop(number, []), own)
-                if events:
-                    merged[number] = events
-            for events in by_turn.values():  # keyed to a turn this copy lacks
-                loose.extend(events)
-            self._events = (merged, loose)
+                if own:
+                    owns[number] = own
+        by_turn, loose = function_events_by_turn(self.function_events, ids)
+        merged: dict[int, list[FunctionEvent]] = {}
+        for number in sorted(set(by_turn) | set(owns)):
+            if not 1 <= number <= len(ids):
+                continue
+            events = merge_events(by_turn.pop(number, []), owns.get(number, []))
+            if events:
+                merged[number] = events
+        for events in by_turn.values():  # keyed to a turn this copy lacks
+            loose.extend(events)
+        self._events = (merged, loose)
         return self._events
 
     def function_events_for(self, number: int) -> list[FunctionEvent]:

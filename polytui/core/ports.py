@@ -42,10 +42,11 @@ the backend ranks by, and matched words come as ``(start, end)`` spans of a plai
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
@@ -97,14 +98,26 @@ class Fetched:
     host: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StoredConversation:
     agent: str
     conversation_id: str
     host: str
-    raw: str  # the exact JSON text received
     fetched_at: datetime  # aware, UTC
     in_progress: bool
+    #: The exact JSON text received, a piece at a time (a new iterator each call); ValueError
+    #: from the iterator when the kept copy is damaged.
+    pieces: Callable[[], Iterator[str]]
+    size: int  # bytes the store keeps for it: a long call is read a piece at a time
+
+    @cached_property
+    def raw(self) -> str:
+        """The exact JSON text received ("" when the kept copy is damaged: ``conversation``
+        and ``checked_raw`` say so)."""
+        try:
+            return "".join(self.pieces())
+        except ValueError:
+            return ""
 
     def conversation(self) -> Conversation:
         """The stored call, read; a copy that cannot be read any more (damaged on disk, or

@@ -3,8 +3,10 @@ documents); the values it hands out are ``polytui.core.ports``'."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,29 @@ PACK_LEVEL = 6  # zlib's default: within 2% of its best for these payloads, at a
 def pack_payload(text: str) -> bytes:
     """A call's JSON text as the payloads table keeps it: its UTF-8 bytes, zlib-compressed."""
     return zlib.compress(text.encode("utf-8"), PACK_LEVEL)
+
+
+PIECE = 1 << 20  # characters a piece of ``payload_pieces``, at most (about)
+
+
+def payload_pieces(body: bytes) -> Iterator[str]:
+    """The JSON text ``pack_payload`` kept, a piece of about ``PIECE`` characters at a time (a
+    long call is read without holding all its text); ValueError when ``body`` is damaged."""
+    inflate = zlib.decompressobj()
+    decode = codecs.getincrementaldecoder("utf-8")()
+    try:
+        data = body
+        while data:
+            piece = inflate.decompress(data, PIECE)
+            data = inflate.unconsumed_tail
+            if piece:
+                yield decode.decode(piece)
+        rest = inflate.flush()
+        if not inflate.eof:
+            raise ValueError("the kept JSON is cut short")
+        yield decode.decode(rest, final=True)
+    except (zlib.error, UnicodeDecodeError, TypeError) as exc:
+        raise ValueError(f"the kept JSON is damaged ({exc})") from None
 
 
 def unpack_payload(body: bytes) -> str | None:

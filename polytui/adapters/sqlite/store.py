@@ -55,9 +55,9 @@ from .records import (
     from_db_time,
     listing_values,
     pack_payload,
+    payload_pieces,
     search_documents,
     to_db_time,
-    unpack_payload,
     utc_now,
 )
 
@@ -265,13 +265,15 @@ class Store(QueueMethods, ListingMethods):
         )
         if row is None:
             return None
+        body = row[3]
         return StoredConversation(
             agent=row[0],
             conversation_id=row[1],
             host=row[2],
-            raw=unpack_payload(row[3]) or "",  # "": damaged, as conversation() will say
             fetched_at=from_db_time(row[4]),
             in_progress=bool(row[5]),
+            pieces=lambda: payload_pieces(body),  # damaged: as conversation() will say
+            size=len(body) if isinstance(body, bytes) else 0,
         )
 
     def put(

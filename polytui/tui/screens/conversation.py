@@ -29,6 +29,7 @@ from polytui.tui.widgets.transcript import TranscriptView
 from .listening import AUDIO_ACTIONS, AUDIO_BINDINGS, Listening
 from .note_actions import NoteActions
 from .queue_review import QUEUE_ACTIONS, QueueReview, turn_notes
+from .reading_on import ReadingOn
 
 if TYPE_CHECKING:
     from polytui.core.models import Conversation
@@ -125,6 +126,7 @@ class ConversationScreen(QueueReview):
         self.loaded: Loaded | None = None
         self.note_actions = NoteActions(self)
         self.listening = Listening(self)
+        self.reading_on = ReadingOn(self)
         self._deferred: AwaitComplete | None = None  # see _mount_deferred
         self._offers_note_edit = False  # A / x shown in the footer
 
@@ -287,6 +289,7 @@ class ConversationScreen(QueueReview):
             notes=turn_notes(conversation, notes),
             drawn=self.drawn_for(conversation) if message.moved else None,
         )
+        self.reading_on.start(conversation, cursor)  # a long call: the rest of its turns
         self.note_actions.show(notes, message.opened.notes_error, inline=False)
         self.show_review()
         self.refresh_bindings()
@@ -306,6 +309,11 @@ class ConversationScreen(QueueReview):
         if self.loaded is not None and self.loaded.conversation is conversation:
             self._tree("metrics").set_data(metrics_view(conversation))
             self._tree("functions").set_data(functions_view(conversation))
+
+    def fill_panels_now(self, conversation: Conversation) -> None:
+        """The panels again (a long call's are whole once its turns are all read)."""
+        if self._deferred is not None:  # else they are filled when they are mounted
+            self._fill_panels(conversation)
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:

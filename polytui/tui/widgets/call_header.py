@@ -268,7 +268,7 @@ class CallHeader(Widget):
         if c is None:
             self._latencies, self._stats = [], None
         else:
-            self._latencies = [_finite(turn.get("latency")) for turn in c.turn_payloads()]
+            self._latencies = c.latency_values()
             self._stats = latency_summary(self._latencies)
         score = _finite(c.poly_score) if c is not None else None
         cls = score_class(score)
@@ -418,7 +418,7 @@ class CallHeader(Widget):
             self._latency_value("p95", p95),
             ("  ", ""),
             self._latency_value("max", top),
-            (f"  ({len(c.turn_list)} turns)", "dim"),
+            (f"  ({len(c.turn_list)}{'+ turns, reading' if c.reading else ' turns'})", "dim"),
         )
 
     def _compact_line(self, c: Conversation | None) -> Content:

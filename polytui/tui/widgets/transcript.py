@@ -215,6 +215,18 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self.post_message(self.CursorMoved(self, self.cursor))
         self.refresh()
 
+    def turns_added(self) -> None:
+        """More of a long call's turns are read (``Conversation.reading``): the transcript
+        takes them, the turns on screen staying where they are."""
+        self._model = TranscriptModel(self._model.conversation)
+        self._matches = None
+        self._discard_layout(keep_anchor=True)
+        self.refresh()
+
+    def go_to(self, index: int) -> None:
+        """The cursor to turn ``index`` (0-based), brought into view."""
+        self._set_cursor(index)
+
     def set_notes(self, notes: Sequence[Note]) -> None:
         """Show reviewer notes under their turns (call-level notes, turn None, are ignored)."""
         self.notes = _by_turn(notes)

@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from polytui.core.long_call import SIZE_FIELDS, differs, meta_length
 from polytui.core.models import Note
+
+__all__ = ["differs", "estimate_from_sizes", "estimate_heights", "meta_length"]
 
 TRANSLATION_PREFIX = "→ en  "
 
@@ -31,15 +34,6 @@ def _rows(text_len: int, newlines: int, width: int) -> int:
     """Estimated wrapped rows of a text: one per line plus the overflow, with ~10% slack for
     word wrapping. Cheap on purpose: no wrapping, no cleaning."""
     return newlines + 1 + (text_len + text_len // 10) // width
-
-
-def meta_length(intents: Sequence[str | None] | None, entities: Sequence[Any] | None) -> int:
-    """A length estimate of the intents/entities line, without building it."""
-    length = 24 * len(entities) if entities else 0
-    for intent in intents or ():
-        if intent:
-            length += len(intent) + 2
-    return length
 
 
 def estimate_heights(
@@ -98,9 +92,46 @@ def estimate_heights(
     return heights
 
 
-def differs(translation: str | None, original: str | None) -> bool:
-    """A translation worth showing: present and not the original again."""
-    if not translation:
-        return False
-    stripped = translation.strip()
-    return bool(stripped) and stripped != (original or "").strip()
+def estimate_from_sizes(
+    sizes: Sequence[int],
+    count: int,
+    width: int,
+    show_translations: bool,
+    notes: dict[int, list[Note]],
+    first: int = 1,
+) -> list[int]:
+    """``estimate_heights`` of a long call's turns ``first``.. (``count`` of them) from the
+    sizes its reading kept (``polytui.core.long_call.text_sizes``): the same rows, without
+    the turns' text."""
+    tw = text_width(width)
+    prefix = len(TRANSLATION_PREFIX)
+    heights: list[int] = []
+    add = heights.append
+    base = (first - 1) * SIZE_FIELDS
+    for number in range(first, first + count):
+        user, user_nl, dtmf, agent, agent_nl, tr_user, tr_user_nl, tr_agent, tr_agent_nl, meta = (
+            sizes[base : base + SIZE_FIELDS]
+        )
+        base += SIZE_FIELDS
+        rows = 2  # header + separator
+        if user >= 0:
+            rows += user_nl + 1 + (user + user // 10) // tw
+        elif dtmf < 0:
+            rows += 1
+        if dtmf >= 0:
+            size = 2 * dtmf + 5
+            rows += 1 + (size + size // 10) // tw
+        rows += 1 if agent < 0 else agent_nl + 1 + (agent + agent // 10) // tw
+        if show_translations:
+            if tr_user >= 0:
+                size = tr_user + prefix
+                rows += tr_user_nl + 1 + (size + size // 10) // tw
+            if tr_agent >= 0:
+                size = tr_agent + prefix
+                rows += tr_agent_nl + 1 + (size + size // 10) // tw
+        if meta:
+            rows += _rows(meta + 20, 0, tw)
+        for note in notes.get(number, ()):
+            rows += _rows(len(note.text) + 20, note.text.count("\n"), tw)
+        add(rows)
+    return heights

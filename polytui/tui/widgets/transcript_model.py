@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from polytui.core.events import FunctionEvent
 from polytui.core.facts import (
@@ -28,7 +29,7 @@ from polytui.core.numbers import finite
 from polytui.core.readings import compact_json
 from polytui.core.text import clean, clean_line
 
-from .transcript_heights import differs, estimate_heights, meta_length
+from .transcript_heights import differs, estimate_from_sizes, estimate_heights, meta_length
 
 SILENCE_TEXT = "(silence)"
 NO_INPUT_TEXT = "(no input)"  # nothing from the caller, not flagged as silence (a greeting)
@@ -278,37 +279,49 @@ class TurnEntries(Sequence[TurnEntry]):
 
     def __init__(
         self,
-        turns: list[Turn],
+        turns: Sequence[Turn],
         handoff: bool,
         events: dict[int, list[FunctionEvent]] | None = None,
     ) -> None:
         self._turns = turns
+        self._count = len(turns)  # a long call being read has more later: a new model then
         self._events = events or {}
-        self._made: list[TurnEntry | None] = [None] * len(turns)
+        self._made: dict[int, TurnEntry] = {}
         self._handoff = handoff
 
     def __len__(self) -> int:
-        return len(self._turns)
+        return self._count
 
     def __getitem__(self, index: int) -> TurnEntry:  # type: ignore[override]
         if index < 0:
-            index += len(self._turns)
-        if not 0 <= index < len(self._turns):
+            index += self._count
+        if not 0 <= index < self._count:
             raise IndexError(index)
-        entry = self._made[index]
+        entry = self._made.get(index)
         if entry is None:
-            last = index == len(self._turns) - 1
-            entry = TurnEntry(
-                index,
-                self._turns[index],
-                handoff=self._handoff and last,
-                events=self._events.get(index + 1, ()),
-            )
-            self._made[index] = entry
+            entry = self._made[index] = self._entry(index)
         return entry
 
+    def _entry(self, index: int, turn: Turn | None = None) -> TurnEntry:
+        return TurnEntry(
+            index,
+            self._turns[index] if turn is None else turn,
+            handoff=self._handoff and index == self._count - 1,
+            events=self._events.get(index + 1, ()),
+        )
+
+    def passing(self) -> Iterator[TurnEntry]:
+        """Every entry in order, those not made yet made for the moment only (a search over a
+        long call does not keep an entry for each of its turns)."""
+        made = self._made
+        for index, turn in enumerate(self._turns):
+            if index >= self._count:
+                return
+            entry = made.get(index)
+            yield self._entry(index, turn) if entry is None else entry
+
     def __iter__(self) -> Iterator[TurnEntry]:
-        return (self[index] for index in range(len(self._turns)))
+        return (self[index] for index in range(self._count))
 
 
 NEAR_TURNS = 200  # turns estimated either side of the cursor before a long call's first frame
@@ -323,7 +336,11 @@ class TranscriptModel:
         handoff = conversation is not None and handed_off(conversation)
         events = conversation.turn_function_events if conversation is not None else {}
         self.entries = TurnEntries(turns, handoff, events)
-        self._payloads = conversation.turn_payloads() if conversation is not None else []
+        # A long call read as it is shown keeps its turns' sizes, not their text.
+        self._long = conversation.long_turns if conversation is not None else None
+        self._payloads: Sequence[dict[str, Any]] = ()
+        if conversation is not None and self._long is None:
+            self._payloads = conversation.turn_payloads()
         # Every turn's searchable text joined (originals, translations) with where each starts:
         # built on the first search, so that later ones are a few str.find calls.
         self._joined: tuple[str, str, list[int], list[int]] | None = None
@@ -341,14 +358,21 @@ class TranscriptModel:
         """Every turn's estimated rows; with ``near`` (a long call's first frame), only the
         turns within ``NEAR_TURNS`` of turn ``near`` are estimated and the others take their
         mean (refined just after the frame)."""
-        payloads = self._payloads
-        if near is None or len(payloads) <= 2 * NEAR_TURNS:
-            return estimate_heights(payloads, width, show_translations, notes)
+        count = len(self.entries)
+
+        def estimate(lo: int, hi: int) -> list[int]:
+            if self._long is not None:
+                sizes = self._long.sizes
+                return estimate_from_sizes(sizes, hi - lo, width, show_translations, notes, lo + 1)
+            return estimate_heights(self._payloads[lo:hi], width, show_translations, notes, lo + 1)
+
+        if near is None or count <= 2 * NEAR_TURNS:
+            return estimate(0, count)
         lo = max(0, near - NEAR_TURNS)
-        hi = min(len(payloads), near + NEAR_TURNS)
-        window = estimate_heights(payloads[lo:hi], width, show_translations, notes, lo + 1)
+        hi = min(count, near + NEAR_TURNS)
+        window = estimate(lo, hi)
         mean = round(sum(window) / len(window))
-        return [mean] * lo + window + [mean] * (len(payloads) - hi)
+        return [mean] * lo + window + [mean] * (count - hi)
 
     def find(self, query: str, show_translations: bool, notes: dict[int, list[Note]]) -> list[int]:
         """Indexes of turns containing ``query`` (case-insensitive literal), in order."""
@@ -374,7 +398,7 @@ class TranscriptModel:
         if self._joined is None:
             bases: list[str] = []
             translations: list[str] = []
-            for entry in self.entries:
+            for entry in self.entries.passing():
                 base, translated = entry.haystack()
                 bases.append(base)
                 translations.append(translated)
