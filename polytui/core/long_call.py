@@ -31,7 +31,7 @@ from .numbers import finite
 from .turn import Turn, _read_turns
 
 BLOCK = 256  # turns a block
-LOOKAHEAD = 1 << 20  # characters of text read ahead of the parse (a value longer asks more)
+LOOKAHEAD = 1 << 18  # characters of text read ahead of the parse (a value longer asks more)
 KEPT_BLOCKS = 6  # parsed blocks kept (the screen, a screen either side, a jump back)
 SIZE_FIELDS = 10  # ints per turn in ``TurnBlocks.sizes`` (see ``text_sizes``)
 
@@ -280,9 +280,8 @@ class TurnBlocks(Sequence[Turn]):
         blob = zlib.compress(("[" + ",".join(texts) + "]").encode("utf-8"), 1)
         with self._lock:
             self._blocks.append(blob)
-            self._parsed[len(self._blocks) - 1] = turns
-            while len(self._parsed) > KEPT_BLOCKS:
-                self._parsed.popitem(last=False)
+            if len(self._blocks) == 1:  # the first frame's; the others are parsed when drawn
+                self._parsed[0] = turns
         self._pending, self._pending_turns = [], []
         self._firsts.append(first + len(turns))  # last: the turns are there once counted
 

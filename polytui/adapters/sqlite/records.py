@@ -29,7 +29,7 @@ def pack_payload(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8"), PACK_LEVEL)
 
 
-PIECE = 1 << 20  # characters a piece of ``payload_pieces``, at most (about)
+PIECE = 1 << 18  # characters a piece of ``payload_pieces``, at most (about)
 
 
 def payload_pieces(body: bytes) -> Iterator[str]:

@@ -34,9 +34,14 @@ class ReadingOn:
             return
         count = len(conversation.turn_list)
         self.wanted_turn = wanted_turn if wanted_turn is not None and wanted_turn >= count else None
-        self.screen.run_worker(
-            self._read(conversation), group="read-on", exclusive=True, exit_on_error=False
-        )
+        # After the first frame: the reading thread would take turns with its drawing.
+        self.screen.call_after_refresh(self._start, conversation)
+
+    def _start(self, conversation: Conversation) -> None:
+        if self._current(conversation):
+            self.screen.run_worker(
+                self._read(conversation), group="read-on", exclusive=True, exit_on_error=False
+            )
 
     def _current(self, conversation: Conversation) -> bool:
         loaded = self.screen.loaded
