@@ -11,11 +11,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from polytui.config import Settings
+from polytui.adapters.sqlite import Store
+from polytui.core.config import Settings
 from polytui.demo._scripts import BANK_ID
 from polytui.demo.samples import DEMO_ACCOUNT, DEMO_AGENT, DEMO_API_KEY, sample_conversations
 from polytui.demo.server import DemoServer
-from polytui.store import Store
 from polytui.tui.app import PolyTUI
 
 OUT = Path(__file__).resolve().parent / "polytui.svg"
@@ -30,24 +30,24 @@ async def shoot(server_url: str, data: Path) -> str:
         base_url_override=server_url,
         data_path=data,
     )
+    with Store(settings.db_path) as store:  # a reviewer's note, there before the app opens
+        store.add_note(
+            DEMO_AGENT,
+            BANK_ID,
+            NOTE_TURN,
+            "4.6 s of dead air after the date of birth: caller almost hung up",
+            "bad response",
+        )
     app = PolyTUI(settings, initial_id=BANK_ID)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
-        with Store(settings.db_path) as store:
-            store.add_note(
-                DEMO_AGENT,
-                BANK_ID,
-                NOTE_TURN,
-                "4.6 s of dead air after the date of birth: caller almost hung up",
-                "bad response",
-            )
-        await pilot.press("r")  # re-reads the call and its notes
-        await pilot.pause(0.5)
-        await app.workers.wait_for_complete()
-        for _ in range(NOTE_TURN - 1):
-            await pilot.press("j")
         await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.press(*str(NOTE_TURN), "G")  # the cursor on the noted turn
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        await pilot.pause(0.1)
         return app.export_screenshot(title="polytui")
 
 

@@ -501,7 +501,7 @@ async def test_p_toggles_panels_and_tab_reaches_them(server, tmp_path):
         await pilot.press("tab")
         tree = app.focused
         assert isinstance(tree, JsonTree) and tree.id == "metrics"
-        await pilot.press("j", "c")  # the first metric: verified = "true"
+        await pilot.press("j", "y")  # the first metric: verified = "true"
         assert app.clipboard == "true"
         await pilot.press("escape")  # back to the transcript, not off the screen
         assert app.focused is screen.transcript
@@ -700,7 +700,7 @@ def hostile_call(samples) -> dict[str, Any]:
 async def test_hostile_text_is_shown_as_data(server, tmp_path, samples, monkeypatch):
     from textual.widgets._toast import Toast
 
-    import polytui.tui.screens.conversation as conversation_module
+    import polytui.tui.screens.conversation_view as conversation_module
 
     monkeypatch.setattr(conversation_module, "open_url", lambda url: "xdg-open")
     server.add(hostile_call(samples))

@@ -307,7 +307,7 @@ async def test_o_without_an_opener_says_where_the_recording_is(server, tmp_path,
 
 
 async def test_o_on_a_chat_opens_the_studio_link(server, tmp_path, monkeypatch):
-    import polytui.tui.screens.conversation as conversation_module
+    import polytui.tui.screens.conversation_view as conversation_module
 
     opened: list[str] = []
     monkeypatch.setattr(

@@ -96,7 +96,7 @@ async def test_a_types_a_note_with_a_label_and_enter_saves(server, tmp_path):
         assert view.cursor == FIRST_FLAGGED - 1
         block = turn_block(app, FIRST_FLAGGED)
         assert "NOTE" in block and "✎ [bad response] slow" in block  # inline under its turn
-        assert "A Edit note" in screen_text(app) and "x Delete note" in screen_text(app)
+        assert "A Edit note" in screen_text(app) and "d Delete note" in screen_text(app)
 
 
 async def test_a_saves_without_a_label_and_escape_saves_nothing(server, tmp_path):
@@ -201,7 +201,7 @@ async def test_A_with_several_notes_asks_which(server, tmp_path):
         assert app.screen is screen
 
 
-async def test_x_deletes_after_confirmation_and_n_or_escape_keep(server, tmp_path):
+async def test_d_deletes_after_confirmation_and_n_or_escape_keep(server, tmp_path):
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     add_before_opening(app, PLAIN_TURN, "delete me", "bad response")
     async with app.run_test(size=SIZE) as pilot:
@@ -210,14 +210,14 @@ async def test_x_deletes_after_confirmation_and_n_or_escape_keep(server, tmp_pat
         view.cursor = PLAIN_TURN - 1
         await pilot.pause()
         for keep in ("n", "escape", "enter"):  # Enter presses the focused "Keep"
-            await pilot.press("x")
+            await pilot.press("d")
             assert isinstance(app.screen, ConfirmScreen)
             assert "Delete this note on turn 2?" in screen_text(app)
             assert "✎ [bad response] delete me" in screen_text(app)
             await pilot.press(keep)
             assert app.screen is screen
             assert len(stored_notes(app)) == 1, keep
-        await pilot.press("x", "y")
+        await pilot.press("d", "y")
         await settle(app, pilot)
         assert app.screen is screen
         assert stored_notes(app) == []
@@ -225,7 +225,7 @@ async def test_x_deletes_after_confirmation_and_n_or_escape_keep(server, tmp_pat
         block = turn_block(app, PLAIN_TURN)
         assert "NOTE" not in block and "delete me" not in block
         assert view.cursor == PLAIN_TURN - 1
-        assert "x Delete note" not in screen_text(app)  # nothing left to delete
+        assert "d Delete note" not in screen_text(app)  # nothing left to delete
         # The palette offers only what works here.
         titles = [c.title for c in app.get_system_commands(screen)]
         assert "Add note" in titles and "Delete note" not in titles and "Edit note" not in titles
@@ -332,14 +332,14 @@ async def test_whole_call_notes_show_above_the_transcript(server, tmp_path):
         assert "Call  ✎ [good response] escalation was justified" in text
         assert "Turn 99 (not in this copy)  ✎ from a longer copy" in text
         assert "A Edit note" in text  # the call's notes can be edited from any turn
-        await pilot.press("x")
+        await pilot.press("d")
         assert isinstance(app.screen, NotePicker)
         await pilot.press("enter", "y")
         await settle(app, pilot)
         assert isinstance(app.screen, ConversationScreen)
         assert "escalation was justified" not in screen_text(app)
         assert "from a longer copy" in screen_text(app)
-        await pilot.press("x", "y")
+        await pilot.press("d", "y")
         await settle(app, pilot)
         assert not screen.has_class("-call-notes")
         assert stored_notes(app) == []
@@ -385,7 +385,7 @@ async def test_a_read_only_store_keeps_the_editor_and_the_text(server, tmp_path)
         await pilot.press("escape")
         assert app.screen is screen
         screen.transcript.cursor = PLAIN_TURN - 1
-        await pilot.press("x", "y")
+        await pilot.press("d", "y")
         await settle(app, pilot)
         assert app.screen is screen
         assert any(n.startswith("Cannot write to the store at ") for n in notices(app))
@@ -435,5 +435,5 @@ async def test_help_and_palette_offer_the_note_keys(server, tmp_path):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n", "question_mark")
         text = screen_text(app)
-        for key, description in (("a", "Add note"), ("A", "Edit note"), ("x", "Delete note")):
+        for key, description in (("a", "Add note"), ("A", "Edit note"), ("d", "Delete note")):
             assert re.search(rf"(^|\s){key}\s+{description}", text, re.MULTILINE), description

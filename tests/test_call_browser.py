@@ -24,6 +24,7 @@ from polytui.tui.screens.confirm import ConfirmScreen
 from polytui.tui.screens.conversation import ConversationScreen
 from polytui.tui.screens.help import HelpScreen
 from polytui.tui.screens.search import CallSearchScreen
+from polytui.tui.screens.sort import SortScreen
 from polytui.tui.screens.start import StartScreen
 from polytui.tui.widgets.call_table import CallTable
 
@@ -93,9 +94,9 @@ async def test_stored_calls_are_listed_newest_first(tmp_path, scripted):
         first = next(line for line in lines if LIVE_ID in line)
         assert "2025-03-14 16:45" in first and "VOICE-SIP" in first and "live" in first
         bank = next(line for line in lines if BANK_ID in line)
-        assert re.search(r"9:10\s+9 yes\s+2\s+4\.62 s fraud, dis", bank), bank
+        assert re.search(r"9:10\s+9 yes\s+2\s+4\.62 s fra", bank), bank
         assert "2025-06-02" not in text  # the fetch time is off to the right at 120 columns
-        await pilot.press("tab")  # straight into the list
+        await pilot.press("down")  # Down from the ID box: into the list
         assert app.focused is table(app)
         await pilot.press("right", "right", "right")
         bank = next(line for line in screen_text(app).splitlines() if BANK_ID[8:] in line)
@@ -121,18 +122,33 @@ async def test_sort_by_keys_and_by_clicking_the_header(tmp_path, scripted):
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
-        await pilot.press("tab", "j")  # on the chat
-        await pilot.press("s")  # next column: the ID, A to Z
+        await pilot.press("down", "j")  # on the chat
+        await pilot.press("s")  # the sort menu: one letter per column
+        assert isinstance(app.screen, SortScreen)
+        await pilot.press("i")  # the ID, A to Z
         await settle(app, pilot)
         assert "ID ▲" in screen_text(app) and "sorted by ID ▲" in status(app)
         assert listed(app) == sorted(NEWEST_FIRST, key=str.lower)
         assert table(app).cursor_row.conversation_id == CHAT_ID  # the cursor kept its call
-        await pilot.press("r")
+        await pilot.press("S")  # reverse
         await settle(app, pilot)
         assert listed(app) == sorted(NEWEST_FIRST, key=str.lower, reverse=True)
         assert "ID ▼" in screen_text(app)
-        await pilot.press("S")  # back to the start time, newest first
+        await pilot.press("s", "o")  # Score: o (s is Started's), biggest first, in one go
         await settle(app, pilot)
+        assert "sorted by Score ▼" in status(app) and "Score ▼" in screen_text(app)
+        scores = [table(app).row_at(i).poly_score for i in range(table(app).count)]
+        known = [score for score in scores if score is not None]
+        assert known == sorted(known, reverse=True)
+        await pilot.press("s", "o")  # the column sorted by again: reversed
+        await settle(app, pilot)
+        assert "sorted by Score ▲" in status(app)
+        await pilot.press("s", "j", "escape")  # Escape leaves the sort as it was
+        await settle(app, pilot)
+        assert "sorted by Score ▲" in status(app)
+        await pilot.press("s", "k", "k", "k", "k", "k", "k", "enter")  # or j / k and Enter
+        await settle(app, pilot)
+        assert "sorted by Started ▼" in status(app)
         assert listed(app) == NEWEST_FIRST
         # Clicking a header sorts by it (biggest first), clicking it again turns it round.
         calls = table(app)
@@ -154,7 +170,7 @@ async def test_filter_as_you_type_and_escape_backs_out(tmp_path, scripted):
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start(app, pilot)
-        await pilot.press("tab", "f")  # f in the list: to the filter
+        await pilot.press("down", "f")  # f in the list: to the filter
         box = screen.query_one("#call-filter", Input)
         assert app.focused is box
         await pilot.press(*"refu")
@@ -188,7 +204,7 @@ async def test_enter_opens_the_call_and_the_list_follows_new_notes(tmp_path, scr
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
-        await pilot.press("tab", "j", "j", "j", "j", "enter")
+        await pilot.press("down", "j", "j", "j", "j", "enter")
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ConversationScreen)
@@ -204,10 +220,10 @@ async def test_enter_opens_the_call_and_the_list_follows_new_notes(tmp_path, scr
         assert bank.lstrip().startswith("✎1")
         others = [line for line in screen_text(app).splitlines() if FRENCH_ID in line]
         assert "✎" not in others[0]
-        # The notes column sorts too: click-free, with the keys (S from the start time).
-        await pilot.press("S")
+        # The notes column sorts too: click-free, with its letter in the sort menu.
+        await pilot.press("s", "n")
         await settle(app, pilot)
-        assert "sorted by ✎ ▼" in status(app) and listed(app)[0] == BANK_ID
+        assert "sorted by Notes ✎ ▼" in status(app) and listed(app)[0] == BANK_ID
 
 
 async def test_back_from_a_call_opened_at_launch_lands_on_the_list(tmp_path, scripted):
@@ -228,7 +244,7 @@ async def test_d_asks_then_deletes_and_notes_stay(tmp_path, scripted):
     app_store.add_note(DEMO_AGENT, CHAT_ID, None, "whole call note")
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
-        await pilot.press("tab", "j", "d")
+        await pilot.press("down", "j", "d")
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
         text = " ".join(screen_text(app).split())
@@ -257,7 +273,7 @@ async def test_the_list_is_also_the_way_back_in_with_no_key_and_no_network(tmp_p
     fill(settings.db_path, scripted, agent="PROJECT-other")
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
-        await pilot.press("tab", "G", "enter")
+        await pilot.press("down", "G", "enter")
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ConversationScreen), screen_text(app)
@@ -295,7 +311,7 @@ async def test_hostile_text_in_the_list_and_the_hits_is_shown_as_data(tmp_path, 
     fill(app.settings.db_path, [data])
     async with app.run_test(size=(160, 40)) as pilot:
         await start(app, pilot)
-        await pilot.press("tab")
+        await pilot.press("down")
         text = screen_text(app)
         assert "CA[bold]x[/b]" in text and "[@click=app.quit]tag" in text
         assert "[red]summary[/]" in text and not UNSAFE.search(text)
@@ -377,7 +393,7 @@ async def test_words_phrases_and_prefixes(tmp_path, scripted, query, conversatio
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
-        await pilot.press("tab", "slash")  # / from the list
+        await pilot.press("down", "slash")  # / from the list
         app.screen.query_one("#call-search", Input).value = query
         await pilot.press("enter")
         await settle(app, pilot)
@@ -435,19 +451,19 @@ async def test_help_and_palette_list_the_list_keys(tmp_path, scripted):
     fill(app.settings.db_path, scripted)
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
-        await pilot.press("tab", "f1")
+        await pilot.press("down", "f1")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         for key, description in [
             ("⏎", "Open"),
-            ("d / del", "Delete"),  # as the help lists it (not the footer under it)
+            ("d, del", "Delete"),  # as the help lists it (not the footer under it)
             ("s", "Sort"),
-            ("S", "Sort by previous column"),
-            ("r", "Reverse"),
-            ("^f / /", "Search calls"),
+            ("S", "Reverse"),
+            ("r", "Refresh"),
+            ("/, ^f", "Search calls"),
             ("f", "Filter"),
-            ("j / ↓", "Next call"),
-            ("tab", "To the stored calls"),
+            ("j, ↓", "Next call"),
+            ("g, home", "First call"),
         ]:
             assert re.search(rf"{re.escape(key)}\s+{re.escape(description)}", text), description
         await pilot.press("escape")
@@ -470,7 +486,7 @@ async def test_demo_keeps_the_samples_and_lists_what_was_opened(server, tmp_path
         assert "No stored calls yet: open a sample above, or type an ID." in text
         assert "polytui fetch" not in text  # the demo's store is its own
         assert all(sample_id in text for sample_id in NEWEST_FIRST)
-        await pilot.press("tab")  # the list is empty: Tab goes to the samples
+        await pilot.press("down")  # the list is empty: Down goes to the samples
         assert app.focused.id == "samples"
         await pilot.press("down", "enter")
         await settle(app, pilot)
@@ -521,7 +537,7 @@ async def test_ten_thousand_calls_list_page_sort_and_filter(tmp_path, many_calls
         assert not calls.children  # lines are drawn, not mounted
         assert f"CA{MANY - 1:032d}" in screen_text(app)  # newest first
         assert len(calls._pages) == 1  # only the page on screen was read
-        await pilot.press("tab", "G")
+        await pilot.press("down", "G")
         await settle(app, pilot)
         assert calls.cursor == MANY - 1 and f"CA{0:032d}" in screen_text(app)
         assert calls.scroll_y == calls.max_scroll_y
@@ -530,7 +546,7 @@ async def test_ten_thousand_calls_list_page_sort_and_filter(tmp_path, many_calls
         assert calls.cursor < MANY - 1 and calls.scroll_y < calls.max_scroll_y
         assert len(calls._pages) <= 2
         before = calls.cursor_row
-        await pilot.press("s")  # by ID, A to Z: the cursor follows its call
+        await pilot.press("s", "i")  # by ID, A to Z: the cursor follows its call
         await settle(app, pilot)
         assert calls.cursor_row.conversation_id == before.conversation_id
         assert calls.cursor == int(before.conversation_id[2:])  # its line in the new order

@@ -32,7 +32,7 @@ def browser_app(tmp_path: Path, calls) -> PolyTUI:
 
 async def in_the_list(pilot: Pilot) -> None:
     await settled(pilot)
-    await pilot.press("tab", "j")
+    await pilot.press("down", "j")
     await pilot.pause()
 
 

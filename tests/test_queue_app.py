@@ -63,7 +63,7 @@ async def test_review_a_queue_with_the_keys_and_see_it_in_the_store(server, tmp_
         assert bar(app) == "queue 'mon' 0/7 done · 1 in review · call 1 of 7 · in review"
         assert "IN REVIEW" in str(screen.query_one("#header", CallHeader).rows["review"])
         help_rows = dict((d, k) for k, d in binding_rows(screen))
-        assert help_rows["Done + next"] == "+ / ="
+        assert help_rows["Done + next"] == "+, ="
         assert help_rows["Fail + next"] == "-" and help_rows["Next call"] == ">"
 
         await pilot.press("plus")  # done + next

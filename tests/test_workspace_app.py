@@ -183,7 +183,7 @@ async def test_the_list_moves_while_a_delete_waits_for_the_store(tmp_path, scrip
         calls = app.screen.query_one("#calls", CallTable)
         lock = WriteLock(db)
         try:
-            await pilot.press("tab", "j", "d", "y")  # delete the chat (second newest)
+            await pilot.press("down", "j", "d", "y")  # delete the chat (second newest)
             await until(pilot, lambda: waiting_shown(app), "the waiting notice")
             await pilot.press("j", "j", "k")
             assert calls.cursor == 2
@@ -216,7 +216,7 @@ async def test_render_line_never_reaches_the_store(tmp_path):
         await settle(app, pilot)
         calls = app.screen.query_one("#calls", CallTable)
         assert calls.count == 3 * PAGE and "CA00299" in screen_text(app)
-        await pilot.press("tab", "G")  # to a page not read yet
+        await pilot.press("down", "G")  # to a page not read yet
         await settle(app, pilot)
         assert calls.cursor_row is not None and calls.cursor_row.conversation_id == "CA00000"
         await pilot.press("g", "pagedown", "pagedown", "pagedown", "pagedown", "pagedown")

@@ -53,6 +53,7 @@ def register(add: AddParser, *, only: str | None = None) -> None:
         config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
         config_sub.add_parser("path", help="print the config file's path")
         config_sub.add_parser("show", help="print the resolved settings (the key redacted)")
+        config_sub.add_parser("keys", help="print the app's key ids and their keys in force")
     if only in (None, "demo"):
         demo = add("demo", "open the app on built-in sample calls (no key, no network)")
         demo.add_argument("conversation_id", nargs="?", metavar="ID", help="sample call to open")
@@ -210,6 +211,8 @@ def config(args: argparse.Namespace, settings: Settings) -> int:
     if args.config_command == "path":
         print(config_path())
         return 0
+    if args.config_command == "keys":
+        return config_keys(settings)
     rows = [
         ("config file", str(config_path())),
         ("profile", settings.profile or "(none)"),
@@ -243,4 +246,23 @@ def config(args: argparse.Namespace, settings: Settings) -> int:
     for name, value in rows:
         # Paths come from the environment: shown as data, never as terminal escapes.
         print(f"{name:<{width}}  {clean_line(value)}")
+    return 0
+
+
+def config_keys(settings: Settings) -> int:
+    """Each key id with its keys in force (a remapped one marked) and what it does: what the
+    ``[keys]`` table of the config file can change."""
+    from polytui.core.keys import KEYMAP, key_label, keys_for
+
+    remapped = settings.keymap
+    width = max(len(key_id) for key_id in KEYMAP)
+    keys = {
+        key_id: ",".join(key_label(key) for key in keys_for(remapped, key_id)) for key_id in KEYMAP
+    }
+    keys_width = max(len(value) for value in keys.values()) + 2
+    for key_id, spec in KEYMAP.items():
+        mark = "*" if key_id in remapped else " "
+        print(f"{key_id:<{width}}  {keys[key_id]:<{keys_width}}{mark} {spec.does}")
+    if remapped:
+        print("(* remapped in the config file)")
     return 0

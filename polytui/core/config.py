@@ -17,6 +17,9 @@ The config file lives in the platformdirs user config dir (``polytui config path
     good = 1.5
     warn = 3.0
 
+    [keys]                     # remap keys by id (polytui.core.keys, `polytui config keys`)
+    down = "j,down,ctrl+n"
+
     [profiles.eu-bank]
     agent = "PROJECT-9"
     region = "eu"
@@ -40,6 +43,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigError, UsageError
 from .facts import DEFAULT_BANDS, LatencyBands
 from .ids import ACCOUNT_ID, StudioLink, parse_studio_url
+from .keys import parse_keymap
 
 APP_NAME = "polytui"
 
@@ -203,6 +207,8 @@ class Settings:
     data_path: Path | None = None
     reviewer: str = field(default_factory=default_reviewer)  # who sets queue statuses
     follow_store_symlink: bool = False  # a store that is a symbolic link is refused unless set
+    # ``[keys]`` of the config file: (id, "key,key") pairs the app's keymap replaces.
+    keys: tuple[tuple[str, str], ...] = ()
     # Warnings about the settings themselves (a config file others can read), for the CLI to
     # print and the app to show once it has the screen.
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -239,6 +245,11 @@ class Settings:
     def bands(self) -> LatencyBands:
         """The configured latency bands (``[latency]`` in the config file)."""
         return LatencyBands(self.latency_good, self.latency_warn)
+
+    @property
+    def keymap(self) -> dict[str, str]:
+        """The keys remapped in the config file, by id (``polytui.core.keys``)."""
+        return dict(self.keys)
 
     @property
     def host(self) -> str:
@@ -341,7 +352,7 @@ _TEXT_KEYS = (
     "account",
     "reviewer",
 )
-_FILE_ONLY_KEYS = ("default_profile", "profiles")
+_FILE_ONLY_KEYS = ("default_profile", "profiles", "keys")
 
 
 def _kind(value: Any) -> str:
@@ -396,6 +407,7 @@ def _pick_profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
         if not isinstance(profile, dict):
             raise ConfigError(f"In the config file, profiles.{key} must be a table.")
         _check_types(profile, f"profiles.{key}.")
+        parse_keymap(profile.get("keys"), f"profiles.{key}.keys")
     if name is None:
         return {}
     if name not in profiles or not isinstance(profiles[name], dict):
@@ -487,6 +499,9 @@ def resolve_settings(
     account, account_source = lookup("account", "POLYAI_ACCOUNT_ID", "account")
     if account is not None and str(account).strip():
         account = _checked_id(str(account), account_source, ACCOUNT_ID)
+    keymap = parse_keymap(file_data.get("keys"))
+    if "keys" in profile:
+        keymap.update(parse_keymap(profile["keys"], f"profiles.{profile_name}.keys"))
     return Settings(
         api_key=str(api_key).strip() or None if api_key else None,
         platform_api_key=str(platform_key).strip() or None if platform_key else None,
@@ -506,6 +521,7 @@ def resolve_settings(
         latency_warn=warn,
         reviewer=reviewer,
         follow_store_symlink=file_data.get("follow_store_symlink") is True,
+        keys=tuple(keymap.items()),
         notices=notices,
     )
 

@@ -4,6 +4,7 @@ everywhere."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterable
 from typing import Any
@@ -11,16 +12,18 @@ from typing import Any
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
-from textual.binding import Binding
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 
 from polytui.core.config import Settings
+from polytui.core.errors import PolytuiError
 from polytui.core.text import clean_line
 from polytui.loader import Loader
 from polytui.workspace import Workspace
 
+from .keys import bind
 from .screens.conversation import ConversationScreen
+from .ui_state import load_state, save_state, state_path
 
 # The start, help and export screens are imported where they are first shown: a call opened
 # from the command line is painted without them.
@@ -38,10 +41,7 @@ class PolyTUI(App[int]):
 
     CSS_PATH = "polytui.tcss"
     TITLE = "polytui"
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
-    ]
+    BINDINGS = [bind("quit", "quit", "Quit"), bind("help", "help", "Help")]
 
     def __init__(
         self,
@@ -68,6 +68,11 @@ class PolyTUI(App[int]):
         self._initial_id = initial_id
         self._initial_turn = initial_turn
         self._initial_queue = initial_queue
+        # Read before the event loop runs (a few hundred bytes); written in a thread.
+        self.ui_state = load_state(state_path(settings.data_root))
+        self._state_lock = asyncio.Lock()
+        # The one keymap: the config's [keys] remap binding ids on every screen.
+        self.set_keymap(settings.keymap)
         if demo:
             self.sub_title = "demo: sample calls from a built-in server"
 
@@ -150,6 +155,25 @@ class PolyTUI(App[int]):
             return self.switch_screen(StartScreen())
         return super().pop_screen()
 
+    def remember(self, **changes: Any) -> None:
+        """Keep ``changes`` to the remembered state (sort, export format and folder) for the
+        next run; written off the event loop, the last change winning."""
+        self.ui_state = self.ui_state.with_(**changes)
+        self.run_worker(self._save_state(), group="ui-state", exit_on_error=False)
+
+    async def _save_state(self) -> None:
+        try:
+            async with self._state_lock:  # one write at a time, each of the latest state
+                path = state_path(self.settings.data_root)
+                await asyncio.to_thread(save_state, path, self.ui_state)
+        except PolytuiError as exc:
+            self.notify(
+                f"{clean_line(str(exc))} (the sort and export choices are not remembered)",
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
+
     def update_settings(self, **changes: Any) -> None:
         """The start screen can set agent and region; the workspace follows."""
         self.settings = self.settings.with_(**changes)
@@ -173,18 +197,24 @@ class PolyTUI(App[int]):
         e.g. "Delete note" only where there is a note), then Textual's."""
         from .screens.help import reviewer_bindings
 
+        offers = getattr(screen, "footer_offers", None)
         for keys, binding, node in reviewer_bindings(screen):
             if binding.action in ("help", "quit"):
                 continue
             _, name, parameters = parse_action(binding.action)
             if not node.check_action(name, parameters):  # type: ignore[attr-defined]
                 continue
-            yield SystemCommand(
-                binding.description,
-                f"{binding.tooltip or binding.description} ({' / '.join(keys)})",
-                _runner(node, binding.action),
-            )
-        yield from super().get_system_commands(screen)
+            if offers is not None and binding.id and not offers(binding.id):
+                continue  # e.g. "Delete note" where there is no note
+            # One line of help under the title, never the title again: what it does when
+            # that says more, and the keys.
+            shown = ", ".join(keys)
+            help_text = f"{binding.tooltip} ({shown})" if binding.tooltip else f"Key: {shown}"
+            yield SystemCommand(binding.description, help_text, _runner(node, binding.action))
+        # Textual's own, but its "Keys" panel: help (?) lists the keys, generated as here.
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
 
     # -- feedback from the core -----------------------------------------------------------------
 

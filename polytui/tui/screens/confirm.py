@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from polytui.tui.keys import bind
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -29,8 +30,9 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin-left: 1; }
     """
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "No", key_display="n", id="confirm_no"),
+        bind("yes", "answer(True)", "Yes"),
+        bind("no", "answer(False)", "No"),
+        bind("back", "answer(False)", "No", show=False),
     ]
 
     def __init__(self, title: Content, body: Content, *, confirm: str = "Delete") -> None:

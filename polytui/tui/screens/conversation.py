@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -18,14 +17,16 @@ from textual.widgets import Input, Label, Static
 from polytui.core.errors import PolytuiError, unexpected_error
 from polytui.core.text import clean_line
 from polytui.loader import Loaded, describe_age
-from polytui.opener import open_url
+from polytui.tui.keys import bind
 from polytui.tui.messages import ConversationLoaded, LoadFailed
 from polytui.tui.panel_data import functions_view, metrics_view
 from polytui.tui.widgets.call_header import CallHeader
+from polytui.tui.widgets.key_footer import KeyFooter
 from polytui.tui.widgets.playhead import Playhead
 from polytui.tui.widgets.search_bar import SearchBar
 from polytui.tui.widgets.transcript import TranscriptView
 
+from .conversation_view import COPIED, CallViewActions
 from .listening import AUDIO_ACTIONS, AUDIO_BINDINGS, Listening
 from .note_actions import NoteActions
 from .queue_review import QUEUE_ACTIONS, QueueReview, turn_notes
@@ -42,63 +43,66 @@ if TYPE_CHECKING:
 # made: a call opened from the store paints its first frame without them.
 
 WIDE = 120  # columns from which the side panels show by default
+TALL = 30  # rows from which the header shows in full by default (one line below)
 NEEDS_CALL = frozenset(
     {
-        "cursor", "first", "last", "page", "search", "match", "flag", "translations",
-        "panels", "copy_turn", "open_link", "export", "add_note", "add_call_note", "edit_note",
-        "delete_note", "label_turn",
+        "search", "match", "go_to", "flag", "translations", "heard", "panels", "header",
+        "copy_turn", "open_link", "open_studio", "export", "add_note", "add_call_note",
+        "edit_note", "delete_note", "label_turn",
     } | AUDIO_ACTIONS
 )  # fmt: skip
 
 
-class ConversationScreen(QueueReview):
+class ConversationScreen(CallViewActions, QueueReview):
     HELP_TITLE = "Reviewing a conversation"
     BINDINGS = [
-        Binding("j,down", "cursor(1)", "Next turn", key_display="j", show=False, id="next_turn"),
-        Binding("k,up", "cursor(-1)", "Previous turn", key_display="k", show=False, id="prev_turn"),
-        Binding("g,home", "first", "First turn", key_display="g", show=False, id="first_turn"),
-        Binding("G,end", "last", "Last turn", key_display="G", show=False, id="last_turn"),
-        Binding("pagedown,space", "page(1)", "Page down", show=False, id="page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
         # A priority binding runs when `/` arrives, before the keys typed after it are handed
         # to the focused widget: so a burst ("/refund") goes into the search line, not to r, e, n.
-        Binding("slash", "search", "Search", key_display="/", id="search", priority=True),
-        Binding("n", "match(1)", "Next match", show=False, id="next_match"),
-        Binding("N", "match(-1)", "Previous match", show=False, id="prev_match"),
-        Binding("right_square_bracket", "flag(1)", "Next flagged", key_display="]", id="next_flag"),
-        Binding(
-            "left_square_bracket",
-            "flag(-1)",
-            "Previous flagged",
-            key_display="[",
-            show=False,
-            id="prev_flag",
+        bind(
+            "find",
+            "search",
+            "Search",
+            tooltip="Search this call (Enter: the next match)",
+            priority=True,
         ),
-        Binding("a", "add_note", "Add note", id="add_note"),
-        Binding("C", "add_call_note", "Note on the call", show=False, id="add_call_note"),
-        Binding("A", "edit_note", "Edit note", id="edit_note"),
-        Binding(
-            "L",
+        bind("next_match", "match(1)", "Next match", show=False),
+        bind("previous_match", "match(-1)", "Previous match", show=False),
+        bind("go_to", "go_to", "Go to turn", show=False),
+        bind("next_flagged", "flag(1)", "Next flagged"),
+        bind("previous_flagged", "flag(-1)", "Previous flagged", show=False),
+        bind("add_note", "add_note", "Add note"),
+        bind("add_call_note", "add_call_note", "Note on the call", show=False),
+        bind("edit_note", "edit_note", "Edit note"),
+        bind(
+            "label_turn",
             "label_turn",
             "Label the turn",
             show=False,
             tooltip="Label the selected turn with one of Studio's labels: pick it by its number",
-            id="label_turn",
         ),
-        Binding("x", "delete_note", "Delete note", id="delete_note"),
-        Binding("t", "translations", "Translations", id="translations"),
-        Binding("T", "heard", "Alternatives heard (ASR)", show=False, id="heard"),
-        Binding("p", "panels", "Panels", id="panels"),
-        Binding("y", "copy_turn", "Copy turn", show=False, id="copy_turn"),
-        Binding("Y", "copy_id", "Copy ID", show=False, id="copy_id"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("o", "open_link", "Open the recording (or Studio)", show=False, id="open"),
-        Binding("e", "export", "Export", id="export"),
+        bind("delete", "delete_note", "Delete note"),
+        bind("translations", "translations", "Translations"),
+        bind("alternatives", "heard", "Alternatives heard (ASR)", show=False),
+        bind("panels", "panels", "Panels"),
+        bind("header", "header", "Header"),
+        bind("copy", "copy_turn", "Copy turn", show=False),
+        bind("copy_id", "copy_id", "Copy ID", show=False),
+        bind("refresh", "refresh", "Refresh"),
+        bind("open_audio", "open_link", "Open the recording (or Studio)", show=False),
+        bind("open_studio", "open_studio", "Open in Studio", show=False),
+        bind("export", "export", "Export"),
         *AUDIO_BINDINGS,
-        Binding("escape", "back", "Back", id="back"),
+        bind("back", "back", "Back"),
     ]
+    #: The footer's keys, most important first: it shows as many as fit, in this order.
+    FOOTER_KEYS = (
+        "help", "back", "queue_pass", "queue_fail", "queue_next", "find", "next_flagged",
+        "add_note", "export", "quit", "edit_note", "delete", "queue_skip", "queue_flag",
+        "queue_previous", "header", "translations", "panels", "refresh",
+    )  # fmt: skip
 
     panels_open: reactive[bool | None] = reactive(None)  # None: decided by the width
+    header_full: reactive[bool | None] = reactive(None)  # None: decided by the height
 
     def __init__(
         self,
@@ -144,9 +148,11 @@ class ConversationScreen(QueueReview):
         settings = self.polytui.settings
         wide = self.app.size.width >= WIDE  # as _apply_panels decides, before there are children
         self.update_classes({"-panels": wide, "-narrow": not wide})
-        yield CallHeader(
+        header = CallHeader(
             latency_good=settings.latency_good, latency_warn=settings.latency_warn, id="header"
         )
+        header.set_reactive(CallHeader.compact, self.app.size.height < TALL)
+        yield header
         yield Playhead(id="playhead")
         if self.queue is not None:
             yield Static("", id="queue-bar")
@@ -163,7 +169,7 @@ class ConversationScreen(QueueReview):
                 id="transcript",
             )
             yield Vertical(id="side")
-        yield Static("", id="footer-space")
+        yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
@@ -183,8 +189,6 @@ class ConversationScreen(QueueReview):
         """Mount what the first frame does without (see ``compose``), filled from the call when
         it is loaded; once. Await the result before using the search bar or the trees."""
         if self._deferred is None:
-            from textual.widgets import Footer
-
             from polytui.tui.widgets.json_tree import JsonTree
 
             metrics = JsonTree("metrics", id="metrics")
@@ -200,9 +204,8 @@ class ConversationScreen(QueueReview):
                     functions,
                 ]
             )
-            footer = self.query_one("#footer-space").mount(Footer(compact=True))
             bar = self.mount(SearchBar(self._run_search, id="search-bar"), after="#body")
-            self._deferred = AwaitComplete(side, footer, bar)
+            self._deferred = AwaitComplete(side, bar)
         return self._deferred
 
     def on_unmount(self) -> None:
@@ -210,6 +213,14 @@ class ConversationScreen(QueueReview):
 
     def on_resize(self) -> None:
         self._apply_panels()
+        self._apply_header()
+
+    def watch_header_full(self) -> None:
+        self._apply_header()
+
+    def _apply_header(self) -> None:
+        full = self.size.height >= TALL if self.header_full is None else self.header_full
+        self.query_one("#header", CallHeader).compact = not full
 
     def watch_panels_open(self) -> None:
         self._apply_panels()
@@ -353,7 +364,7 @@ class ConversationScreen(QueueReview):
     def on_json_tree_copy_requested(self, message: JsonTree.CopyRequested) -> None:
         message.stop()
         self.app.copy_to_clipboard(message.text)
-        self.notify(f"Copied {clean_line(message.text)[:60]}", timeout=2, markup=False)
+        self.notify(f"Copied {clean_line(message.text)[:60]}", timeout=COPIED, markup=False)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -368,21 +379,36 @@ class ConversationScreen(QueueReview):
             return self.queue_action_allowed(action)
         if action == "search" and isinstance(self.focused, Input):
             return False  # `/` typed into the search line (or any text field) is text
-        if action in ("edit_note", "delete_note"):
-            # Shown (and active, in the footer and the palette) only where there is a note to
-            # edit: the cursor turn's or a whole-call one. Help lists them always.
-            return self._ready() and self._note_edit_offered()
         return self._ready() or action not in NEEDS_CALL
 
+    def footer_offers(self, key_id: str) -> bool:
+        """Edit and delete show in the footer only where there is a note to act on (the
+        cursor turn's or a whole-call one); pressed elsewhere they say why nothing happens."""
+        if key_id in ("edit_note", "delete"):
+            return self._note_edit_offered()
+        return True
+
     def _note_edit_offered(self) -> bool:
-        self._offers_note_edit = bool(self.note_actions.choices())
+        self._offers_note_edit = self._ready() and bool(self.note_actions.choices())
         return self._offers_note_edit
 
     @on(TranscriptView.CursorMoved)
     def _cursor_moved(self, message: TranscriptView.CursorMoved) -> None:
+        self._show_position()
         if self._ready() and bool(self.note_actions.choices()) != self._offers_note_edit:
             self.refresh_bindings()
         self.listening.cursor_moved()
+
+    @on(TranscriptView.CountChanged)
+    def _count_changed(self) -> None:
+        self._show_position()
+
+    def _show_position(self) -> None:
+        """``turn 7/5000`` at the footer's right, and a count being typed (``37_``)."""
+        view = self.transcript
+        count = view.pending_count
+        position = f"turn {view.cursor + 1}/{view.turn_count}" if view.turn_count else ""
+        self.query_one("#footer", KeyFooter).status = f"{count}_  {position}" if count else position
 
     def action_add_note(self) -> None:
         if self._ready():
@@ -403,35 +429,6 @@ class ConversationScreen(QueueReview):
     def action_delete_note(self) -> None:
         if self._ready():
             self.note_actions.delete()
-
-    def action_translations(self) -> None:
-        self._toggle("show_translations", "Translations")
-
-    def action_heard(self) -> None:
-        self._toggle("show_heard", "Speech recognition's alternatives")
-
-    def _toggle(self, name: str, what: str) -> None:
-        if self._ready():
-            shown = not getattr(self.transcript, name)
-            setattr(self.transcript, name, shown)
-            self.notify(f"{what} {'shown' if shown else 'hidden'}.", timeout=2)
-
-    async def action_panels(self) -> None:
-        await self._mount_deferred()
-        self.panels_open = not self.has_class("-panels")
-
-    def action_copy_turn(self) -> None:
-        if not self._ready():
-            return
-        view = self.transcript
-        text = view.turn_plain_text(view.cursor)
-        if text:
-            self.app.copy_to_clipboard(text)
-            self.notify(f"Copied turn {view.cursor + 1}.", timeout=2)
-
-    def action_copy_id(self) -> None:
-        self.app.copy_to_clipboard(self.conversation_id)
-        self.notify(f"Copied {clean_line(self.conversation_id)}.", timeout=2, markup=False)
 
     def action_refresh(self) -> None:
         if self.polytui.settings.offline:
@@ -462,36 +459,6 @@ class ConversationScreen(QueueReview):
 
     def action_follow(self) -> None:
         self.listening.toggle_follow()
-
-    def action_open_link(self) -> None:
-        """The recording with the system's player when the call may have one (fetched first),
-        else (or when it has none) the Studio link in the browser."""
-        if self._ready():
-            self.listening.open_recording(fallback=self._open_studio)
-
-    def _open_studio(self) -> None:
-        assert self.loaded is not None
-        conversation = self.loaded.conversation
-        url = self.polytui.settings.studio_url(
-            conversation.conversation_id,
-            account=conversation.account_id,
-            project=conversation.project_id,
-        )
-        if not url:
-            self.notify("This call has no recording or Studio link.", severity="warning", timeout=4)
-            return
-        try:
-            open_url(url)
-        except PolytuiError as exc:
-            self.app.copy_to_clipboard(url)
-            self.notify(
-                f"{clean_line(str(exc))} The link was copied instead.",
-                severity="warning",
-                timeout=6,
-                markup=False,
-            )
-            return
-        self.notify(f"Opening {clean_line(url)[:80]}", timeout=3, markup=False)
 
     def action_export(self) -> None:
         if not self._ready():

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -22,6 +21,7 @@ from polytui.core.errors import PolytuiError
 from polytui.core.facts import no_recording_reason
 from polytui.core.text import clean_line
 from polytui.loader import Loaded
+from polytui.tui.keys import bind
 
 if TYPE_CHECKING:
     from polytui.workspace import Workspace
@@ -57,7 +57,7 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen #export-error { color: $error; height: auto; }
     ExportScreen .hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [bind("back", "cancel", "Cancel", show=False)]
 
     def __init__(self, loaded: Loaded, settings: Settings) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from polytui.core.note import NOTE_LABELS
+from polytui.tui.keys import bind
 
 
 class LabelPicker(ModalScreen[str | None]):
@@ -28,7 +29,8 @@ class LabelPicker(ModalScreen[str | None]):
             Binding(str(n), f"pick({n})", label.capitalize(), id=f"label_{n}")
             for n, label in enumerate(NOTE_LABELS, start=1)
         ),
-        Binding("escape,L", "pick(0)", "Cancel", key_display="Esc", id="label_cancel"),
+        bind("back", "pick(0)", "Cancel"),
+        bind("label_turn", "pick(0)", "Cancel", show=False),
     ]
 
     def __init__(self, turn: int, labelled: set[str]) -> None:

@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding
 from textual.timer import Timer
 
 from polytui.core.errors import NoAudioDevice, PolytuiError
@@ -25,6 +24,7 @@ from polytui.core.ports import DIRECTIONS, Direction
 from polytui.core.text import clean_line
 from polytui.core.wav import NotWav
 from polytui.playback import SEEK_SECONDS, Player
+from polytui.tui.keys import bind
 from polytui.tui.widgets.playhead import CHANNELS, Playhead
 
 if TYPE_CHECKING:
@@ -34,12 +34,12 @@ if TYPE_CHECKING:
     from .conversation import ConversationScreen
 
 AUDIO_BINDINGS = [
-    Binding("l", "listen", "Play / pause from the turn", show=False, id="listen"),
-    Binding("s", "stop_audio", "Stop playing", show=False, id="stop_audio"),
-    Binding("comma", "seek(-1)", "Back 5 s", key_display=",", show=False, id="seek_back"),
-    Binding("full_stop", "seek(1)", "Forward 5 s", key_display=".", show=False, id="seek_forward"),
-    Binding("v", "channel", "Both sides / caller / agent", show=False, id="audio_channel"),
-    Binding("f", "follow", "Cursor follows the playhead", show=False, id="follow_playhead"),
+    bind("listen", "listen", "Play / pause from the turn", show=False),
+    bind("stop_audio", "stop_audio", "Stop playing", show=False),
+    bind("seek_back", "seek(-1)", "Back 5 s", show=False),
+    bind("seek_forward", "seek(1)", "Forward 5 s", show=False),
+    bind("audio_channel", "channel", "Both sides / caller / agent", show=False),
+    bind("follow_playhead", "follow", "Cursor follows the playhead", show=False),
 ]
 AUDIO_ACTIONS = frozenset({"listen", "stop_audio", "seek", "channel", "follow"})
 TICK = 0.1  # seconds between reads of the position while playing

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -23,6 +22,8 @@ from textual.widgets.option_list import Option
 from polytui.core.errors import PolytuiError
 from polytui.core.models import NOTE_LABELS, Note
 from polytui.core.text import clean, clean_line
+from polytui.tui.keys import bind
+from polytui.tui.widgets.option_keys import KeyedOptionList
 from polytui.tui.widgets.transcript_model import note_text
 
 from .confirm import ConfirmScreen
@@ -65,9 +66,9 @@ class NoteEditor(ModalScreen[Note | None]):
     NoteEditor .hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("down", "label(1)", "Next label", show=False),
-        Binding("up", "label(-1)", "Previous label", show=False),
+        bind("back", "cancel", "Cancel", show=False),
+        bind("down", "label(1)", "Next label", show=False),
+        bind("up", "label(-1)", "Previous label", show=False),
     ]
 
     def __init__(
@@ -174,7 +175,7 @@ class NotePicker(ModalScreen[Note | None]):
     NotePicker OptionList { height: auto; max-height: 16; text-wrap: nowrap; text-overflow: ellipsis; }
     NotePicker .hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [bind("back", "cancel", "Cancel", show=False)]
 
     def __init__(self, title: str, notes: Sequence[Note]) -> None:
         super().__init__()
@@ -192,7 +193,7 @@ class NotePicker(ModalScreen[Note | None]):
         ]
         with Vertical():
             yield Label(Content(self._title), id="pick-title")
-            yield OptionList(*options, id="pick-list")
+            yield KeyedOptionList(*options, id="pick-list")
             yield Static(Content("Up / Down choose · Enter opens · Esc cancels"), classes="hint")
 
     def on_mount(self) -> None:

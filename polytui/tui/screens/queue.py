@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -17,6 +16,7 @@ from textual.widgets import Footer, Static
 from polytui.core.errors import PolytuiError
 from polytui.core.queues import QueueItem
 from polytui.core.text import clean_line
+from polytui.tui.keys import bind
 from polytui.tui.queue_session import QueueSession
 from polytui.tui.widgets.call_table import CallTable
 from polytui.tui.widgets.queue_table import FILTERS, QueueListing, QueueTable
@@ -30,14 +30,12 @@ if TYPE_CHECKING:
 class QueueScreen(Screen[None]):
     HELP_TITLE = "A review queue"
     BINDINGS = [
-        Binding("c", "resume", "Resume", tooltip="Open the first call not reviewed yet",
-                id="queue_resume"),
-        Binding("f", "filter(1)", "Filter", tooltip="Show only calls with the next status: to "
-                "review, done, failed, skipped, flagged, all", id="queue_filter"),
-        Binding("F", "filter(-1)", "Previous filter", show=False, id="queue_filter_back"),
-        Binding("r", "reload", "Reload", tooltip="Read the queue again from the store",
-                id="queue_reload"),
-        Binding("escape", "back", "Back", id="queue_back"),
+        bind("resume", "resume", "Resume", tooltip="Open the first call not reviewed yet"),
+        bind("filter", "filter(1)", "Filter", tooltip="Show only calls with the next status: to "
+             "review, done, failed, skipped, flagged, all"),
+        bind("previous_filter", "filter(-1)", "Previous filter", show=False),
+        bind("refresh", "reload", "Reload", tooltip="Read the queue again from the store"),
+        bind("back", "back", "Back"),
     ]  # fmt: skip
 
     def __init__(self, name: str, *, resume: bool = False) -> None:

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
@@ -26,6 +25,7 @@ from polytui.core.models import Conversation, Note
 from polytui.core.ports import ConversationKey
 from polytui.core.queues import STATUS_WORDS, ItemChange, QueueItem, held_by_other
 from polytui.core.text import clean_line
+from polytui.tui.keys import bind
 from polytui.tui.messages import ConversationLoaded
 from polytui.tui.widgets.call_header import CallHeader
 
@@ -59,20 +59,18 @@ class QueueReview(TranscriptNavigation):
     """The queue's keys and line; inert (and hidden) on a call not opened from a queue."""
 
     BINDINGS = [
-        Binding("plus,equals_sign", "queue_mark('pass')", "Done + next", key_display="+",
-                tooltip="Mark the call done (pass) and go on to the next call to review",
-                id="queue_pass"),
-        Binding("minus", "queue_mark('fail')", "Fail + next", key_display="-",
-                tooltip="Mark the call done with a fail verdict and go on", id="queue_fail"),
-        Binding("underscore", "queue_mark('skip')", "Skip + next", key_display="_", show=False,
-                tooltip="Skip the call and go on", id="queue_skip"),
-        Binding("exclamation_mark", "queue_mark('flag')", "Flag + next", key_display="!",
-                show=False, tooltip="Flag the call for someone else's eyes and go on",
-                id="queue_flag"),
-        Binding("greater_than_sign", "queue_step(1)", "Next call", key_display=">",
-                tooltip="The next call of the queue (nothing is marked)", id="queue_next"),
-        Binding("less_than_sign", "queue_step(-1)", "Previous call", key_display="<",
-                show=False, tooltip="The previous call of the queue", id="queue_previous"),
+        bind("queue_pass", "queue_mark('pass')", "Done + next",
+             tooltip="Mark the call done (pass) and go on to the next call to review"),
+        bind("queue_fail", "queue_mark('fail')", "Fail + next",
+             tooltip="Mark the call done with a fail verdict and go on"),
+        bind("queue_skip", "queue_mark('skip')", "Skip + next", show=False,
+             tooltip="Skip the call and go on"),
+        bind("queue_flag", "queue_mark('flag')", "Flag + next", show=False,
+             tooltip="Flag the call for someone else's eyes and go on"),
+        bind("queue_next", "queue_step(1)", "Next call",
+             tooltip="The next call of the queue (nothing is marked)"),
+        bind("queue_previous", "queue_step(-1)", "Previous call", show=False,
+             tooltip="The previous call of the queue"),
     ]  # fmt: skip
 
     ONLY_WHEN_ACTIVE = QUEUE_ACTIONS  # help lists the queue's keys on a queue's call only

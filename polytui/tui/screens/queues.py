@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -22,6 +21,7 @@ from polytui.core.errors import PolytuiError
 from polytui.core.ports import ConversationKey
 from polytui.core.queues import Queue, check_name
 from polytui.core.text import clean_line
+from polytui.tui.keys import bind
 
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
@@ -84,7 +84,7 @@ class QueuePicker(ModalScreen[str | None]):
     QueuePicker #new-queue-label { color: $text-muted; }
     QueuePicker #new-queue-error { color: $text-error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "dismiss_picker", "Close", id="queues_close")]
+    BINDINGS = [bind("back", "dismiss_picker", "Close")]
 
     def __init__(self, made_from: MadeFrom) -> None:
         """A new queue holds ``made_from``'s calls (read only when one is made)."""

@@ -17,18 +17,20 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from polytui.core.errors import PolytuiError, SearchCancelled
 from polytui.core.ports import CallHits, SearchHit
 from polytui.core.text import clean_line
+from polytui.tui.keys import bind
 from polytui.tui.widgets.call_columns import short_time
+from polytui.tui.widgets.key_footer import KeyFooter
+from polytui.tui.widgets.option_keys import KeyedOptionList
 
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
@@ -102,28 +104,15 @@ class Entry:
     hit: SearchHit | None = None
 
 
-class HitList(OptionList):
+class HitList(KeyedOptionList):
+    """The hits: j / k, g / G, pages and Enter as in every list; → / ← open and fold a call's
+    hits."""
+
     BINDINGS = [
-        Binding("j", "cursor_down", "Next", show=False, id="next_hit"),
-        Binding("k", "cursor_up", "Previous", show=False, id="previous_hit"),
-        Binding("g", "first", "First", show=False, id="first_hit"),
-        Binding("G", "last", "Last", show=False, id="last_hit"),
-        Binding(
-            "right,l",
-            "screen.expand",
-            "All hits",
-            key_display="→",
-            tooltip="List every hit of the selected call",
-            id="expand_call",
+        bind(
+            "expand", "screen.expand", "All hits", tooltip="List every hit of the selected call"
         ),
-        Binding(
-            "left,h",
-            "screen.collapse",
-            "Fold",
-            key_display="←",
-            tooltip="Fold the call's hits back",
-            id="collapse_call",
-        ),
+        bind("collapse", "screen.collapse", "Fold", tooltip="Fold the call's hits back"),
     ]
 
 
@@ -141,17 +130,16 @@ class CallSearchScreen(Screen[None]):
     CallSearchScreen #search-hits { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="Back to the stored calls", id="search_back"),
-        Binding("ctrl+f", "focus_query", "Edit query", show=False, id="search_query"),
-        Binding(
-            "ctrl+r",
+        bind("back", "back", "Back", tooltip="Back to the stored calls"),
+        bind("find", "focus_query", "Edit query", show=False),
+        bind(
+            "queues",
             "queues",
             "Queue",
-            key_display="^r",
             tooltip="Review queues: open one, or make one of the calls found",
-            id="search_queue",
         ),
     ]
+    FOOTER_KEYS = ("help", "back", "open", "find", "queues", "quit")
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
@@ -187,7 +175,7 @@ class CallSearchScreen(Screen[None]):
             )
             yield Static(Content("Type to search; Enter goes to the calls."), id="search-status")
             yield HitList(id="search-hits")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#call-search", Input))

@@ -7,13 +7,12 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from polytui.core.config import REGION_HOSTS, normalise_region
@@ -22,10 +21,14 @@ from polytui.core.ids import parse_studio_url, validate_agent_id, validate_conve
 from polytui.core.models import Conversation
 from polytui.core.ports import ConversationRow
 from polytui.core.text import clean_line
+from polytui.tui.keys import bind
 from polytui.tui.widgets.call_columns import COLUMN_BY_KEY
 from polytui.tui.widgets.call_table import DOWN, UP, CallTable
+from polytui.tui.widgets.key_footer import KeyFooter
+from polytui.tui.widgets.option_keys import KeyedOptionList
 
 from .confirm import ConfirmScreen
+from .sort import SortScreen, menu_name
 
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
@@ -49,6 +52,7 @@ def sample_label(data: dict) -> Content:
 
 
 SHORT = 32  # rows under which the screen gets tighter (see polytui.tcss)
+TINY = 20  # rows under which the intro goes and the samples get three rows
 EMPTY = "No stored calls yet: type an ID above, or `polytui fetch`."
 EMPTY_DEMO = "No stored calls yet: open a sample above, or type an ID."
 
@@ -56,55 +60,70 @@ EMPTY_DEMO = "No stored calls yet: open a sample above, or type an ID."
 class FilterInput(Input):
     """The stored calls' filter: Down (or Enter) moves into the list."""
 
-    BINDINGS = [Binding("down", "screen.focus_list", "To the list", show=False)]
+    BINDINGS = [bind("down", "screen.focus_list", "To the list", show=False)]
+
+
+class IdInput(Input):
+    """The conversation-ID box. While it is empty, ``?`` opens help and ``/`` searches the
+    stored calls (no ID or Studio link starts with either); Down moves to the calls below."""
+
+    BINDINGS = [bind("down", "screen.focus_list", "To the calls below", show=False)]
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if not self.value and character in ("?", "/"):
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not self.check_consume_key(event.key, event.character):
+            event.prevent_default()  # not typed: on to the bindings (help, search)
+
+    _shown_empty = True  # the footer last showed the keys of an empty box
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        empty = not event.value
+        if empty != self._shown_empty:
+            self._shown_empty = empty
+            self.screen.refresh_bindings()  # the footer shows ? or F1 for help
 
 
 class StartScreen(Screen[None]):
     HELP_TITLE = "Start"
     BINDINGS = [
-        Binding(
-            "ctrl+f,slash",
+        bind(
+            "find",
             "search",
             "Search calls",
-            key_display="^f",
-            tooltip="Search the words of every stored call (/ outside a text box)",
-            id="search_calls",
+            tooltip="Search the words of every stored call",
         ),
-        Binding(
-            "f",
-            "filter",
-            "Filter",
-            show=False,
-            tooltip="Filter the stored calls as you type",
-            id="filter_calls",
+        bind(
+            "filter", "filter", "Filter", show=False, tooltip="Filter the stored calls as you type"
         ),
-        Binding(
-            "escape",
+        bind(
+            "back",
             "back",
             "Back",
             show=False,
             tooltip="Back out one layer: the filter, then to the ID input, then clear it",
-            id="start_back",
         ),
-        Binding(
-            "ctrl+r",
+        bind(
+            "queues",
             "queues",
             "Queues",
-            key_display="^r",
             tooltip="Review queues: open one, or make one of the stored calls listed",
-            id="review_queues",
         ),
-        Binding("tab", "tab", "To the stored calls", show=False, id="to_calls"),
-        Binding(
-            "ctrl+g,F",
+        bind(
+            "find_calls",
             "find_calls",
             "Find calls",
-            key_display="^g",
             tooltip="Find the agent's calls through the API by date, handoff, words said "
             "(F outside a text box)",
-            id="find_calls",
         ),
     ]
+    FOOTER_KEYS = (
+        "help", "find", "find_calls", "queues", "open", "sort", "reverse", "filter", "delete",
+        "back", "quit",
+    )  # fmt: skip
 
     @property
     def polytui(self) -> PolyTUI:
@@ -120,13 +139,17 @@ class StartScreen(Screen[None]):
                 ),
                 id="start-intro",
             )
-            yield Input(placeholder="Conversation ID or Studio URL", id="conversation-id")
+            yield IdInput(
+                placeholder="Conversation ID or Studio URL   (? help, / search stored calls)",
+                id="conversation-id",
+            )
             with Horizontal(id="start-settings"):
                 yield Label("Agent", classes="field-label")
                 yield Input(
                     value=settings.agent or "",
                     placeholder="PROJECT-... (agent ID)",
                     id="agent",
+                    select_on_focus=False,  # one letter typed must not replace the agent
                 )
                 yield Label("Region", classes="field-label")
                 yield Select(
@@ -138,7 +161,7 @@ class StartScreen(Screen[None]):
             yield Static("", id="start-error")
             if self.polytui.samples:
                 yield Label("Sample calls (Enter opens)", id="samples-title")
-                yield OptionList(
+                yield KeyedOptionList(
                     *[
                         Option(sample_label(sample), id=sample["conversationId"])
                         for sample in self.polytui.samples
@@ -156,15 +179,19 @@ class StartScreen(Screen[None]):
                     Content.assemble(("^g", "bold $accent"), " find calls in the API"),
                     id="find-hint",
                 )
-            yield CallTable(
+            table = CallTable(
                 self.polytui.workspace,
                 latency_good=settings.latency_good,
                 latency_warn=settings.latency_warn,
                 empty_text=EMPTY_DEMO if self.polytui.demo else EMPTY,
                 id="calls",
             )
+            remembered = self.polytui.ui_state
+            if remembered.sort in COLUMN_BY_KEY:  # the sort of the last run
+                table.order_by, table.descending = remembered.sort, remembered.descending
+            yield table
             yield Static("", id="call-detail")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def calls(self) -> CallTable:
@@ -174,7 +201,13 @@ class StartScreen(Screen[None]):
         self.set_focus(self.query_one("#conversation-id", Input))
 
     def on_resize(self) -> None:
-        self.set_class(self.size.height < SHORT, "-short")
+        short = self.size.height < SHORT
+        self.set_class(short, "-short")
+        self.set_class(self.size.height < TINY, "-tiny")
+        # Short terminals: the boxes lose their borders (a row each instead of three), so the
+        # title, the boxes and some stored calls all fit.
+        for box in self.query("#conversation-id, #agent, #region").results():
+            box.compact = short  # type: ignore[attr-defined]
 
     def on_screen_resume(self) -> None:
         """Shown again (back from a call or a search): the list reads the store again, so new
@@ -263,13 +296,26 @@ class StartScreen(Screen[None]):
         if message.problem:
             status.update(Content.styled("store unreadable", "$error"))
             return
-        column = COLUMN_BY_KEY[message.order_by].label.removesuffix(" (UTC)")
+        state = self.polytui.ui_state
+        if (state.sort, state.descending) != (message.order_by, message.descending):
+            self.polytui.remember(sort=message.order_by, descending=message.descending)
+        column = menu_name(COLUMN_BY_KEY[message.order_by]).removesuffix(" (UTC)")
         arrow = DOWN if message.descending else UP
         if message.total is not None:
             counted = f"{message.count:,} of {message.total:,} match"
         else:
             counted = f"{message.count:,} {'call' if message.count == 1 else 'calls'}"
         status.update(Content.assemble(counted, (f"  sorted by {column} {arrow}", "$text-muted")))
+
+    @on(CallTable.SortRequested)
+    def _ask_sort(self) -> None:
+        calls = self.calls
+
+        def picked(choice: tuple[str, bool] | None) -> None:
+            if choice is not None:
+                calls.sort_by(*choice)
+
+        self.app.push_screen(SortScreen(calls.order_by, calls.descending), picked)
 
     @on(CallTable.Highlighted)
     def _highlighted(self, message: CallTable.Highlighted) -> None:
@@ -333,20 +379,12 @@ class StartScreen(Screen[None]):
         self.set_focus(self.query_one("#call-filter", Input))
 
     def action_focus_list(self) -> None:
-        if self.calls.count:
+        """Down from the ID box: the samples (in the demo) or the stored calls; from the
+        filter: the stored calls."""
+        if self.focused is self.query_one("#conversation-id", Input) and self.polytui.samples:
+            self.set_focus(self.query_one("#samples", OptionList))
+        elif self.calls.count:
             self.set_focus(self.calls)
-
-    def action_tab(self) -> None:
-        """Tab from the ID input goes straight into the list (or the samples); elsewhere it
-        moves the focus on as usual."""
-        if self.focused is self.query_one("#conversation-id", Input):
-            if self.calls.count:
-                self.set_focus(self.calls)
-                return
-            if self.polytui.samples:
-                self.set_focus(self.query_one("#samples", OptionList))
-                return
-        self.focus_next()
 
     def action_back(self) -> None:
         """Escape backs out one layer: a filter is cleared, then the focus goes back to the ID

@@ -29,7 +29,7 @@ MISSING = Content.styled("-", "$text-muted")
 class Column:
     key: str  # one of polytui.core.ports.SORT_KEYS: the column sorts by it
     label: str
-    width: int  # cells; the tags column is widened to fill the screen
+    width: int  # cells, room for the label and the sort arrow; tags widen to fill the screen
     right: bool = False  # numbers line up on the right
     descending_first: bool = True  # the first click (or `s`) sorts biggest / newest first
 
@@ -40,10 +40,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("conversation_id", "ID", 36, descending_first=False),
     Column("channel", "Channel", 9, descending_first=False),
     Column("duration", "Length", 8, right=True),
-    Column("turn_count", "Turns", 5, right=True),
-    Column("handoff", "Handoff", 7),
-    Column("poly_score", "Score", 5, right=True),
-    Column("max_latency", "Max lat", 8, right=True),
+    Column("turn_count", "Turns", 7, right=True),
+    Column("handoff", "Handoff", 9),
+    Column("poly_score", "Score", 7, right=True),
+    Column("max_latency", "Max lat", 9, right=True),
     Column("tags", "Tags", 12, descending_first=False),
     Column("fetched_at", "Fetched (UTC)", 16),
 )

@@ -54,7 +54,7 @@ VERDICT_COLOURS = {"pass": "$success", "fail": "$error"}
 SPARK_MIN_WIDTH = 8
 SPARK_GAP = 2  # cells between the latency figures and the sparkline
 #: Rows of the full header, top to bottom, with the most lines each may take.
-ROW_LINES = {"source": 2, "ident": 2, "times": 2, "summary": 2, "extra": 1}
+ROW_LINES = {"source": 2, "ident": 2, "times": 2, "summary": 2, "extra": 2}
 
 
 def score_class(score: float | None) -> str | None:
@@ -127,6 +127,64 @@ def clamp(content: Content, width: int, max_lines: int) -> list[Content]:
     return lines
 
 
+def pack(parts: Sequence[Content], width: int, max_lines: int) -> list[Content]:
+    """``parts`` (values such as "PolyAI 2m 18s") laid out along lines of ``width`` cells,
+    separated by a dim dot, each part whole on its line: a line breaks between two parts,
+    never inside one. A part wider than a line (a URL) is cut at the edge with an ellipsis;
+    when more parts follow than ``max_lines`` hold, the last line ends with " …"."""
+    kept = [part for part in parts if part]
+    if width <= 0 or not kept:
+        return []
+    separator = Content.styled(*SEPARATOR)
+
+    def cut(content: Content) -> Content:
+        return (
+            content if content.cell_length <= width else content.truncate(width - 1) + Content("…")
+        )
+
+    lines: list[Content] = []
+    line = Content("")
+    for index, part in enumerate(kept):
+        if line and line.cell_length + separator.cell_length + part.cell_length <= width:
+            line = line + separator + part
+            continue
+        if line:
+            if len(lines) + 1 == max(1, max_lines):  # the last line: what fits whole, then …
+                more = Content(" …")
+                for rest in kept[index:]:
+                    wider = line + separator + rest
+                    if wider.cell_length + more.cell_length > width:
+                        break
+                    line = wider
+                lines.append(cut(line + more))
+                return lines
+            lines.append(line)
+        line = cut(part)
+    lines.append(line)
+    return lines
+
+
+def fill(parts: Sequence[tuple[int, Content]], width: int) -> Content:
+    """One line of the ``(rank, part)`` pairs that fit whole, shown in their order: the parts
+    of lowest rank are placed first, so a more important part is never left out for a lesser
+    one. The most important part is cut to the width when even it alone does not fit."""
+    kept = [(rank, index, part) for index, (rank, part) in enumerate(parts) if part]
+    if width <= 0 or not kept:
+        return Content("")
+    separator = Content.styled(*SEPARATOR)
+    chosen: dict[int, Content] = {}
+    used = -separator.cell_length
+    for _, index, part in sorted(kept):
+        cells = separator.cell_length + part.cell_length
+        if not chosen and part.cell_length > width:
+            chosen[index] = part.truncate(width - 1) + Content("…")
+            break
+        if used + cells <= width:
+            chosen[index] = part
+            used += cells
+    return separator.join(chosen[index] for index in sorted(chosen))
+
+
 def render_sparkline(
     values: Sequence[float | None], width: int, latency_good: float, latency_warn: float
 ) -> Content:
@@ -193,6 +251,8 @@ class CallHeader(Widget):
         self._latencies: list[float | None] = []  # per turn, finite or None
         self._stats: tuple[float, float, float] | None = None  # (p50, p95, max) latency
         self._rows: dict[str, Content] = {}
+        self._parts: dict[str, list[Content]] = {}  # rows laid out value by value
+        self._compact: list[tuple[int, Content]] = []  # the one-line header's (rank, part)
         self._lines: tuple[int, bool, list[tuple[str, Content]]] | None = None
         self._build_rows()
 
@@ -222,7 +282,8 @@ class CallHeader(Widget):
         lines = self._line_count()
         self.review = item
         self._rows["review"] = _review_badges(item)
-        self._rows["compact"] = self._compact_line(self.conversation)
+        self._compact = self._compact_line(self.conversation)
+        self._rows["compact"] = _join([part for _, part in self._compact])
         self._lines = None
         self._changed(lines)
 
@@ -272,30 +333,40 @@ class CallHeader(Widget):
             self._stats = latency_summary(self._latencies)
         score = _finite(c.poly_score) if c is not None else None
         cls = score_class(score)
+        self._compact = self._compact_line(c)
+        self._parts = {
+            "ident": self._ident(c) if c else [Content.styled("No conversation loaded.", "dim")],
+            "times": self._times(c) if c else [],
+            "extra": self._extra(c) if c else [],
+        }
         self._rows = {
             "source": Content.styled(clean_line(self.source_note), SOURCE_STYLE),
             "live": badge("IN PROGRESS" if c is not None and c.live else "", LIVE_COLOUR),
             "score": _score(score, cls),
             "review": _review_badges(self.review),
-            "ident": self._ident(c) if c else Content.styled("No conversation loaded.", "dim"),
-            "times": self._times(c) if c else Content(""),
+            "ident": _join(self._parts["ident"]),
+            "times": _join(self._parts["times"]),
             "summary": self._summary(c) if c else Content(""),
-            "extra": self._extra(c) if c else Content(""),
+            "extra": _join(self._parts["extra"]),
             "latency": self._latency(c) if c else Content(""),
-            "compact": self._compact_line(c),
+            "compact": _join([part for _, part in self._compact]),
         }
 
     def _layout(self, width: int) -> list[tuple[str, Content]]:
         rows = self._rows
         if self.compact:
-            return [("compact", line) for line in clamp(rows["compact"], width, 1)]
+            line = fill(self._compact, width)
+            return [("compact", line)] if line else []
         lines: list[tuple[str, Content]] = []
         lines += [("source", line) for line in clamp(rows["source"], width, ROW_LINES["source"])]
         lines += [("ident", line) for line in self._top(width)]
         narrow = width + self.styles.gutter.width < NARROW_BELOW
         for name in ("times", "summary", "extra"):
-            most = 1 if name == "summary" and narrow else ROW_LINES[name]
-            lines += [(name, line) for line in clamp(rows[name], width, most)]
+            if name == "summary":
+                most = 1 if narrow else ROW_LINES[name]
+                lines += [(name, line) for line in clamp(rows[name], width, most)]
+            else:
+                lines += [(name, line) for line in pack(self._parts[name], width, ROW_LINES[name])]
         if rows["latency"] and width > 0:
             lines.append(("latency", self._latency_line(width)))
         return lines
@@ -306,7 +377,7 @@ class CallHeader(Widget):
         rows = self._rows
         badges = [part for part in (rows["review"], rows["live"], rows["score"]) if part]
         prefix = Content("").join(part + Content(" ") for part in badges)
-        ident = clamp(self._rows["ident"], width - prefix.cell_length, ROW_LINES["ident"])
+        ident = pack(self._parts["ident"], width - prefix.cell_length, ROW_LINES["ident"])
         if not ident:
             return [prefix.truncate(width)] if prefix else []
         indent = Content(" " * prefix.cell_length)
@@ -320,23 +391,21 @@ class CallHeader(Widget):
         line = Content.assemble(figures, " " * SPARK_GAP, spark)
         return line.truncate(width) if line.cell_length > width else line
 
-    def _ident(self, c: Conversation) -> Content:
+    def _ident(self, c: Conversation) -> list[Content]:
         numbers = Content("")
         if c.from_number or c.to_number:
             numbers = Content.assemble(
                 clean_line(c.from_number) or "?", (" → ", "dim"), clean_line(c.to_number) or "?"
             )
-        return _join(
-            [
-                Content.styled(clean_line(c.conversation_id), "bold"),
-                _field("", c.channel),
-                _field("", c.direction),
-                _field("lang", c.language),
-                _field("variant", c.variant_id),
-                _field("env", c.client_env),
-                numbers,
-            ]
-        )
+        return [
+            Content.styled(clean_line(c.conversation_id), "bold"),
+            _field("", c.channel),
+            _field("", c.direction),
+            _field("lang", c.language),
+            _field("variant", c.variant_id),
+            _field("env", c.client_env),
+            numbers,
+        ]
 
     def _when(self, label: str, raw: str | None, parsed: datetime | None) -> Content:
         return _field(label, format_utc(parsed) if parsed is not None else raw)
@@ -350,25 +419,30 @@ class CallHeader(Widget):
                 return _field("end", full[11:])
         return self._when("end", c.finished_at, end)
 
-    def _times(self, c: Conversation) -> Content:
+    def _times(self, c: Conversation) -> list[Content]:
         durations: list[Content] = []
+        total = ""
         for label, value in (
             ("total", c.total_duration),
             ("PolyAI", c.polyai_duration),
             ("duration", c.duration),
         ):
-            if _finite(value) is not None:
-                durations.append(_field(label, format_duration(value)))
+            if _finite(value) is None:
+                continue
+            text = format_duration(value)
+            if label == "total":
+                total = text
+            elif label == "duration" and text == total:
+                continue  # the same length as the total: said once
+            durations.append(_field(label, text))
         if not durations and c.call_seconds is not None and math.isfinite(c.call_seconds):
             durations.append(_field("length", format_duration(c.call_seconds)))
-        return _join(
-            [
-                self._when("start", c.started_at or c.created_at, c.start),
-                self._end(c),
-                *durations,
-                self._handoff(c, reason=True),
-            ]
-        )
+        return [
+            self._when("start", c.started_at or c.created_at, c.start),
+            self._end(c),
+            *durations,
+            self._handoff(c, reason=True),
+        ]
 
     def _handoff(self, c: Conversation, *, reason: bool) -> Content:
         if not handed_off(c):
@@ -392,15 +466,13 @@ class CallHeader(Widget):
             return Content.assemble((heading, "bold"), (": ", "dim"), content)
         return Content.styled(heading, "bold") if heading else Content(content)
 
-    def _extra(self, c: Conversation) -> Content:
+    def _extra(self, c: Conversation) -> list[Content]:
         tags = ", ".join(clean_line(tag) for tag in c.tag_list)
-        return _join(
-            [
-                _field("tags", tags, "$accent"),
-                _field("API note", c.note, "italic"),
-                _field("audio", c.audio_url),
-            ]
-        )
+        return [
+            _field("tags", tags, "$accent"),
+            _field("API note", c.note, "italic"),
+            _field("audio", c.audio_url),
+        ]
 
     def _latency_value(self, label: str, value: float) -> Content:
         kind = self._bands.band(value) or "good"
@@ -421,33 +493,35 @@ class CallHeader(Widget):
             (f"  ({len(c.turn_list)}{'+ turns, reading' if c.reading else ' turns'})", "dim"),
         )
 
-    def _compact_line(self, c: Conversation | None) -> Content:
+    def _compact_line(self, c: Conversation | None) -> list[tuple[int, Content]]:
+        """The one-line header's parts in the order shown, each with its rank (``fill`` keeps
+        the lowest ranks that fit): the ID, score, handoff and length before the rest."""
         if c is None:
-            return Content.styled("No conversation loaded.", "dim")
-        parts: list[Content] = [_review_badges(self.review)]
+            return [(0, Content.styled("No conversation loaded.", "dim"))]
+        parts: list[tuple[int, Content]] = [(1, _review_badges(self.review))]
         if c.live:
-            parts.append(Content.styled("IN PROGRESS", f"bold auto 90% on {LIVE_COLOUR}"))
+            parts.append((1, Content.styled("IN PROGRESS", f"bold auto 90% on {LIVE_COLOUR}")))
         score = _finite(c.poly_score)
         cls = score_class(score)
         if cls:
             style = f"bold auto 90% on {SCORE_COLOURS[cls]}"
-            parts.append(Content.styled(f"PolyScore {format_number(score)}", style))
+            parts.append((2, Content.styled(f"PolyScore {format_number(score)}", style)))
         elif score is not None:
-            parts.append(Content.styled(f"PolyScore {format_number(score)}", "bold"))
-        parts.append(Content.styled(clean_line(c.conversation_id), "bold"))
+            parts.append((2, Content.styled(f"PolyScore {format_number(score)}", "bold")))
+        parts.append((0, Content.styled(clean_line(c.conversation_id), "bold")))
         if self.source_note:
-            parts.append(Content.styled(clean_line(self.source_note), "bold $warning"))
-        parts.append(_field("", c.channel))
+            parts.append((1, Content.styled(clean_line(self.source_note), "bold $warning")))
+        parts.append((6, _field("", c.channel)))
         start = c.start
         if start is not None:
-            parts.append(Content(format_utc(start)))
+            parts.append((7, Content(format_utc(start)[:16] + " UTC")))
         if c.call_seconds is not None and math.isfinite(c.call_seconds):
-            parts.append(Content(format_duration(c.call_seconds)))
-        parts.append(self._handoff(c, reason=False))
+            parts.append((4, Content(format_duration(c.call_seconds))))
+        parts.append((3, self._handoff(c, reason=False)))
         stats = self._stats
         if stats is not None:
-            parts.append(self._latency_value("p95", stats[1]))
-        return _join(parts)
+            parts.append((5, self._latency_value("p95", stats[1])))
+        return parts
 
 
 def _review_badges(item: QueueItem | None) -> Content:

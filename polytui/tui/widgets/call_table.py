@@ -14,7 +14,6 @@ scroll.
 from __future__ import annotations
 
 from textual import events, work
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
@@ -28,10 +27,10 @@ from polytui.core.errors import PolytuiError
 from polytui.core.ports import ConversationKey, ConversationRow
 from polytui.core.text import clean_line
 
+from ..keys import bind
 from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit
 from .call_pages import PAGE, CallListing, Listed, Order, Page, StoreListed, pages_on_screen
 
-PAN = 8  # cells per left / right key
 UP, DOWN = "▲", "▼"
 READING = "Reading the stored calls…"
 PENDING = "…"  # a row whose page is on its way
@@ -62,28 +61,26 @@ class CallTable(ScrollView, can_focus=True):
     CallTable > .call-table--message { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("enter", "open", "Open", tooltip="Open the selected call", id="open_call"),
-        Binding(
-            "d,delete",
+        bind("open", "open", "Open", tooltip="Open the selected call"),
+        bind(
+            "delete",
             "delete",
             "Delete",
-            key_display="d",
             tooltip="Delete the selected call from the store (its notes stay)",
-            id="delete_call",
         ),
-        Binding("s", "sort(1)", "Sort", tooltip="Sort by the next column", id="sort_next"),
-        Binding("S", "sort(-1)", "Sort by previous column", show=False, id="sort_previous"),
-        Binding("r", "reverse", "Reverse", tooltip="Reverse the sort order", id="sort_reverse"),
-        Binding("j,down", "cursor(1)", "Next call", key_display="j", show=False, id="next_call"),
-        Binding(
-            "k,up", "cursor(-1)", "Previous call", key_display="k", show=False, id="previous_call"
-        ),
-        Binding("g,home", "first", "First call", key_display="g", show=False, id="first_call"),
-        Binding("G,end", "last", "Last call", key_display="G", show=False, id="last_call"),
-        Binding("pagedown,space", "page(1)", "Page down", show=False, id="calls_page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="calls_page_up"),
-        Binding("right", "pan(1)", "Scroll right", show=False, id="calls_right"),
-        Binding("left", "pan(-1)", "Scroll left", show=False, id="calls_left"),
+        bind("sort", "sort", "Sort", tooltip="Sort by a column: pick it from a list"),
+        bind("reverse", "reverse", "Reverse", tooltip="Reverse the sort order"),
+        bind("refresh", "refresh", "Refresh", show=False, tooltip="Read the store again"),
+        bind("down", "cursor(1)", "Next call", show=False),
+        bind("up", "cursor(-1)", "Previous call", show=False),
+        bind("first", "first", "First call", show=False),
+        bind("last", "last", "Last call", show=False),
+        bind("page_down", "page(1)", "Page down", show=False),
+        bind("page_up", "page(-1)", "Page up", show=False),
+        bind("half_page_down", "page(1, True)", "Half a page down", show=False),
+        bind("half_page_up", "page(-1, True)", "Half a page up", show=False),
+        bind("pan_right", "pan(1)", "Scroll right", show=False),
+        bind("pan_left", "pan(-1)", "Scroll left", show=False),
     ]
 
     class Selected(Message):
@@ -97,6 +94,9 @@ class CallTable(ScrollView, can_focus=True):
         def __init__(self, row: ConversationRow) -> None:
             super().__init__()
             self.row = row
+
+    class SortRequested(Message):
+        """The sort key: the screen offers the columns."""
 
     class Highlighted(Message):
         """The cursor is on another call (None: no call)."""
@@ -445,13 +445,30 @@ class CallTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.move_to(self._count - 1)
 
-    def action_page(self, direction: int) -> None:
-        step = max(1, self._rows_visible - 1)
+    def action_page(self, direction: int, half: bool = False) -> None:
+        step = max(1, self._rows_visible // 2 if half else self._rows_visible - 1)
         self.scroll_to(y=round(self.scroll_y) + direction * step, animate=False, immediate=True)
         self.move_to(self.cursor + direction * step)
 
     def action_pan(self, direction: int) -> None:
-        self.scroll_to(x=round(self.scroll_x) + direction * PAN, animate=False)
+        """Scroll sideways a column at a time, so the left edge is always a column's start
+        (never the last digits of one)."""
+        starts = self._column_starts()
+        x = round(self.scroll_x)
+        if direction > 0:
+            target = next((start for start in starts if start > x), x)
+        else:
+            target = next((start for start in reversed(starts) if start < x), 0)
+        target = min(target, max(0, self._table_width - self.scrollable_content_region.width))
+        self.scroll_to(x=target, animate=False, immediate=True)
+        self.refresh()
+
+    def _column_starts(self) -> list[int]:
+        starts, left = [], 0
+        for width in self._widths:
+            starts.append(left)
+            left += width + GAP
+        return starts
 
     async def action_open(self) -> None:
         row = await self.row_read(self.cursor)
@@ -463,13 +480,16 @@ class CallTable(ScrollView, can_focus=True):
         if row is not None:
             self.post_message(self.DeleteRequested(row))
 
-    def action_sort(self, step: int) -> None:
-        keys = [column.key for column in self.COLUMNS]
-        position = keys.index(self.order_by) if self.order_by in keys else 0
-        self.sort_by(keys[(position + step) % len(keys)])
+    def action_sort(self) -> None:
+        """Pick the column from a list (the screen shows it: ``SortRequested``)."""
+        self.post_message(self.SortRequested())
 
     def action_reverse(self) -> None:
         self.sort_by(self.order_by, not self.descending)
+
+    def action_refresh(self) -> None:
+        self.reload()
+        self.notify("The list was read again from the store.", timeout=2)
 
     def column_at(self, x: int) -> str | None:
         """The key of the column at ``x`` cells from the table's left edge."""

@@ -17,13 +17,14 @@ from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from polytui.core.readings import pretty_json
 from polytui.core.text import clean, clean_line
+from polytui.tui.keys import bind
 
 CHUNK = 200
 """Children added per expansion (and per "more" node)."""
@@ -126,12 +127,18 @@ def _size_text(value: Any) -> str:
 
 
 class JsonTree(Tree[JsonNodeData]):
-    """An expandable tree of one JSON value; ``c`` (or enter on a leaf) asks to copy a value."""
+    """An expandable tree of one JSON value; ``y`` (or enter on a leaf) asks to copy a value."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy_value", "Copy value", id="json_tree.copy"),
-        Binding("j", "cursor_down", "Down", show=False, id="json_tree.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="json_tree.up"),
+        bind("copy", "copy_value", "Copy value"),
+        bind("down", "cursor_down", "Next line", show=False),
+        bind("up", "cursor_up", "Previous line", show=False),
+        bind("first", "scroll_home", "First line", show=False),
+        bind("last", "scroll_end", "Last line", show=False),
+        bind("page_down", "page_down", "Page down", show=False),
+        bind("page_up", "page_up", "Page up", show=False),
+        bind("half_page_down", "page_down", "Page down", show=False),
+        bind("half_page_up", "page_up", "Page up", show=False),
     ]
 
     class CopyRequested(Message):

@@ -1,4 +1,5 @@
-"""The `/` search line of the conversation screen: the query, then the match count."""
+"""The bottom line of the conversation screen where `/` searches the call and `:` goes to a
+turn: a prompt, the input, then the match count."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from textual.content import Content
 from textual.widgets import Input, Label
 
 COUNT_CELLS = 10  # the match count's room ("12/345", "no match") before it widens
+PROMPTS = {
+    "search": ("/", "search this call (Enter: the next match; Esc: keep it for n / N)"),
+    "go_to": (":", "turn number, Enter"),
+}
 
 
 class SearchInput(Input):
@@ -40,7 +45,8 @@ class SearchInput(Input):
 
 
 class SearchBar(Horizontal):
-    """The `/` search line at the bottom: Enter jumps to the first match, Escape closes."""
+    """`/` (``mode`` "search"): Enter jumps to the next match at or after the cursor, Escape
+    closes; `:` ("go_to"): a turn number."""
 
     DEFAULT_CSS = f"""
     SearchBar {{ height: 1; display: none; background: $panel; }}
@@ -58,11 +64,26 @@ class SearchBar(Horizontal):
         super().__init__(id=id)
         self._on_submit = on_submit
         self._count_cells = COUNT_CELLS
+        self.mode = "search"
+        self.query_text = ""  # the search kept while the bar shows a turn prompt
 
     def compose(self) -> ComposeResult:
-        yield Label("/")
-        yield SearchInput(self._on_submit, placeholder="search this call", id="search-input")
+        prompt, placeholder = PROMPTS["search"]
+        yield Label(prompt, id="search-prompt")
+        yield SearchInput(self._on_submit, placeholder=placeholder, id="search-input")
         yield Label("", id="search-count")
+
+    @property
+    def input(self) -> SearchInput:
+        return self.query_one("#search-input", SearchInput)
+
+    def set_mode(self, mode: str) -> None:
+        """Switch the prompt between searching ("search") and a turn number ("go_to")."""
+        self.mode = mode
+        prompt, placeholder = PROMPTS[mode]
+        self.query_one("#search-prompt", Label).update(prompt)
+        self.input.placeholder = placeholder
+        self.input.restrict = r"[0-9]*" if mode == "go_to" else None
 
     def show_count(self, content: Content) -> None:
         """Show the match count; the bar is laid out again only when the count's width

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -28,6 +27,7 @@ from textual.strip import Strip
 from polytui.core.facts import DEFAULT_BANDS, LatencyBands
 from polytui.core.models import Conversation, Note
 
+from ..keys import bind
 from .transcript_model import TranscriptModel
 from .transcript_render import (
     COMPONENT_CLASSES,
@@ -97,14 +97,18 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         }
     }
     """
-    # Replace ScrollableContainer's scrolling keys so they move the cursor (no animation).
+    # The moving keys, by id (the one keymap): they replace ScrollableContainer's scrolling keys
+    # so they move the cursor (no animation). A count typed first (digits) repeats a move, or
+    # with g / G goes to that turn, as in less and vim.
     BINDINGS = [
-        Binding("up", "cursor_up", "Previous turn", show=False),
-        Binding("down", "cursor_down", "Next turn", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_first", "First turn", show=False),
-        Binding("end", "cursor_last", "Last turn", show=False),
+        bind("down", "cursor_down", "Next turn", show=False),
+        bind("up", "cursor_up", "Previous turn", show=False),
+        bind("first", "cursor_first", "First turn (37g: turn 37)", show=False),
+        bind("last", "cursor_last", "Last turn (37G: turn 37)", show=False),
+        bind("page_down", "page_down", "Page down", show=False),
+        bind("page_up", "page_up", "Page up", show=False),
+        bind("half_page_down", "half_page(1)", "Half a page down", show=False),
+        bind("half_page_up", "half_page(-1)", "Half a page up", show=False),
     ]
 
     show_translations: reactive[bool] = reactive(True, init=False)
@@ -120,6 +124,18 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             super().__init__()
             self.transcript = transcript
             self.index = index
+
+        @property
+        def control(self) -> TranscriptView:
+            return self.transcript
+
+    class CountChanged(Message):
+        """Digits typed ahead of a move (``count`` is "" once used or dropped)."""
+
+        def __init__(self, transcript: TranscriptView, count: str) -> None:
+            super().__init__()
+            self.transcript = transcript
+            self.count = count
 
         @property
         def control(self) -> TranscriptView:
@@ -141,6 +157,8 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self._model = TranscriptModel(conversation)
         self._notes_version = 0
         self._matches: list[int] | None = None
+        self._count = ""  # digits typed so far
+        self._armed = ""  # the count of the key being handled (see on_key)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -226,6 +244,11 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     def go_to(self, index: int) -> None:
         """The cursor to turn ``index`` (0-based), brought into view."""
         self._set_cursor(index)
+    def has_translations(self) -> bool:
+        return self._model.has_translations()
+
+    def has_alternatives(self) -> bool:
+        return self._model.has_alternatives()
 
     def set_notes(self, notes: Sequence[Note]) -> None:
         """Show reviewer notes under their turns (call-level notes, turn None, are ignored)."""
@@ -247,15 +270,16 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         if len(self._model):
             self._set_cursor(len(self._model) - 1, to_end=True)
 
-    def page(self, direction: int) -> None:
-        """Scroll a screen up (direction < 0) or down; the cursor follows to the first turn
-        starting on the new screen (or stays on a turn taller than the screen)."""
+    def page(self, direction: int, *, half: bool = False) -> None:
+        """Scroll a screen (``half``: half a screen) up (direction < 0) or down; the cursor
+        follows to the first turn starting on the new screen (or stays on a turn taller than
+        the screen)."""
         if not len(self._model) or not direction:
             return
         if not self._ensure_layout():
             self.move_cursor(1 if direction > 0 else -1)
             return
-        target = self._page_target(direction)
+        target = self._page_target(direction, self._view_height() // 2 if half else None)
         if target is None:  # at the very top or bottom already: stay there
             self._set_cursor(len(self._model) - 1 if direction > 0 else 0, keep_visible=True)
             return
@@ -322,25 +346,82 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             show_heard=self.show_heard,
         )
 
-    # -- actions (the widget's own keys; the screen binds the same methods) -------------------
+    # -- counts -------------------------------------------------------------------------------
+
+    @property
+    def pending_count(self) -> str:
+        """Digits typed ahead of the next move ("" for none)."""
+        return self._count
+
+    def take_count(self) -> int | None:
+        """The count typed before the key being handled (None without one); used once."""
+        armed, self._armed = self._armed, ""
+        return int(armed) if armed else None
+
+    def clear_count(self) -> bool:
+        """Drop a count being typed (Escape); True when there was one."""
+        had = bool(self._count or self._armed)  # Escape itself hands the count on (on_key)
+        self._count = self._armed = ""
+        if had:
+            self.post_message(self.CountChanged(self, ""))
+        return had
+
+    def on_key(self, event: events.Key) -> None:
+        # Bindings run after this, when the key reaches the app: the count typed so far is
+        # handed to the key being pressed (``take_count``) and never outlives it.
+        character = event.character
+        if (
+            character is not None
+            and character in "0123456789"
+            and (self._count or character != "0")
+        ):
+            event.stop()
+            event.prevent_default()
+            self._count = (self._count + character)[-6:]
+            self.post_message(self.CountChanged(self, self._count))
+            return
+        self._armed, self._count = self._count, ""
+        if self._armed:
+            self.post_message(self.CountChanged(self, ""))
+
+    # -- actions (the widget's own keys) ------------------------------------------------------
 
     def action_cursor_up(self) -> None:
-        self.move_cursor(-1)
+        self.move_cursor(-(self.take_count() or 1))
 
     def action_cursor_down(self) -> None:
-        self.move_cursor(1)
+        self.move_cursor(self.take_count() or 1)
 
     def action_page_up(self) -> None:
-        self.page(-1)
+        for _ in range(min(self.take_count() or 1, len(self._model) or 1)):
+            self.page(-1)
 
     def action_page_down(self) -> None:
-        self.page(1)
+        for _ in range(min(self.take_count() or 1, len(self._model) or 1)):
+            self.page(1)
+
+    def action_half_page(self, direction: int) -> None:
+        self.take_count()
+        self.page(direction, half=True)
 
     def action_cursor_first(self) -> None:
-        self.cursor_first()
+        count = self.take_count()
+        if count:
+            self.go_to_turn(count)
+        else:
+            self.cursor_first()
 
     def action_cursor_last(self) -> None:
-        self.cursor_last()
+        count = self.take_count()
+        if count:
+            self.go_to_turn(count)
+        else:
+            self.cursor_last()
+
+    def go_to_turn(self, number: int) -> None:
+        """Turn ``number`` (1-based; past the end: the last turn), its top on screen."""
+        if len(self._model):
+            self._set_cursor(min(max(number, 1), len(self._model)) - 1)
 
     # -- reactives and events -----------------------------------------------------------------
 

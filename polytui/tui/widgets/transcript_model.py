@@ -292,6 +292,10 @@ class TurnEntries(Sequence[TurnEntry]):
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def turns(self) -> list[Turn]:
+        return self._turns
+
     def __getitem__(self, index: int) -> TurnEntry:  # type: ignore[override]
         if index < 0:
             index += self._count
@@ -347,6 +351,18 @@ class TranscriptModel:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def has_translations(self) -> bool:
+        """Some turn carries an English translation that differs from what was said."""
+        return any(
+            differs(turn.translated_user_input, turn.user_input)
+            or differs(turn.english_agent_response, turn.agent_response)
+            for turn in self.entries.turns
+        )
+
+    def has_alternatives(self) -> bool:
+        """Some turn carries speech recognition's alternatives."""
+        return any(alternative_texts(turn) for turn in self.entries.turns)
 
     def estimate_heights(
         self,

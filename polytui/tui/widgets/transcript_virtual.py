@@ -339,9 +339,10 @@ class VirtualTurnsView(ScrollView):
         self._margins_due = False
         self._settle()
 
-    def _page_target(self, direction: int) -> int | None:
-        """Scroll a screen up/down and return the item the cursor should follow to (the first
-        item starting on the new screen, or the one covering it); None at either end."""
+    def _page_target(self, direction: int, rows: int | None = None) -> int | None:
+        """Scroll a screen (or ``rows``) up/down and return the item the cursor should follow
+        to (the first item starting on the new screen, or the one covering it); None at
+        either end."""
         layout = self._layout
         assert layout is not None
         height = self._view_height()
@@ -349,7 +350,8 @@ class VirtualTurnsView(ScrollView):
         max_top = max(0, layout.total - height)
         if (direction > 0 and top >= max_top) or (direction < 0 and top <= 0):
             return None
-        step = height if direction > 0 else -height
+        distance = height if rows is None else max(1, rows)
+        step = distance if direction > 0 else -distance
         self.scroll_to(y=min(max(0, top + step), max_top), animate=False)
         top = round(self.scroll_y)
         candidate = layout.index_at(top)
