@@ -63,6 +63,7 @@ class PolyTUI(App[int]):
             waiting=self._store_waiting,
         )
         self._waiting_notice: Notification | None = None
+        self._network_notice: Notification | None = None  # the retries' one notice
         self.samples = list(samples or [])
         self.demo = demo
         self._initial_id = initial_id
@@ -219,9 +220,13 @@ class PolyTUI(App[int]):
     # -- feedback from the core -----------------------------------------------------------------
 
     def _announce(self, message: str) -> None:
-        self.notify(
-            clean_line(message), title="Network", severity="warning", timeout=4, markup=False
-        )
+        """A retry (or another word from the network): one notice that the next one replaces,
+        never a stack of them over the transcript."""
+        notice = Notification(clean_line(message), "Network", "warning", 6, markup=False)
+        previous, self._network_notice = self._network_notice, notice
+        self.post_message(Notify(notice))
+        if previous is not None:
+            self.call_later(self._drop_notice, previous)  # queued after the Notify message
 
     def _warn(self, message: str) -> None:
         self.notify(

@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Static
 
@@ -22,6 +21,7 @@ from polytui.tui.messages import ConversationLoaded, LoadFailed
 from polytui.tui.panel_data import functions_view, metrics_view
 from polytui.tui.widgets.call_header import CallHeader
 from polytui.tui.widgets.key_footer import KeyFooter
+from polytui.tui.widgets.loading import error_page
 from polytui.tui.widgets.playhead import Playhead
 from polytui.tui.widgets.search_bar import SearchBar
 from polytui.tui.widgets.transcript import TranscriptView
@@ -95,7 +95,7 @@ class ConversationScreen(CallViewActions, QueueReview):
         bind("back", "back", "Back"),
     ]
     #: The footer's keys, most important first: it shows as many as fit, in this order.
-    FOOTER_KEYS = (
+    FOOTER_KEYS: tuple[str, ...] = (
         "help", "back", "queue_pass", "queue_fail", "queue_next", "find", "next_flagged",
         "add_note", "export", "quit", "edit_note", "delete", "queue_skip", "queue_flag",
         "queue_previous", "header", "translations", "panels", "refresh",
@@ -159,9 +159,9 @@ class ConversationScreen(CallViewActions, QueueReview):
         yield Static("", id="call-notes")
         with Horizontal(id="body"):
             if self._preloaded is None:  # a call opened from the store never shows these
-                from textual.widgets import LoadingIndicator
+                from polytui.tui.widgets.loading import Loading, loading_text
 
-                yield LoadingIndicator(id="loading")
+                yield Loading(loading_text(self.conversation_id, settings), id="loading")
                 yield Static("", id="error")
             yield TranscriptView(
                 latency_good=settings.latency_good,
@@ -315,6 +315,14 @@ class ConversationScreen(CallViewActions, QueueReview):
             self.notify(clean_line(loaded.warning), severity="warning", timeout=8, markup=False)
         elif message.refreshed:
             self.notify("Refreshed from the API.", timeout=3)
+        if conversation.live:  # what is new since comes with r; the footer offers it first
+            self.FOOTER_KEYS = ("help", "back", "refresh", *type(self).FOOTER_KEYS[2:])
+            if not message.refreshed:
+                self.notify(
+                    "This call is still in progress: r fetches what happened since.", timeout=6
+                )
+        else:
+            self.FOOTER_KEYS = type(self).FOOTER_KEYS
 
     def _fill_panels(self, conversation: Conversation) -> None:
         if self.loaded is not None and self.loaded.conversation is conversation:
@@ -325,6 +333,18 @@ class ConversationScreen(CallViewActions, QueueReview):
         """The panels again (a long call's are whole once its turns are all read)."""
         if self._deferred is not None:  # else they are filled when they are mounted
             self._fill_panels(conversation)
+
+    def show_loading(self) -> None:
+        """The loading state (made when the screen opened with its call)."""
+        from polytui.tui.widgets.loading import Loading, loading_text
+
+        text = loading_text(self.conversation_id, self.polytui.settings)
+        found = next(self.query("#loading").results(Loading), None)
+        if found is None:
+            self.query_one("#body").mount(Loading(text, id="loading"), before="#transcript")
+        else:
+            found.say(text)
+        self.update_classes({"-loading": True, "-failed": False})
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
@@ -342,24 +362,12 @@ class ConversationScreen(CallViewActions, QueueReview):
             )
             return
         self.update_classes({"-loading": False, "-failed": True})
-        lines = [
-            Content.styled("Could not open this conversation", "bold $error"),
-            Content(""),
-            Content(clean_line(error.message)),
-        ]
-        if error.correlation_id:
-            lines.append(
-                Content.styled(f"Correlation id: {clean_line(error.correlation_id)}", "$text-muted")
-            )
-        lines += [
-            Content(""),
-            Content.styled("r  try again    Esc  back to the start screen", "$text-muted"),
-        ]
+        page = error_page(error, offline=self.polytui.settings.offline)
         error_view = next(self.query("#error").results(Static), None)
         if error_view is None:  # composed only on a screen that opened without the call
             error_view = Static("", id="error")
             self.query_one("#body").mount(error_view, before="#transcript")
-        error_view.update(Content("\n").join(lines))
+        error_view.update(page)
 
     def on_json_tree_copy_requested(self, message: JsonTree.CopyRequested) -> None:
         message.stop()
@@ -410,26 +418,6 @@ class ConversationScreen(CallViewActions, QueueReview):
         position = f"turn {view.cursor + 1}/{view.turn_count}" if view.turn_count else ""
         self.query_one("#footer", KeyFooter).status = f"{count}_  {position}" if count else position
 
-    def action_add_note(self) -> None:
-        if self._ready():
-            self.note_actions.add()
-
-    def action_add_call_note(self) -> None:
-        if self._ready():
-            self.note_actions.add(whole_call=True)
-
-    def action_label_turn(self) -> None:
-        if self._ready():
-            self.note_actions.label()
-
-    def action_edit_note(self) -> None:
-        if self._ready():
-            self.note_actions.edit()
-
-    def action_delete_note(self) -> None:
-        if self._ready():
-            self.note_actions.delete()
-
     def action_refresh(self) -> None:
         if self.polytui.settings.offline:
             self.notify(
@@ -437,7 +425,7 @@ class ConversationScreen(CallViewActions, QueueReview):
             )
             return
         if self.loaded is None:
-            self.update_classes({"-loading": True, "-failed": False})
+            self.show_loading()
             self.load()
             return
         self.notify("Refreshing from the API…", timeout=2)

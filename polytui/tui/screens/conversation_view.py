@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
 
     from .listening import Listening
+    from .note_actions import NoteActions
 
 COPIED = 4  # seconds a "Copied ..." notice stays: long enough to read what went
 
@@ -30,11 +31,32 @@ class CallViewActions(TranscriptNavigation):
         conversation_id: str
         loaded: Loaded | None
         listening: Listening
+        note_actions: NoteActions
         header_full: bool | None
         panels_open: bool | None
 
         @property
         def polytui(self) -> PolyTUI: ...
+
+    def action_add_note(self) -> None:
+        if self._ready():
+            self.note_actions.add()
+
+    def action_add_call_note(self) -> None:
+        if self._ready():
+            self.note_actions.add(whole_call=True)
+
+    def action_label_turn(self) -> None:
+        if self._ready():
+            self.note_actions.label()
+
+    def action_edit_note(self) -> None:
+        if self._ready():
+            self.note_actions.edit()
+
+    def action_delete_note(self) -> None:
+        if self._ready():
+            self.note_actions.delete()
 
     def action_translations(self) -> None:
         if self._ready() and not self.transcript.has_translations():

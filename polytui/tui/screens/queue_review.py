@@ -92,6 +92,8 @@ class QueueReview(TranscriptNavigation):
 
         def load(self, *, refresh: bool = False) -> Worker[None]: ...
 
+        def show_loading(self) -> None: ...
+
         listening: Listening
 
     # -- showing another call here -------------------------------------------------------------
@@ -113,12 +115,8 @@ class QueueReview(TranscriptNavigation):
         self.conversation_id, self.agent = conversation_id, agent
         self.loaded, self.initial_turn = None, None
         self._forget_search()
-        if not self.query("#loading"):
-            from textual.widgets import LoadingIndicator
-
-            self.query_one("#body").mount(LoadingIndicator(id="loading"), before="#transcript")
+        self.show_loading()
         self.query_one("#header", CallHeader).display = False
-        self.update_classes({"-loading": True, "-failed": False})
         self.refresh_bindings()
         self.load()
 

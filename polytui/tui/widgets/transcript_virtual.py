@@ -93,10 +93,13 @@ class VirtualTurnsView(ScrollView):
 
     def on_resize(self, event: events.Resize) -> None:
         self._prepare()
-        # A shorter or narrower view can leave the cursor item below the bottom edge: the
-        # reviewer's place is the cursor, so it stays on screen whatever the new size.
+        # A shorter or narrower view (a strip of notes appearing above, the panels opening)
+        # can leave the cursor item, or its notes, below the bottom edge: the reviewer's place
+        # is the cursor, so all of it comes back on screen when it fits, else its part there.
         if self._item_count() and self._layout is not None:
-            self._reveal(min(self.cursor, self._item_count() - 1), keep_visible=True)
+            index = min(self.cursor, self._item_count() - 1)
+            fits = self._make_exact(index) - 1 <= self._view_height()
+            self._reveal(index, keep_visible=not fits)
         self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
