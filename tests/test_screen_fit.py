@@ -158,3 +158,15 @@ async def test_the_start_screen_shows_its_title_and_stored_calls(tmp_path, scrip
         calls = table(app)
         assert calls.size.height >= 4 and calls.region.bottom <= size[1] - 1
         assert "Conversation ID" in text and "Stored calls" in text
+
+
+async def test_the_footer_never_offers_a_key_the_focused_box_types(server, tmp_path):
+    app = make_app(server, tmp_path, initial_id=BANK_ID)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_loaded(app, pilot)
+        assert "/ Search" in footer(app) and "? Help" in footer(app)
+        await pilot.press("slash")  # typing a search: / and ? type, ctrl+f and F1 still work
+        await pilot.pause()
+        line = footer(app)
+        assert "^f Search" in line and "F1 Help" in line
+        assert "/ Search" not in line and "? Help" not in line

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from polytui.adapters.sqlite import Store
 from polytui.core.config import Settings
 from polytui.core.models import Conversation
@@ -34,9 +36,10 @@ async def _open(tmp_path):
     return app
 
 
-async def test_g_and_pagedown_reach_the_answer_below_a_huge_message(tmp_path):
+@pytest.mark.parametrize("size", [(50, 15), (80, 24), (120, 40), (200, 60)])
+async def test_g_and_pagedown_reach_the_answer_below_a_huge_message(tmp_path, size):
     app = await _open(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ConversationScreen)
         view = app.screen.query_one(TranscriptView)
@@ -46,8 +49,7 @@ async def test_g_and_pagedown_reach_the_answer_below_a_huge_message(tmp_path):
         assert round(view.scroll_y) == view.max_scroll_y
         await pilot.press("g")
         await pilot.pause()
-        for _ in range(40):  # more pages than the turn has: the end holds
-            await pilot.press("pagedown")
+        await pilot.press(*"999", "pagedown")  # more pages than the turn has: the end holds
         await pilot.pause()
         assert view.cursor == 4 and "THE ANSWER AFTER THE LONG MESSAGE" in _painted(view)
         await pilot.press("j")

@@ -34,3 +34,20 @@ def output_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("the file name is empty")
     return Path(text)
+
+
+def sort_column(text: str) -> str:
+    """An argparse ``type`` taking a column of the call listing by any name its headers print
+    (``score``, ``"Max lat"``, ``STARTED``) or by its key (``poly_score``)."""
+    from polytui.core.ports import sort_key_named
+
+    key = sort_key_named(text)
+    if key is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a column: use started, id, channel, length, turns, handoff, "
+            "score, max lat, tags, fetched or notes (or the keys: started_at, poly_score...)"
+        )
+    return key
+
+
+sort_column.__name__ = "column"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from polytui.core.config import Settings
 from polytui.core.errors import NotFoundError, UsageError
+from polytui.core.facts import format_clock
 from polytui.core.text import clean_line
 
-from .args import MAX_ROW_ID, bounded_int
+from .args import MAX_ROW_ID, bounded_int, sort_column
 
 MAX_LIMIT = MAX_ROW_ID  # any count a store can hold
 
@@ -24,9 +26,11 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     listing.add_argument(
         "--sort",
         default="started_at",
+        type=sort_column,
         metavar="COLUMN",
-        help="started_at (default), conversation_id, channel, duration, turn_count, handoff, "
-        "poly_score, max_latency, tags, fetched_at or note_count; largest or newest first",
+        help="a column as the headers name it: started (default), id, channel, length, turns, "
+        "handoff, score, max lat, tags, fetched, notes (or its key, such as poly_score); "
+        "largest or newest first",
     )
     listing.add_argument("--reverse", action="store_true", help="smallest or oldest first")
     listing.add_argument(
@@ -203,6 +207,7 @@ def _search(
         print(f"polytui: nothing stored matches {clean_line(query)!r}.", file=sys.stderr)
         return NotFoundError.exit_code
     bold = sys.stdout.isatty()
+    colour = bold and not os.environ.get("NO_COLOR")  # https://no-color.org: bold, no colour
     for call in calls:
         places = f"{call.count} {'hit' if call.count == 1 else 'hits'}"
         summary = clean_line(call.summary)
@@ -214,7 +219,7 @@ def _search(
         for hit in call.hits:
             where = f"turn {hit.turn}" if hit.turn else hit.field
             label = f"{hit.field}: " if hit.turn else ""
-            snippet = highlight(hit.snippet, hit.highlights, bold=bold)
+            snippet = highlight(hit.snippet, hit.highlights, bold=bold, colour=colour)
             print(f"  {where:<10} {label}{snippet}")
         if call.count > len(call.hits):
             print(f"  {'':<10} … {call.count - len(call.hits)} more in this call")
@@ -242,10 +247,16 @@ def _call_dict(call) -> dict[str, object]:
     }
 
 
-def highlight(snippet: str, spans: Sequence[tuple[int, int]], *, bold: bool) -> str:
-    """Clean each piece of API text and show the matched spans: bold on a terminal, **x**
-    otherwise. Spans out of order, overlapping or out of range are left out."""
-    start, end = ("\x1b[1;33m", "\x1b[0m") if bold else ("**", "**")
+def highlight(
+    snippet: str, spans: Sequence[tuple[int, int]], *, bold: bool, colour: bool = True
+) -> str:
+    """Clean each piece of API text and show the matched spans: bold (and yellow, unless
+    ``colour`` is off) on a terminal, **x** otherwise. Spans out of order, overlapping or out
+    of range are left out."""
+    if bold:
+        start, end = ("\x1b[1;33m" if colour else "\x1b[1m"), "\x1b[0m"
+    else:
+        start, end = "**", "**"
     pieces: list[str] = []
     done = 0
     for first, last in spans:
@@ -376,7 +387,4 @@ def _short_time(value: str | None) -> str:
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{secs:02d}"
+    return format_clock(seconds) or "-"

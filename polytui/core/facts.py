@@ -87,6 +87,17 @@ def format_offset(seconds: float | None) -> str:
     return f"{sign}{minutes:02d}:{secs:02d}"
 
 
+def format_clock(seconds: float | None) -> str:
+    """A call's length as a clock: ``m:ss``, ``h:mm:ss`` past an hour (``18:26:28``, never
+    ``1106:28``); "" when unknown or negative. The one way a list writes a length."""
+    value = finite(seconds)
+    if value is None or value < 0:
+        return ""
+    minutes, secs = divmod(int(round(value)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def format_duration(seconds: float | None) -> str:
     """A length such as ``42s``, ``3m 05s`` or ``1h 02m 05s``; ``--`` when unknown."""
     value = finite(seconds)
@@ -285,6 +296,22 @@ def is_chat(conversation: Conversation) -> bool:
     """A written conversation (webchat, SMS, WhatsApp...): it has no recording."""
     channel = str(conversation.channel or "").upper()
     return any(word in channel for word in _CHAT_CHANNELS)
+
+
+def caller_word(conversation: Conversation | None) -> str:
+    """What the person on the other side of the agent is called: the "user" of a chat, the
+    "caller" of a call."""
+    return "user" if conversation is not None and is_chat(conversation) else "caller"
+
+
+SILENCE_TEXT = "(silence)"
+NO_INPUT_TEXT = "(no input)"  # nothing from the caller, not flagged as silence (a greeting)
+
+
+def empty_caller_text(turn: Turn) -> str:
+    """What stands for a caller side with no words and no keys: "(silence)" when the API
+    flagged the turn as silence, else "(no input)" (the agent's greeting)."""
+    return SILENCE_TEXT if turn.silent else NO_INPUT_TEXT
 
 
 def no_recording_reason(conversation: Conversation) -> str | None:

@@ -80,6 +80,27 @@ SORT_KEYS = (
     "note_count",
 )
 
+#: The names a listing's columns go by (the app's headers, `cache list`'s, common words), as
+#: ``sort_key_named`` reads them: lower case, "(UTC)" and punctuation dropped.
+SORT_NAMES = {
+    "started": "started_at", "start": "started_at", "date": "started_at",
+    "id": "conversation_id", "conversation": "conversation_id",
+    "length": "duration", "turns": "turn_count", "score": "poly_score",
+    "polyscore": "poly_score", "max_lat": "max_latency", "latency": "max_latency",
+    "fetched": "fetched_at", "notes": "note_count", "✎": "note_count",
+}  # fmt: skip
+
+
+def sort_key_named(name: str) -> str | None:
+    """The sort key a column is named by (``"Score"``, ``"max lat"``, ``poly_score``), or None:
+    the names the app's and ``cache list``'s headers print, and the keys themselves."""
+    words = name.lower().replace("(utc)", "").replace("-", " ").replace("_", " ").split()
+    text = "_".join(words)
+    if text in SORT_KEYS:
+        return text
+    return SORT_NAMES.get(text) or SORT_NAMES.get(text.replace("_", ""))
+
+
 #: Where a search hit was found.
 SEARCH_FIELDS = ("caller", "agent", "translation", "intent", "entity", "summary", "note")
 

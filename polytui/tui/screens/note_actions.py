@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from polytui.core.errors import NotFoundError, PolytuiError
+from polytui.core.facts import caller_word, empty_caller_text
 from polytui.core.models import Note
 from polytui.core.text import clean_line
 from polytui.export.common import CallNote, group_notes
@@ -113,7 +114,7 @@ class NoteActions:
         dtmf = item.dtmf.strip()
         caller = " ".join(p for p in (item.user_text.strip(), dtmf and f"DTMF {dtmf}") if p)
         return [
-            f"caller: {caller or '(silence)'}",
+            f"{caller_word(conversation)}: {caller or empty_caller_text(item)}",
             f"agent:  {item.agent_text.strip() or '(no response)'}",
         ]
 

@@ -7,14 +7,13 @@ absolute (UTC), never "3 min ago", so a screen of them can be compared and snaps
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from textual.content import Content
 
 from polytui.core.dates import parse_datetime
-from polytui.core.facts import LatencyBands, format_latency, format_number
+from polytui.core.facts import LatencyBands, format_clock, format_latency, format_number
 from polytui.core.ports import ConversationRow
 from polytui.core.text import clean_line
 
@@ -81,12 +80,8 @@ def short_time(value: datetime | str | None) -> str:
 
 
 def clock(seconds: float | None) -> str:
-    """A call's length as ``m:ss`` or ``h:mm:ss``; "" when unknown."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return ""
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """A call's length as ``m:ss`` or ``h:mm:ss``; "" when unknown (``core.facts``)."""
+    return format_clock(seconds)
 
 
 def _text(value: str, style: str = "") -> Content:

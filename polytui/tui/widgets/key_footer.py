@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
+from polytui.core.keys import CHARACTER_NAMES
 from polytui.tui.keys import key_display, keys_in_force
 
 GAP = 2  # cells between two keys
@@ -38,6 +39,15 @@ def footer_keys(screen: Screen) -> list[FooterKey]:
     active = screen.active_bindings
     order = list(getattr(screen, "FOOTER_KEYS", ()))
     offers = getattr(screen, "footer_offers", None)
+    focused = screen.focused
+
+    def taken(key: str) -> bool:
+        """The focused box types ``key`` (Textual misses some: "slash" is "/")."""
+        if focused is None:
+            return False
+        character = key if len(key) == 1 else CHARACTER_NAMES.get(key)
+        return character is not None and focused.check_consume_key(key, character)
+
     found: dict[str, tuple[int, FooterKey]] = {}
     for active_binding in active.values():
         binding: Binding = active_binding.binding
@@ -46,7 +56,10 @@ def footer_keys(screen: Screen) -> list[FooterKey]:
         name = binding.id or binding.action
         if name in found or (offers is not None and not offers(name)):
             continue
-        key = next((k for k in keys_in_force(app, binding) if k in active), binding.key)
+        usable = [k for k in keys_in_force(app, binding) if k in active and not taken(k)]
+        if not usable:
+            continue  # every key of it types into the focused box
+        key = usable[0]
         rank = order.index(name) if name in order else len(order) + len(found)
         found[name] = (rank, FooterKey(key, key_display(app, key), binding.description))
     return [item for _, item in sorted(found.values(), key=lambda pair: pair[0])]

@@ -393,12 +393,18 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self.move_cursor(self.take_count() or 1)
 
     def action_page_up(self) -> None:
-        for _ in range(min(self.take_count() or 1, len(self._model) or 1)):
-            self.page(-1)
+        self._pages(-1, self.take_count() or 1)
 
     def action_page_down(self) -> None:
-        for _ in range(min(self.take_count() or 1, len(self._model) or 1)):
-            self.page(1)
+        self._pages(1, self.take_count() or 1)
+
+    def _pages(self, direction: int, count: int) -> None:
+        """``count`` pages, stopping where the transcript ends."""
+        for _ in range(count):
+            before = (self.cursor, round(self.scroll_y))
+            self.page(direction)
+            if (self.cursor, round(self.scroll_y)) == before:
+                break
 
     def action_half_page(self, direction: int) -> None:
         self.take_count()

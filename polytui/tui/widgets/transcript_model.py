@@ -16,6 +16,8 @@ from polytui.core.facts import (
     TURN_MARKS,
     LatencyBands,
     alternative_texts,
+    caller_word,
+    empty_caller_text,
     format_latency,
     format_offset,
     handed_off,
@@ -31,8 +33,6 @@ from polytui.core.text import clean, clean_line
 
 from .transcript_heights import differs, estimate_from_sizes, estimate_heights, meta_length
 
-SILENCE_TEXT = "(silence)"
-NO_INPUT_TEXT = "(no input)"  # nothing from the caller, not flagged as silence (a greeting)
 NO_RESPONSE_TEXT = "(no response)"
 NOTE_PREFIX = "✎ "
 REVIEW_PREFIX = "Studio review  "
@@ -106,7 +106,7 @@ class TurnEntry:
     @property
     def empty_caller(self) -> str:
         """What stands for a caller side with no words and no keys."""
-        return SILENCE_TEXT if self.silence else NO_INPUT_TEXT
+        return empty_caller_text(self.turn)
 
     def badges(self, bands: LatencyBands, has_notes: bool) -> list[str]:
         """The turn's marks (``polytui.core.facts.turn_marks``), NOTE last when it has notes."""
@@ -226,7 +226,7 @@ class TurnEntry:
             header += "  [" + ", ".join(badges) + "]"
         lines = [header]
         caller = [part for part in (text["user"], text["dtmf"]) if part] or [self.empty_caller]
-        lines.append("caller: " + "\n".join(caller))
+        lines.append(f"{caller_word(conversation)}: " + "\n".join(caller))
         if text["asr"]:
             lines.append(f"  ASR: {text['asr']}")
         if show_heard and text["heard"]:

@@ -18,7 +18,7 @@ from textual.content import Content, Span
 from textual.strip import Strip
 from textual.style import Style
 
-from polytui.core.facts import LatencyBands, format_latency, format_offset
+from polytui.core.facts import LatencyBands, caller_word, format_latency, format_offset
 from polytui.core.models import Conversation, Note
 
 from .transcript_heights import TRANSLATION_PREFIX, label_width, text_width
@@ -193,10 +193,10 @@ def render_turn(
 
     rows: list[Content] = [_header(entry, conversation, prefix, notes, options)]
 
-    def label(name: str) -> Content:
+    def label(name: str, word: str | None = None) -> Content:
         if not lw:
             return blank_label
-        text = name[: lw - 1]
+        text = (word or name)[: lw - 1]
         return Content.assemble((text, f"{name}-label"), " " * (lw - len(text)))
 
     def block(first_label: Content, body: Content) -> None:
@@ -211,7 +211,7 @@ def render_turn(
         block(blank_label, Content.styled(TRANSLATION_PREFIX, "translation") + body)
 
     text = entry.text
-    caller = label("caller")
+    caller = label("caller", caller_word(conversation))  # "user" in a chat
     if text["user"]:
         text_block(caller, text["user"], "caller")
     if text["dtmf"]:
