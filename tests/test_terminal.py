@@ -202,3 +202,21 @@ def test_a_note_typed_in_the_app_reaches_the_markdown_export(terminal, server, t
     assert "> **Note:** agent asked for the card digits too early" in turn2
     assert "too early" not in shown.stdout.split("### Turn 2 ")[0]
     assert server.hits == 1, "the app and show read the stored copy"
+
+
+def test_keys_typed_right_after_q_change_nothing(terminal, server, samples, tmp_path):
+    """`q` then `e` in one burst: the app quits with 0 and no traceback (the export dialog was
+    half-built on an app that was closing, and failed)."""
+    cid = samples[0]["conversationId"]
+    exit_file = tmp_path / "exit-code"
+    command = " ".join(shlex.quote(part) for part in [*polytui_command(), cid])
+    terminal.start(f"{command}; echo $? > {shlex.quote(str(exit_file))}", _env(server, tmp_path))
+    terminal.wait_for(lambda s: _cursor_turn(s) == 1, "the call to open on turn 1")
+    terminal.type("qe")
+    deadline = time.monotonic() + 15
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    screen = terminal.screen()
+    assert exit_file.exists(), f"polytui did not exit on q; screen was:\n{screen}"
+    assert exit_file.read_text().strip() == "0", screen
+    assert "Traceback" not in screen and "NoMatches" not in screen

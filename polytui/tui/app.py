@@ -9,6 +9,7 @@ import gc
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
@@ -64,6 +65,7 @@ class PolyTUI(App[int]):
         )
         self._waiting_notice: Notification | None = None
         self._network_notice: Notification | None = None  # the retries' one notice
+        self._quitting = False
         self.samples = list(samples or [])
         self.demo = demo
         self._initial_id = initial_id
@@ -191,7 +193,15 @@ class PolyTUI(App[int]):
         self.push_screen(HelpScreen(self.screen))
 
     def action_quit(self) -> None:  # type: ignore[override]
+        self._quitting = True
         self.exit(0)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed after q (a burst "qe") would open screens on an app that is closing,
+        # and those fail half-built: once quitting, input goes nowhere.
+        if self._quitting and isinstance(event, events.InputEvent):
+            return
+        await super().on_event(event)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every key of the current screen that works now (keys are data;

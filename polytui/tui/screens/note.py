@@ -43,6 +43,10 @@ def where(note: Note) -> str:
     return "the whole call" if note.turn is None else f"turn {note.turn}"
 
 
+NARROW = 80  # columns under which the labels take two columns
+SHORT = 24  # rows under which the text box loses its border
+
+
 class NoteEditor(ModalScreen[Note | None]):
     """Text input (focused) and the annotation label; Enter saves, Escape cancels.
 
@@ -111,6 +115,13 @@ class NoteEditor(ModalScreen[Note | None]):
 
     def on_mount(self) -> None:
         self.query_one("#note-text", Input).focus()
+
+    def on_resize(self) -> None:
+        """Narrow terminals: the labels in two columns (three cut them short); short ones:
+        the text box without its border, so the whole editor stays on screen."""
+        labels = self.query_one("#note-label", RadioSet)
+        labels.styles.grid_size_columns = 2 if self.size.width < NARROW else 3
+        self.text_box.compact = self.size.height < SHORT
 
     @property
     def text_box(self) -> Input:

@@ -65,7 +65,9 @@ class SortScreen(ModalScreen[tuple[str, bool] | None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     SortScreen #sort-title { text-style: bold; color: $accent; }
-    SortScreen OptionList { height: auto; max-height: 13; border: none; padding: 0; }
+    SortScreen OptionList, SortScreen OptionList:focus {
+        height: auto; max-height: 13; border: none; padding: 0;
+    }
     SortScreen .hint { color: $text-muted; }
     """
     BINDINGS = [bind("back", "cancel", "Cancel", show=False)]
