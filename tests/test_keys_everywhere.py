@@ -57,11 +57,11 @@ async def test_the_hits_move_with_g_and_G(tmp_path, scripted):
         await pilot.press("ctrl+f", *"the", "enter")
         await settle(app, pilot)
         screen = app.screen
-        assert isinstance(screen, CallSearchScreen) and len(screen.hits) > 3
+        assert isinstance(screen, CallSearchScreen) and len(screen.entries) > 3
         hits = screen.query_one("#search-hits")
         assert app.focused is hits
         await pilot.press("G")
-        assert hits.highlighted == len(screen.hits) - 1
+        assert hits.highlighted == len(screen.entries) - 1 == hits.option_count - 1
         await pilot.press("g", "j", "j")
         assert hits.highlighted == 2
         await pilot.press("ctrl+f")  # the same key as everywhere: back to the query

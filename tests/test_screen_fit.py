@@ -170,3 +170,22 @@ async def test_the_footer_never_offers_a_key_the_focused_box_types(server, tmp_p
         line = footer(app)
         assert "^f Search" in line and "F1 Help" in line
         assert "/ Search" not in line and "? Help" not in line
+
+
+async def test_the_search_footer_offers_open_and_the_query_from_the_hits(tmp_path, scripted):
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, scripted)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+f", *"refund")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallSearchScreen)
+        assert "Edit query" not in shown_keys(app)  # the box is where the query is edited
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#search-hits")
+        line = footer(app)
+        assert "⏎ Open" in line and "/ Edit query" in line and "esc Back" in line
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.focused, Input) and "Edit query" not in shown_keys(app)

@@ -276,6 +276,14 @@ async def test_translations_toggle_notes_and_plain_text():
         assert view.turn_plain_text(99) == ""
 
 
+def cursor_turn_rows(view: TranscriptView) -> tuple[int, int]:
+    """Screen rows of the cursor turn's first and last line (its separator left out)."""
+    layout = view._layout
+    assert layout is not None
+    first = layout.start(view.cursor) - round(view.scroll_y)
+    return first, first + layout.height(view.cursor) - 2
+
+
 async def test_resize_rewraps_to_the_new_width_and_keeps_cursor_turn():
     app = TranscriptApp(many(80, words=40))
     async with app.run_test(size=SIZE) as pilot:
@@ -283,7 +291,6 @@ async def test_resize_rewraps_to_the_new_width_and_keeps_cursor_turn():
         await pilot.pause()
         view.move_cursor(30)
         await pilot.pause()
-        row = header_row(view, 31)
         wide_height = view.virtual_size.height
         await pilot.resize_terminal(50, 30)
         await pilot.pause()
@@ -292,6 +299,20 @@ async def test_resize_rewraps_to_the_new_width_and_keeps_cursor_turn():
         for y in range(view.scrollable_content_region.height):
             assert view.render_line(y).cell_length <= width
         assert view.virtual_size.height > wide_height
+        # Rewrapped taller, the cursor turn would run off the bottom: the view scrolls just
+        # enough to show all of it (the reviewer's place is the whole selected turn).
+        first, last = cursor_turn_rows(view)
+        assert header_row(view, 31) == first >= 0
+        assert last == view.scrollable_content_region.height - 1
+        # A resize that leaves the whole turn on screen keeps it on its row.
+        await pilot.resize_terminal(50, 29)
+        await pilot.pause()
+        await pilot.resize_terminal(50, 36)
+        await pilot.pause()
+        row = header_row(view, 31)
+        assert row is not None and cursor_turn_rows(view)[1] < 35
+        await pilot.resize_terminal(52, 36)
+        await pilot.pause()
         assert header_row(view, 31) == row
         await pilot.resize_terminal(20, 12)
         await pilot.pause()

@@ -109,9 +109,8 @@ class HitList(KeyedOptionList):
     hits."""
 
     BINDINGS = [
-        bind(
-            "expand", "screen.expand", "All hits", tooltip="List every hit of the selected call"
-        ),
+        bind("open", "select", "Open", tooltip="Open the call at the selected hit"),
+        bind("expand", "screen.expand", "All hits", tooltip="List every hit of the selected call"),
         bind("collapse", "screen.collapse", "Fold", tooltip="Fold the call's hits back"),
     ]
 
@@ -131,7 +130,7 @@ class CallSearchScreen(Screen[None]):
     """
     BINDINGS = [
         bind("back", "back", "Back", tooltip="Back to the stored calls"),
-        bind("find", "focus_query", "Edit query", show=False),
+        bind("find", "focus_query", "Edit query", tooltip="Back to the query box"),
         bind(
             "queues",
             "queues",
@@ -140,6 +139,10 @@ class CallSearchScreen(Screen[None]):
         ),
     ]
     FOOTER_KEYS = ("help", "back", "open", "find", "queues", "quit")
+
+    def footer_offers(self, key_id: str) -> bool:
+        """The query box's own key shows only away from it."""
+        return not (key_id == "find" and isinstance(self.focused, Input))
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
