@@ -189,3 +189,21 @@ async def test_the_search_footer_offers_open_and_the_query_from_the_hits(tmp_pat
         await pilot.press("slash")
         await pilot.pause()
         assert isinstance(app.focused, Input) and "Edit query" not in shown_keys(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_search_screen_keeps_room_for_the_calls_found(tmp_path, scripted, size):
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, scripted)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+f", *"refund", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CallSearchScreen) and screen.entries
+        hits = screen.query_one("#search-hits")
+        assert hits.region.height >= min(8, size[1] // 2), hits.region
+        assert hits.region.bottom <= size[1] - 1  # above the footer
+        text = screen_text(app)
+        assert screen.calls[0].conversation_id in text  # the best call is on screen
+        assert "refund" in text  # and so is the query

@@ -39,6 +39,7 @@ LIMIT = 50  # calls shown: the best ones
 PER_CALL = 3  # hits shown under each call
 EXPANDED = 200  # hits listed when a call is opened up
 DEBOUNCE = 0.25  # seconds of quiet typing before the search runs
+SHORT = 24  # rows under which the screen gets tighter (the calls found keep the room)
 SYNTAX = (
     'words, "a phrase", AND / OR / NOT, (groups); a field before a word: caller: agent: '
     "translation: intent: entity: summary: note:"
@@ -127,6 +128,13 @@ class CallSearchScreen(Screen[None]):
     CallSearchScreen #call-search { max-width: 100; }
     CallSearchScreen #search-status { height: auto; margin: 1 0 0 0; }
     CallSearchScreen #search-hits { height: 1fr; }
+    /* Short terminals: the syntax goes (help has it), the query box and the status take a
+       row each, so the calls found keep most of the screen. */
+    CallSearchScreen.-short #search-page { padding: 0 1; }
+    CallSearchScreen.-short #search-syntax { display: none; }
+    CallSearchScreen.-short #search-status {
+        margin: 0; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
     BINDINGS = [
         bind("back", "back", "Back", tooltip="Back to the stored calls"),
@@ -182,6 +190,11 @@ class CallSearchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#call-search", Input))
+
+    def on_resize(self) -> None:
+        short = self.size.height < SHORT
+        self.set_class(short, "-short")
+        self.query_one("#call-search", Input).compact = short
         if self._initial.strip():
             self.run_search(self._initial)
 
