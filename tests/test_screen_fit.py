@@ -207,3 +207,17 @@ async def test_the_search_screen_keeps_room_for_the_calls_found(tmp_path, script
         text = screen_text(app)
         assert screen.calls[0].conversation_id in text  # the best call is on screen
         assert "refund" in text  # and so is the query
+
+
+async def test_help_on_the_search_screen_gives_the_query_syntax(tmp_path, scripted):
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, scripted)
+    async with app.run_test(size=(50, 15)) as pilot:  # short: the syntax line is hidden
+        await settle(app, pilot)
+        await pilot.press("ctrl+f", "f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(
+            str(static.render()) for static in app.screen.query(".help-note").results()
+        )
+        assert '"a phrase"' in text and "intent:" in text and "NOT" in text

@@ -91,6 +91,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Horizontal { height: auto; }
     HelpScreen .help-column { width: 1fr; padding-right: 2; }
     HelpScreen .help-title { text-style: bold; color: $accent; margin-bottom: 1; }
+    HelpScreen .help-note { margin-top: 1; }
     HelpScreen .help-foot { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
@@ -111,6 +112,7 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self._groups = grouped_rows(under)
         self._title = getattr(under, "HELP_TITLE", "Keys")
+        self._note = getattr(under, "HELP_NOTE", "")  # what the screen says beyond its keys
 
     def _blocks(self) -> list[list[Content]]:
         """Each group's lines: its heading, then its keys."""
@@ -145,6 +147,8 @@ class HelpScreen(ModalScreen[None]):
                 for column in columns:
                     lines = Content("\n\n").join(Content("\n").join(block) for block in column)
                     yield Static(lines, classes="help-column")
+            if self._note:
+                yield Static(Content(self._note), classes="help-note")
             yield Static(
                 Content(
                     "A count typed first repeats a move or goes to a turn (37G). ctrl+p opens "

@@ -120,6 +120,7 @@ class CallSearchScreen(Screen[None]):
     """Reached with ctrl+f (or /) from the start screen; Escape goes back to it."""
 
     HELP_TITLE = "Search all stored calls"
+    HELP_NOTE = f"The query: {SYNTAX}."
     AUTO_FOCUS = "#call-search"  # typing right after ctrl+f lands in the query
     DEFAULT_CSS = """
     CallSearchScreen #search-page { padding: 1 2; height: 1fr; }
