@@ -217,7 +217,20 @@ async def test_help_on_the_search_screen_gives_the_query_syntax(tmp_path, script
         await pilot.press("ctrl+f", "f1")
         await settle(app, pilot)
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(
-            str(static.render()) for static in app.screen.query(".help-note").results()
-        )
+        text = " ".join(str(static.render()) for static in app.screen.query(".help-note").results())
         assert '"a phrase"' in text and "intent:" in text and "NOT" in text
+
+
+async def test_the_sample_calls_line_up_in_columns(tmp_path):
+    from polytui.demo._real import real_shaped_conversations
+    from polytui.demo.samples import sample_conversations
+
+    app = offline_app(tmp_path)
+    app.samples = sample_conversations() + real_shaped_conversations()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        options = app.screen.query_one("#samples")
+        lines = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        ids = {len(sample["conversationId"]) for sample in app.samples}
+        assert len(ids) > 1  # IDs of different lengths...
+        assert len({line.index(" turns") for line in lines}) == 1, lines  # ...one column

@@ -34,13 +34,14 @@ if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
 
 
-def sample_label(data: dict) -> Content:
-    """One line describing a sample call: ID, channel, turns, summary heading."""
+def sample_label(data: dict, id_width: int = 0) -> Content:
+    """One line describing a sample call: ID (padded to ``id_width``, so the lines make
+    columns), channel, turns, summary heading."""
     conversation = Conversation.from_data(data)
     summary = conversation.summary
     heading = summary.heading or summary.content if summary else ""
     parts: list[str | tuple[str, str]] = [
-        (clean_line(conversation.conversation_id), "bold"),
+        (f"{clean_line(conversation.conversation_id):<{id_width}}", "bold"),
         "  ",
         (f"{clean_line(conversation.channel or '?'):<9}", "$text-muted"),
         f" {len(conversation.turn_list):>5} turns  ",
@@ -161,9 +162,12 @@ class StartScreen(Screen[None]):
             yield Static("", id="start-error")
             if self.polytui.samples:
                 yield Label("Sample calls (Enter opens)", id="samples-title")
+                widest = max(
+                    len(clean_line(str(s["conversationId"]))) for s in self.polytui.samples
+                )
                 yield KeyedOptionList(
                     *[
-                        Option(sample_label(sample), id=sample["conversationId"])
+                        Option(sample_label(sample, widest), id=sample["conversationId"])
                         for sample in self.polytui.samples
                     ],
                     id="samples",
