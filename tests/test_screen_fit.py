@@ -234,3 +234,28 @@ async def test_the_sample_calls_line_up_in_columns(tmp_path):
         ids = {len(sample["conversationId"]) for sample in app.samples}
         assert len(ids) > 1  # IDs of different lengths...
         assert len({line.index(" turns") for line in lines}) == 1, lines  # ...one column
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+async def test_the_queue_screen_footer_is_the_app_s_footer(server, tmp_path, samples, width):
+    from polytui.tui.screens.queue import QueueScreen
+    from polytui.tui.widgets.key_footer import KeyFooter
+
+    from .test_app import make_settings
+    from .test_queue_app import store_queue
+
+    settings = make_settings(server, tmp_path, reviewer="alice")
+    store_queue(settings, samples)
+    app = make_app(server, tmp_path, settings=settings)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_queue("mon")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query(KeyFooter)  # the same footer, order and keys as elsewhere
+        keys = shown_keys(app)
+        assert keys[:2] == ["Help", "Back"], keys
+        line = footer(app)
+        assert line.startswith(" ? Help  esc Back") and len(line.rstrip()) <= width
+        if width >= 80:
+            assert {"Open", "Resume", "Filter"} <= set(keys), keys

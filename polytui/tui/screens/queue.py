@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from polytui.core.errors import PolytuiError
 from polytui.core.queues import QueueItem
@@ -19,6 +19,7 @@ from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 from polytui.tui.queue_session import QueueSession
 from polytui.tui.widgets.call_table import CallTable
+from polytui.tui.widgets.key_footer import KeyFooter
 from polytui.tui.widgets.queue_table import FILTERS, QueueListing, QueueTable
 
 from .start import detail_line
@@ -37,6 +38,7 @@ class QueueScreen(Screen[None]):
         bind("refresh", "reload", "Reload", tooltip="Read the queue again from the store"),
         bind("back", "back", "Back"),
     ]  # fmt: skip
+    FOOTER_KEYS = ("help", "back", "open", "resume", "filter", "refresh", "quit")
 
     def __init__(self, name: str, *, resume: bool = False) -> None:
         super().__init__()
@@ -57,7 +59,7 @@ class QueueScreen(Screen[None]):
             yield Static("", id="queue-progress")
             yield QueueTable(self.listing, id="queue-calls")
             yield Static("", id="call-detail")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def table(self) -> QueueTable:
