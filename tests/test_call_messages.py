@@ -66,6 +66,20 @@ async def test_offline_failure_offers_no_retry(tmp_path, server):
         assert "Could not open this conversation" in text
         assert "r  try again" not in text
         assert "without --offline" in text
+        assert "Refresh" not in text.splitlines()[-1]  # nor does the footer offer one
+
+
+async def test_an_offline_stored_call_offers_no_refresh(tmp_path, samples):
+    from .test_call_browser import fill, offline_app
+
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, samples)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_conversation(samples[0]["conversationId"])
+        await open_loaded(app, pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Export" in footer and "Refresh" not in footer
 
 
 async def test_a_call_in_progress_says_r_fetches_more(server, tmp_path):

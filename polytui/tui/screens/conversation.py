@@ -391,9 +391,12 @@ class ConversationScreen(CallViewActions, QueueReview):
 
     def footer_offers(self, key_id: str) -> bool:
         """Edit and delete show in the footer only where there is a note to act on (the
-        cursor turn's or a whole-call one); pressed elsewhere they say why nothing happens."""
+        cursor turn's or a whole-call one), refresh only where the network may be used;
+        pressed elsewhere they say why nothing happens."""
         if key_id in ("edit_note", "delete"):
             return self._note_edit_offered()
+        if key_id == "refresh":
+            return not self.polytui.settings.offline
         return True
 
     def _note_edit_offered(self) -> bool:
