@@ -75,7 +75,7 @@ def test_yesterdays_handoffs_found_and_one_opened_without_typing_an_id(terminal,
         screen = terminal.wait_for(lambda s: "1 stored (●)" in s, "the stored mark")
         _slowly(terminal, "Escape", "Escape")
         terminal.wait_for(lambda s: "Stored calls" in s, "the start screen")
-        _slowly(terminal, "Tab", "q")  # into the stored calls, where q quits
+        _slowly(terminal, "Down", "q")  # into the stored calls, where q quits
         terminal.wait_for(lambda s: exit_file.exists(), "polytui to exit")
         assert exit_file.read_text().strip() == "0"
 
