@@ -89,3 +89,21 @@ async def test_a_call_in_progress_says_r_fetches_more(server, tmp_path):
         assert any("in progress" in n and "r " in n for n in notices(app)), notices(app)
         footer = screen_text(app).splitlines()[-1]
         assert "r Refresh" in footer
+
+
+async def test_t_and_T_on_a_call_without_them_say_so(server, tmp_path):
+    """Item 13: `t` on a call with no translations said "Translations shown". It says the call
+    has none, and still switches the preference (the next calls of a queue follow it)."""
+    app = make_app(server, tmp_path, initial_id=BANK_ID)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_loaded(app, pilot)
+        assert screen.transcript.show_translations
+        await pilot.press("t")
+        await pilot.pause()
+        said = notices(app)
+        assert any("no translations" in n for n in said), said
+        assert not any(n.startswith("Translations shown") for n in said), said
+        assert not screen.transcript.show_translations  # the preference still switches
+        await pilot.press("T")
+        await pilot.pause()
+        assert any("no alternatives" in n for n in notices(app)), notices(app)

@@ -139,7 +139,7 @@ async def test_r_refreshes_the_list_and_S_reverses_it(tmp_path, scripted):
 
 async def test_a_remapped_id_moves_everywhere_and_shows_as_remapped(server, tmp_path, scripted):
     settings = make_settings(
-        server, tmp_path, keys=(("down", "ctrl+n"), ("up", "ctrl+p,k"), ("find", "ctrl+s"))
+        server, tmp_path, remapped=(("down", "ctrl+n"), ("up", "ctrl+p,k"), ("find", "ctrl+s"))
     )
     fill(settings.db_path, scripted)
     app = make_app(server, tmp_path, settings=settings)

@@ -208,7 +208,7 @@ class Settings:
     reviewer: str = field(default_factory=default_reviewer)  # who sets queue statuses
     follow_store_symlink: bool = False  # a store that is a symbolic link is refused unless set
     # ``[keys]`` of the config file: (id, "key,key") pairs the app's keymap replaces.
-    keys: tuple[tuple[str, str], ...] = ()
+    remapped: tuple[tuple[str, str], ...] = ()
     # Warnings about the settings themselves (a config file others can read), for the CLI to
     # print and the app to show once it has the screen.
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -249,7 +249,7 @@ class Settings:
     @property
     def keymap(self) -> dict[str, str]:
         """The keys remapped in the config file, by id (``polytui.core.keys``)."""
-        return dict(self.keys)
+        return dict(self.remapped)
 
     @property
     def host(self) -> str:
@@ -521,7 +521,7 @@ def resolve_settings(
         latency_warn=warn,
         reviewer=reviewer,
         follow_store_symlink=file_data.get("follow_store_symlink") is True,
-        keys=tuple(keymap.items()),
+        remapped=tuple(keymap.items()),
         notices=notices,
     )
 

@@ -59,21 +59,27 @@ class CallViewActions(TranscriptNavigation):
             self.note_actions.delete()
 
     def action_translations(self) -> None:
-        if self._ready() and not self.transcript.has_translations():
-            self.notify("This call has no translations.", timeout=3)
-            return
-        self._toggle("show_translations", "Translations")
+        self._toggle("show_translations", "Translations", "has_translations", "translations")
 
     def action_heard(self) -> None:
-        if self._ready() and not self.transcript.has_alternatives():
-            self.notify("This call has no alternatives from speech recognition.", timeout=3)
-            return
-        self._toggle("show_heard", "Speech recognition's alternatives")
+        self._toggle(
+            "show_heard",
+            "Speech recognition's alternatives",
+            "has_alternatives",
+            "alternatives from speech recognition",
+        )
 
-    def _toggle(self, name: str, what: str) -> None:
+    def _toggle(self, name: str, what: str, has: str, none: str) -> None:
+        """Switch a view preference; on a call without what it shows, say so (the preference
+        still switches: the next calls of a queue follow it)."""
         if self._ready():
             shown = not getattr(self.transcript, name)
             setattr(self.transcript, name, shown)
+            if not getattr(self.transcript, has)():
+                state = "on" if shown else "off"
+                short = none.split()[0]
+                self.notify(f"This call has no {none} ({short} now {state}).", timeout=3)
+                return
             self.notify(f"{what} {'shown' if shown else 'hidden'}.", timeout=2)
 
     def action_header(self) -> None:
