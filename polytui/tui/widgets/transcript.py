@@ -244,6 +244,7 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
     def go_to(self, index: int) -> None:
         """The cursor to turn ``index`` (0-based), brought into view."""
         self._set_cursor(index)
+
     def has_translations(self) -> bool:
         return self._model.has_translations()
 

@@ -293,7 +293,7 @@ class TurnEntries(Sequence[TurnEntry]):
         return self._count
 
     @property
-    def turns(self) -> list[Turn]:
+    def turns(self) -> Sequence[Turn]:
         return self._turns
 
     def __getitem__(self, index: int) -> TurnEntry:  # type: ignore[override]
