@@ -315,3 +315,30 @@ async def test_help_lists_the_find_keys(server, tmp_path):
         help_text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
         for words in ("Fetch all", "List again", "Filters", "Open", "Back"):
             assert words in help_text
+
+
+async def test_find_has_the_app_s_keys_footer_and_remaps(server, corpus, tmp_path):
+    """One keymap in Find too: its table moves by the ids every list uses (remapped here), and
+    its footer is the app's (Help and Back first)."""
+    from polytui.tui.widgets.key_footer import KeyFooter
+
+    keys = (("down", "j,down,ctrl+n"), ("fetch_all", "ctrl+a"))
+    app = PolyTUI(settings_for(server, tmp_path, account="ws-demo", keys=keys))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_find(app, pilot)
+        screen.query_one("#find-since", Input).value = "7d"
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = screen.query_one(FoundTable)
+        assert app.focused is table and table.count > 3
+        await pilot.press("ctrl+n", "ctrl+n", "l")  # l: the stored calls' pan key
+        assert table.cursor == 2
+        await pilot.press("G", "g")
+        assert table.cursor == 0
+        footer = screen.query_one(KeyFooter)
+        shown = [item.description for item in footer.shown()]
+        assert shown[:2] == ["Help", "Back"], shown
+        assert {"Open", "Fetch all", "List again"} <= set(shown), shown
+        line = str(footer.render())
+        assert "^a Fetch all" in line and "A Fetch all" not in line

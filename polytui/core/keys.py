@@ -61,6 +61,9 @@ KEYMAP: dict[str, KeySpec] = {
     "find_calls": KeySpec(
         "ctrl+g,F", "find the agent's calls through the API (the start screen)", SEARCH
     ),
+    "filters": KeySpec("ctrl+l", "Find: back to the filter form", SEARCH),
+    "fetch_all": KeySpec("A", "Find: fetch and store every call listed (Escape stops)", SEARCH),
+    "list_more": KeySpec("m", "Find: ask for the next page again after a failure", SEARCH),
     "next_match": KeySpec("n", "next match", SEARCH),
     "previous_match": KeySpec("N", "previous match", SEARCH),
     "next_flagged": KeySpec(
@@ -87,7 +90,9 @@ KEYMAP: dict[str, KeySpec] = {
     "header": KeySpec("H", "the call's header: full / one line", VIEW),
     "copy": KeySpec("y", "copy the selected turn, or the panel's value", CALL),
     "copy_id": KeySpec("Y", "copy the conversation ID", CALL),
-    "refresh": KeySpec("r", "refresh: the call from the API, the list from the store", CALL),
+    "refresh": KeySpec(
+        "r", "refresh: the call from the API, the list from the store; Find lists again", CALL
+    ),
     "open_audio": KeySpec("o", "open the recording with the system's player (else Studio)", CALL),
     "open_studio": KeySpec("O", "open the call in Studio", CALL),
     "export": KeySpec("e", "export the call to a file", CALL),

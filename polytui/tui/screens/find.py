@@ -17,19 +17,20 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 
 from polytui.core.errors import AuthError, PolytuiError
 from polytui.core.listed import ListedCall
 from polytui.core.listing import ListFilter, ListingRun, split_unapplied
 from polytui.core.text import clean_line
 from polytui.loader import describe_age
+from polytui.tui.keys import bind
 from polytui.tui.widgets.find_form import FindForm
 from polytui.tui.widgets.found_table import FoundTable
+from polytui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from polytui.tui.app import PolyTUI
@@ -44,45 +45,40 @@ NONE_MATCH = "No calls match these filters. Change them above (ctrl+l) and press
 class FindScreen(Screen[None]):
     HELP_TITLE = "Find calls"
     BINDINGS = [
-        Binding(
-            "A",
+        bind(
+            "fetch_all",
             "fetch_all",
             "Fetch all",
             tooltip="Fetch and store every call of the listing (all its pages), for offline review",
-            id="find_fetch_all",
         ),
-        Binding(
-            "r",
+        bind(
+            "refresh",
             "relist",
             "List again",
             tooltip="List again with the form's filters (a fresh window)",
-            id="find_relist",
         ),
-        Binding(
-            "m",
+        bind(
+            "list_more",
             "more",
             "List more",
             show=False,
             tooltip="Try the next page again after a failure",
-            id="find_more",
         ),
-        Binding("ctrl+l", "focus_form", "Filters", tooltip="Back to the filters", id="find_form"),
-        Binding(
-            "ctrl+r",
+        bind("filters", "focus_form", "Filters", tooltip="Back to the filters"),
+        bind(
+            "queues",
             "queues",
             "Queue",
-            key_display="^r",
             tooltip="Review queues: open one, or make one of the whole listing",
-            id="find_queue",
         ),
-        Binding(
-            "escape",
+        bind(
+            "back",
             "back",
             "Back",
             tooltip="Stop a fetch, then from the list to the filters, then to the start screen",
-            id="find_back",
         ),
     ]
+    FOOTER_KEYS = ("help", "back", "open", "filters", "fetch_all", "refresh", "queues", "quit")
 
     def __init__(self) -> None:
         super().__init__()
@@ -107,7 +103,7 @@ class FindScreen(Screen[None]):
                 yield ProgressBar(show_eta=False, id="found-progress")
             yield FoundTable(empty_text=EMPTY, id="found")
             yield Static("", id="found-detail")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def _title(self) -> Content:
         settings = self.polytui.settings

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from textual import events
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
@@ -27,6 +26,7 @@ from textual.visual import Visual
 from polytui.core.facts import format_number
 from polytui.core.listed import ListedCall
 from polytui.core.text import clean_line
+from polytui.tui.keys import bind
 
 from .call_columns import GAP, MISSING, clock, fit, short_time
 
@@ -112,26 +112,25 @@ class FoundTable(ScrollView, can_focus=True):
     }
     FoundTable > .found-table--message { color: $text-muted; }
     """
+    # By the keymap's ids, as every list (polytui.core.keys): remapped everywhere at once.
     BINDINGS = [
-        Binding("enter", "open", "Open", tooltip="Open the selected call", id="found_open"),
-        Binding("j,down", "cursor(1)", "Next call", key_display="j", show=False, id="found_next"),
-        Binding(
-            "k,up", "cursor(-1)", "Previous call", key_display="k", show=False, id="found_previous"
-        ),
-        Binding("g,home", "first", "First call", key_display="g", show=False, id="found_first"),
-        Binding(
-            "G,end",
+        bind("open", "open", "Open", tooltip="Open the selected call"),
+        bind("down", "cursor(1)", "Next call", show=False),
+        bind("up", "cursor(-1)", "Previous call", show=False),
+        bind("first", "first", "First call", show=False),
+        bind(
+            "last",
             "last",
             "Last call listed",
-            key_display="G",
             show=False,
             tooltip="The last call listed so far (the next page is asked for there)",
-            id="found_last",
         ),
-        Binding("pagedown,space", "page(1)", "Page down", show=False, id="found_page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="found_page_up"),
-        Binding("right", "pan(1)", "Scroll right", show=False, id="found_right"),
-        Binding("left", "pan(-1)", "Scroll left", show=False, id="found_left"),
+        bind("page_down", "page(1)", "Page down", show=False),
+        bind("page_up", "page(-1)", "Page up", show=False),
+        bind("half_page_down", "page(1)", "Page down", show=False),
+        bind("half_page_up", "page(-1)", "Page up", show=False),
+        bind("pan_right", "pan(1)", "Scroll right", show=False),
+        bind("pan_left", "pan(-1)", "Scroll left", show=False),
     ]
 
     class Selected(Message):
