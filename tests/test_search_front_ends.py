@@ -153,3 +153,28 @@ async def test_the_search_screen_never_shows_backend_error_text(tmp_path, script
         assert hit.field == "note" and hit.turn == 3
         assert [hit.snippet[a:b] for a, b in hit.highlights] == ["İSTANBUL"]
         assert "asked about İSTANBUL transfers" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (50, 15), (120, 40)])
+async def test_a_long_hit_wraps_under_its_own_start(tmp_path, scripted, size):  # noqa: F811
+    """A hit or a summary longer than the list is wide goes on under its own start (indented),
+    never from the list's left edge, where it would read as the next call."""
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, scripted)
+    async with app.run_test(size=size) as pilot:
+        await start(app, pilot)
+        await pilot.press("ctrl+f", *"refund", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CallSearchScreen) and screen.entries
+        hits = screen.query_one("#search-hits")
+        for width in (size[0], size[0] + 17):  # a resize wraps them again for the new width
+            if width != size[0]:
+                await pilot.resize_terminal(width, size[1])
+                await settle(app, pilot)
+            rows = [hits.render_line(y).text.rstrip() for y in range(hits.size.height)]
+            rows = [row.strip() and row for row in rows if row.strip()]
+            assert any(row.startswith(("▸", "▾")) for row in rows), rows
+            for row in rows:  # every line but a call's own first line starts indented
+                if not row.startswith(("▸", "▾")):
+                    assert row.startswith("  "), (row, rows)

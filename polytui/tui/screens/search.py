@@ -62,19 +62,34 @@ def highlighted_snippet(snippet: str, spans: Sequence[tuple[int, int]] = ()) -> 
     return Content.assemble(*parts)
 
 
-def hit_line(hit: SearchHit, indent: str = "    ") -> Content:
+def hanging(line: Content, indent: int, width: int | None) -> Content:
+    """``line`` (``indent`` spaces, then its text) wrapped to ``width`` cells, the lines after
+    the first two cells further in than it, so a long hit never reads as the next call. Left
+    to the list to wrap when the width is unknown or too narrow for an indent."""
+    more = indent + 2
+    if width is None or width - more < 16:
+        return line
+    pieces = line[indent:].wrap(width - more)
+    if not pieces:
+        return line
+    rows = [Content(" " * indent) + pieces[0], *(Content(" " * more) + p for p in pieces[1:])]
+    return Content("\n").join(rows)
+
+
+def hit_line(hit: SearchHit, indent: str = "    ", width: int | None = None) -> Content:
     """Where in the call (turn and field, or the whole call's field), then the snippet."""
     where = f"turn {hit.turn}" if hit.turn else "whole call"
-    return Content.assemble(
+    line = Content.assemble(
         indent,
         (where, "bold $accent"),
         (f" · {clean_line(hit.field)}  ", "$text-muted"),
     ) + highlighted_snippet(hit.snippet, hit.highlights)
+    return hanging(line, len(indent), width)
 
 
-def call_prompt(call: CallHits, expanded: bool) -> Content:
+def call_prompt(call: CallHits, expanded: bool, width: int | None = None) -> Content:
     """The call: ID, how often found, when, whose; its summary; its best hits (unless its
-    every hit is listed below it)."""
+    every hit is listed below it). With ``width``, long lines wrap under their own start."""
     places = f"{call.count} {'hit' if call.count == 1 else 'hits'}"
     started = short_time(call.started_at)
     first = Content.assemble(
@@ -85,12 +100,13 @@ def call_prompt(call: CallHits, expanded: bool) -> Content:
         (f" · {started} UTC" if started else "", "$text-muted"),
         (f" · {clean_line(call.agent)}", "$text-muted"),
     )
-    lines = [first]
+    lines = [hanging(first, 0, width)]
     summary_hit = any(hit.field == "summary" and not hit.turn for hit in call.hits)
     if call.summary and not (summary_hit and not expanded):  # not twice
-        lines.append(Content.styled("  " + clean_line(call.summary), "$text-muted"))
+        summary = Content.styled("  " + clean_line(call.summary), "$text-muted")
+        lines.append(hanging(summary, 2, width))
     if not expanded:
-        lines.extend(hit_line(hit) for hit in call.hits)
+        lines.extend(hit_line(hit, width=width) for hit in call.hits)
         more = call.count - len(call.hits)
         if more > 0:
             lines.append(Content.styled(f"    … {more} more (→ lists them)", "$text-muted"))
@@ -114,6 +130,14 @@ class HitList(KeyedOptionList):
         bind("expand", "screen.expand", "All hits", tooltip="List every hit of the selected call"),
         bind("collapse", "screen.collapse", "Fold", tooltip="Fold the call's hits back"),
     ]
+
+    def text_width(self) -> int | None:
+        """Cells an option's text has (room kept for the scrollbar, shown or not); None
+        before the list has a size."""
+        padding = self.get_component_styles("option-list--option").padding.width
+        scrollbar = 0 if self.show_vertical_scrollbar else self.styles.scrollbar_size_vertical
+        width = self.content_region.width - padding - scrollbar
+        return width if width > 0 else None
 
 
 class CallSearchScreen(Screen[None]):
@@ -163,6 +187,7 @@ class CallSearchScreen(Screen[None]):
         self.calls: list[CallHits] = []
         self.expanded: dict[int, list[SearchHit]] = {}  # call index -> its every hit
         self.entries: list[Entry] = []
+        self._wrapped_at: int | None = None  # the text width the lines were wrapped for
 
     @property
     def polytui(self) -> PolyTUI:
@@ -196,6 +221,13 @@ class CallSearchScreen(Screen[None]):
         short = self.size.height < SHORT
         self.set_class(short, "-short")
         self.query_one("#call-search", Input).compact = short
+        self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        """The lines wrapped again for the list's new width (the selection kept)."""
+        hit_list = self.query_one(HitList)
+        if self.entries and hit_list.text_width() != self._wrapped_at:
+            self._rebuild(hit_list.highlighted)
         if self._initial.strip():
             self.run_search(self._initial)
 
@@ -276,14 +308,16 @@ class CallSearchScreen(Screen[None]):
         """List the calls (and the hits of those opened up), keeping the selection."""
         self.entries = []
         options: list[Option] = []
+        hit_list = self.query_one(HitList)
+        width = hit_list.text_width()
+        self._wrapped_at = width
         for index, call in enumerate(self.calls):
             every = self.expanded.get(index)
             self.entries.append(Entry(index))
-            options.append(Option(call_prompt(call, every is not None)))
+            options.append(Option(call_prompt(call, every is not None, width)))
             for hit in every or ():
                 self.entries.append(Entry(index, hit))
-                options.append(Option(hit_line(hit, indent="      ")))
-        hit_list = self.query_one(HitList)
+                options.append(Option(hit_line(hit, indent="      ", width=width)))
         hit_list.set_options(options)
         if self.entries:
             hit_list.highlighted = min(highlighted or 0, len(self.entries) - 1)
