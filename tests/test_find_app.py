@@ -342,3 +342,33 @@ async def test_find_has_the_app_s_keys_footer_and_remaps(server, corpus, tmp_pat
         assert {"Open", "Fetch all", "List again"} <= set(shown), shown
         line = str(footer.render())
         assert "^a Fetch all" in line and "A Fetch all" not in line
+
+
+async def test_panning_the_found_calls_goes_a_column_at_a_time(server, corpus, tmp_path):
+    """l / right scroll to the next column's start (never the last digits of a time left at
+    the edge, as the stored calls pan); h / left back."""
+    from polytui.tui.widgets.call_columns import GAP
+    from polytui.tui.widgets.found_table import found_widths
+
+    app = PolyTUI(settings_for(server, tmp_path, account="ws-demo"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_find(app, pilot)
+        screen.query_one("#find-since", Input).value = "7d"
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = screen.query_one(FoundTable)
+        assert app.focused is table and table.count
+        widths = found_widths(table.scrollable_content_region.width)
+        starts = [sum(widths[:n]) + GAP * n for n in range(len(widths))]
+        seen = []
+        for _ in range(len(widths)):
+            await pilot.press("l")
+            await pilot.pause()
+            seen.append(round(table.scroll_x))
+        assert seen[0] == starts[1]  # the first press: the second column at the left edge
+        assert all(x in starts or x == table.max_scroll_x for x in seen), (seen, starts)
+        assert seen[-1] == table.max_scroll_x > 0  # the end is reached
+        await pilot.press("h")
+        await pilot.pause()
+        assert round(table.scroll_x) in starts and round(table.scroll_x) < seen[-1]

@@ -60,6 +60,22 @@ def column_widths(available: int, columns: tuple[Column, ...] = COLUMNS) -> list
     return [c.width + (spare if c.key == flex else 0) for c in columns]
 
 
+def pan_target(widths: list[int], x: int, direction: int, view: int) -> int:
+    """Where a table with columns of ``widths`` scrolls from ``x`` when panned a column right
+    (``direction`` > 0) or left: the next column's start, so the left edge is never the last
+    digits of one; never past the end for a view ``view`` cells wide."""
+    starts, left = [], 0
+    for width in widths:
+        starts.append(left)
+        left += width + GAP
+    if direction > 0:
+        target = next((start for start in starts if start > x), x)
+    else:
+        target = next((start for start in reversed(starts) if start < x), 0)
+    table = left - GAP if widths else 0
+    return max(0, min(target, table - view))
+
+
 def fit(content: Content, width: int, *, right: bool = False) -> Content:
     """``content`` cut (with an ellipsis) or padded to exactly ``width`` cells."""
     if content.cell_length > width:

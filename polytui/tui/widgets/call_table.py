@@ -28,7 +28,7 @@ from polytui.core.ports import ConversationKey, ConversationRow
 from polytui.core.text import clean_line
 
 from ..keys import bind
-from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit
+from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit, pan_target
 from .call_pages import PAGE, CallListing, Listed, Order, Page, StoreListed, pages_on_screen
 
 UP, DOWN = "▲", "▼"
@@ -453,22 +453,10 @@ class CallTable(ScrollView, can_focus=True):
     def action_pan(self, direction: int) -> None:
         """Scroll sideways a column at a time, so the left edge is always a column's start
         (never the last digits of one)."""
-        starts = self._column_starts()
-        x = round(self.scroll_x)
-        if direction > 0:
-            target = next((start for start in starts if start > x), x)
-        else:
-            target = next((start for start in reversed(starts) if start < x), 0)
-        target = min(target, max(0, self._table_width - self.scrollable_content_region.width))
+        view = self.scrollable_content_region.width
+        target = pan_target(self._widths, round(self.scroll_x), direction, view)
         self.scroll_to(x=target, animate=False, immediate=True)
         self.refresh()
-
-    def _column_starts(self) -> list[int]:
-        starts, left = [], 0
-        for width in self._widths:
-            starts.append(left)
-            left += width + GAP
-        return starts
 
     async def action_open(self) -> None:
         row = await self.row_read(self.cursor)

@@ -28,9 +28,8 @@ from polytui.core.listed import ListedCall
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 
-from .call_columns import GAP, MISSING, clock, fit, short_time
+from .call_columns import GAP, MISSING, clock, fit, pan_target, short_time
 
-PAN = 8
 AHEAD = 10  # lines before the end at which the next page is asked for
 STORED_MARK = "●"
 LOADING = "Loading more calls…"
@@ -364,7 +363,11 @@ class FoundTable(ScrollView, can_focus=True):
         self.move_to(self.cursor + direction * step)
 
     def action_pan(self, direction: int) -> None:
-        self.scroll_to(x=round(self.scroll_x) + direction * PAN, animate=False)
+        """A column at a time, as the stored calls pan (``call_columns.pan_target``)."""
+        view = self.scrollable_content_region.width
+        target = pan_target(self._widths, round(self.scroll_x), direction, view)
+        self.scroll_to(x=target, animate=False, immediate=True)
+        self.refresh()
 
     def action_open(self) -> None:
         call = self.cursor_call
