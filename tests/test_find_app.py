@@ -146,7 +146,7 @@ async def test_a_key_and_an_agent_find_yesterdays_handoffs_and_open_one(server, 
 async def test_pages_come_as_you_scroll_with_a_loading_row(server, corpus, tmp_path):
     server.list_page_cap = 30
     app = PolyTUI(settings_for(server, tmp_path, account="ws-demo"))
-    async with app.run_test(size=(130, 28)) as pilot:
+    async with app.run_test(size=(130, 26)) as pilot:
         screen = await open_find(app, pilot)
         screen.query_one("#find-since", Input).value = "30d"
         await settle(app, pilot)
@@ -184,7 +184,7 @@ async def test_pages_come_as_you_scroll_with_a_loading_row(server, corpus, tmp_p
 async def test_fetch_all_stores_the_whole_listing_with_progress(server, corpus, tmp_path):
     server.list_page_cap = 25
     app = PolyTUI(settings_for(server, tmp_path, account="ws-demo"))
-    async with app.run_test(size=(130, 26)) as pilot:
+    async with app.run_test(size=(130, 22)) as pilot:
         screen = await open_find(app, pilot)
         since = NOW - timedelta(days=4)  # absolute: the window's edge does not move meanwhile
         screen.query_one("#find-since", Input).value = since.isoformat()
@@ -372,3 +372,28 @@ async def test_panning_the_found_calls_goes_a_column_at_a_time(server, corpus, t
         await pilot.press("h")
         await pilot.pause()
         assert round(table.scroll_x) in starts and round(table.scroll_x) < seen[-1]
+
+
+@pytest.mark.parametrize("size", [(50, 15), (80, 24), (130, 40)])
+async def test_the_find_form_stays_readable_at_every_size(server, corpus, tmp_path, size):
+    """Narrow, the form's rows split in two (no box squeezed to a few cells); short, they lose
+    the blank rows between them, so the calls found keep room."""
+    from textual.widgets import Select
+
+    app = PolyTUI(settings_for(server, tmp_path, account="ws-demo"))
+    async with app.run_test(size=size) as pilot:
+        screen = await open_find(app, pilot)
+        screen.query_one("#find-since", Input).value = "7d"
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        for box in [*screen.query("FindForm Input").results(), *screen.query(Select).results()]:
+            region = box.region
+            assert region.width >= 7 and region.right <= size[0], (box.id, region)
+            assert region.height >= 1 and region.bottom <= size[1], (box.id, region)
+        for name in ("when", "since", "until", "channel", "variant", "query"):
+            assert screen.query_one(f"#find-{name}").region.width >= 10, name
+        table = screen.query_one(FoundTable)
+        rows = table.scrollable_content_region.height - 1  # the header row left out
+        assert table.count and rows >= min(3, table.count), table.region
+        assert str(screen.query_one("#found-detail").render()).strip()  # the detail line shows

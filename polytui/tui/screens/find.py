@@ -28,7 +28,7 @@ from polytui.core.listing import ListFilter, ListingRun, split_unapplied
 from polytui.core.text import clean_line
 from polytui.loader import describe_age
 from polytui.tui.keys import bind
-from polytui.tui.widgets.find_form import FindForm
+from polytui.tui.widgets.find_form import SHORT, FindForm
 from polytui.tui.widgets.found_table import FoundTable
 from polytui.tui.widgets.key_footer import KeyFooter
 
@@ -104,6 +104,9 @@ class FindScreen(Screen[None]):
             yield FoundTable(empty_text=EMPTY, id="found")
             yield Static("", id="found-detail")
         yield KeyFooter()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < SHORT, "-short")  # less air: the calls keep room
 
     def _title(self) -> Content:
         settings = self.polytui.settings

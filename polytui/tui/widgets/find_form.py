@@ -38,12 +38,19 @@ def preset_for(since: str | None, until: str | None) -> str:
     return "custom"
 
 
+NARROW = 100  # columns under which each row of the form splits in two
+SHORT = 30  # rows under which the form loses the blank rows between its rows
+
+
 class FindForm(Vertical):
-    """The filters, in three compact rows."""
+    """The filters, in three compact rows (six when narrow: each row's two halves)."""
 
     DEFAULT_CSS = """
     FindForm { height: auto; }
-    FindForm > Horizontal { height: 1; margin-bottom: 1; }
+    FindForm > .find-row { height: 1; margin-bottom: 1; }
+    FindForm .find-half { height: 1; width: 1fr; }
+    FindForm.-narrow > .find-row { layout: vertical; height: auto; }
+    FindForm.-short > .find-row { margin-bottom: 0; }
     FindForm Label { width: auto; padding: 0 1 0 0; color: $text-muted; }
     FindForm Input { width: 1fr; margin-right: 2; }
     FindForm Select { width: 22; margin-right: 2; }
@@ -59,66 +66,83 @@ class FindForm(Vertical):
         """Enter in a box, or the Find button: list with these filters."""
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Label("When")
-            yield Select(
-                [(label, key) for key, (label, _, _) in PRESETS.items()],
-                value=DEFAULT_PRESET,
-                allow_blank=False,
-                compact=True,
-                id="find-when",
-            )
-            yield Label("Since")
-            yield Input(placeholder="24h, 7d, yesterday, 2025-01-06", compact=True, id="find-since")
-            yield Label("Until")
-            yield Input(placeholder="(now)", compact=True, id="find-until")
-            yield Select(
-                [("in progress or not", _ANY), ("in progress", "live"), ("finished", "done")],
-                value=_ANY,
-                allow_blank=False,
-                compact=True,
-                id="find-status",
-            )
-        with Horizontal():
-            yield Label("Env")
-            yield Select(
-                [("live (default)", _ANY)] + [(env, env) for env in CLIENT_ENVS if env != "live"],
-                value=_ANY,
-                allow_blank=False,
-                compact=True,
-                id="find-env",
-            )
-            yield Label("Channel")
-            yield Input(placeholder="VOICE-SIP, WEBCHAT", compact=True, id="find-channel")
-            yield Label("Variant")
-            yield Input(placeholder="name", compact=True, id="find-variant")
-            yield Select(
-                [("handed off or not", _ANY), ("handed off", "yes"), ("not handed off", "no")],
-                value=_ANY,
-                allow_blank=False,
-                compact=True,
-                id="find-handoff",
-            )
-        with Horizontal():
-            yield Label("Said")
-            yield Input(placeholder="words in the transcript", compact=True, id="find-query")
-            yield Select(
-                [("by words", "words"), ("by meaning", "meaning")],
-                value="words",
-                allow_blank=False,
-                compact=True,
-                id="find-by",
-            )
-            yield Select(
-                [("anyone's turns", _ANY), ("caller's turns", "user"), ("agent's turns", "agent")],
-                value=_ANY,
-                allow_blank=False,
-                compact=True,
-                id="find-turn",
-            )
-            yield Label("Sample")
-            yield Input(placeholder="N", restrict=r"\d{0,5}", compact=True, id="find-sample")
-            yield Button("Find", id="find-go", compact=True, variant="primary")
+        with Horizontal(classes="find-row"):
+            with Horizontal(classes="find-half"):
+                yield Label("When")
+                yield Select(
+                    [(label, key) for key, (label, _, _) in PRESETS.items()],
+                    value=DEFAULT_PRESET,
+                    allow_blank=False,
+                    compact=True,
+                    id="find-when",
+                )
+                yield Label("Since")
+                yield Input(
+                    placeholder="24h, 7d, yesterday, 2025-01-06", compact=True, id="find-since"
+                )
+            with Horizontal(classes="find-half"):
+                yield Label("Until")
+                yield Input(placeholder="(now)", compact=True, id="find-until")
+                yield Select(
+                    [("in progress or not", _ANY), ("in progress", "live"), ("finished", "done")],
+                    value=_ANY,
+                    allow_blank=False,
+                    compact=True,
+                    id="find-status",
+                )
+        with Horizontal(classes="find-row"):
+            with Horizontal(classes="find-half"):
+                yield Label("Env")
+                yield Select(
+                    [("live (default)", _ANY)]
+                    + [(env, env) for env in CLIENT_ENVS if env != "live"],
+                    value=_ANY,
+                    allow_blank=False,
+                    compact=True,
+                    id="find-env",
+                )
+                yield Label("Channel")
+                yield Input(placeholder="VOICE-SIP, WEBCHAT", compact=True, id="find-channel")
+            with Horizontal(classes="find-half"):
+                yield Label("Variant")
+                yield Input(placeholder="name", compact=True, id="find-variant")
+                yield Select(
+                    [("handed off or not", _ANY), ("handed off", "yes"), ("not handed off", "no")],
+                    value=_ANY,
+                    allow_blank=False,
+                    compact=True,
+                    id="find-handoff",
+                )
+        with Horizontal(classes="find-row"):
+            with Horizontal(classes="find-half"):
+                yield Label("Said")
+                yield Input(placeholder="words in the transcript", compact=True, id="find-query")
+                yield Select(
+                    [("by words", "words"), ("by meaning", "meaning")],
+                    value="words",
+                    allow_blank=False,
+                    compact=True,
+                    id="find-by",
+                )
+            with Horizontal(classes="find-half"):
+                yield Select(
+                    [
+                        ("anyone's turns", _ANY),
+                        ("caller's turns", "user"),
+                        ("agent's turns", "agent"),
+                    ],
+                    value=_ANY,
+                    allow_blank=False,
+                    compact=True,
+                    id="find-turn",
+                )
+                yield Label("Sample")
+                yield Input(placeholder="N", restrict=r"\d{0,5}", compact=True, id="find-sample")
+                yield Button("Find", id="find-go", compact=True, variant="primary")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+        self.set_class(self.app.size.height < SHORT, "-short")
 
     def on_mount(self) -> None:
         self._apply_preset(DEFAULT_PRESET)  # the boxes say what the preset means
