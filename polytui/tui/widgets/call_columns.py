@@ -60,20 +60,35 @@ def column_widths(available: int, columns: tuple[Column, ...] = COLUMNS) -> list
     return [c.width + (spare if c.key == flex else 0) for c in columns]
 
 
-def pan_target(widths: list[int], x: int, direction: int, view: int) -> int:
-    """Where a table with columns of ``widths`` scrolls from ``x`` when panned a column right
-    (``direction`` > 0) or left: the next column's start, so the left edge is never the last
-    digits of one; never past the end for a view ``view`` cells wide."""
+def _starts(widths: list[int]) -> list[int]:
     starts, left = [], 0
     for width in widths:
         starts.append(left)
         left += width + GAP
+    return starts
+
+
+def scroll_width(widths: list[int], view: int) -> int:
+    """The width a table with columns of ``widths`` scrolls over in a view ``view`` cells wide:
+    its own, or more, so that panned to the end its left edge is still a column's start
+    (blank room after the last column, never a column cut at the left)."""
+    table = sum(widths) + GAP * (len(widths) - 1) if widths else 0
+    if table <= view:
+        return table
+    end = next(start for start in _starts(widths) if start >= table - view)
+    return max(table, end + view)
+
+
+def pan_target(widths: list[int], x: int, direction: int, view: int) -> int:
+    """Where a table with columns of ``widths`` scrolls from ``x`` when panned a column right
+    (``direction`` > 0) or left: the next column's start, so the left edge is never the last
+    digits of one, and no further than the end ``scroll_width`` allows."""
+    starts = _starts(widths)
     if direction > 0:
         target = next((start for start in starts if start > x), x)
     else:
         target = next((start for start in reversed(starts) if start < x), 0)
-    table = left - GAP if widths else 0
-    return max(0, min(target, table - view))
+    return max(0, min(target, scroll_width(widths, view) - view))
 
 
 def fit(content: Content, width: int, *, right: bool = False) -> Content:

@@ -28,7 +28,16 @@ from polytui.core.ports import ConversationKey, ConversationRow
 from polytui.core.text import clean_line
 
 from ..keys import bind
-from .call_columns import COLUMN_BY_KEY, COLUMNS, GAP, cells, column_widths, fit, pan_target
+from .call_columns import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    GAP,
+    cells,
+    column_widths,
+    fit,
+    pan_target,
+    scroll_width,
+)
 from .call_pages import PAGE, CallListing, Listed, Order, Page, StoreListed, pages_on_screen
 
 UP, DOWN = "▲", "▼"
@@ -306,7 +315,8 @@ class CallTable(ScrollView, can_focus=True):
 
     @property
     def _table_width(self) -> int:
-        return sum(self._widths) + GAP * (len(self._widths) - 1)
+        """The width scrolled over (see ``call_columns.scroll_width``)."""
+        return scroll_width(self._widths, self.scrollable_content_region.width)
 
     @property
     def _rows_visible(self) -> int:

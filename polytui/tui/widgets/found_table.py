@@ -28,7 +28,7 @@ from polytui.core.listed import ListedCall
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 
-from .call_columns import GAP, MISSING, clock, fit, pan_target, short_time
+from .call_columns import GAP, MISSING, clock, fit, pan_target, scroll_width, short_time
 
 AHEAD = 10  # lines before the end at which the next page is asked for
 STORED_MARK = "●"
@@ -219,7 +219,8 @@ class FoundTable(ScrollView, can_focus=True):
 
     @property
     def _table_width(self) -> int:
-        return sum(self._widths) + GAP * (len(self._widths) - 1)
+        """The width scrolled over (see ``call_columns.scroll_width``)."""
+        return scroll_width(self._widths, self.scrollable_content_region.width)
 
     @property
     def _rows_visible(self) -> int:
