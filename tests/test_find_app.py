@@ -322,8 +322,8 @@ async def test_find_has_the_app_s_keys_footer_and_remaps(server, corpus, tmp_pat
     its footer is the app's (Help and Back first)."""
     from polytui.tui.widgets.key_footer import KeyFooter
 
-    keys = (("down", "j,down,ctrl+n"), ("fetch_all", "ctrl+a"))
-    app = PolyTUI(settings_for(server, tmp_path, account="ws-demo", keys=keys))
+    remapped = (("down", "j,down,ctrl+n"), ("fetch_all", "ctrl+a"))
+    app = PolyTUI(settings_for(server, tmp_path, account="ws-demo", remapped=remapped))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_find(app, pilot)
         screen.query_one("#find-since", Input).value = "7d"
