@@ -40,12 +40,26 @@ def test_a_fifo_is_written_into_and_stays_a_fifo(tmp_path):
     assert not list(tmp_path.glob(".pipe.*"))  # no temporary file left beside it
 
 
-def test_dev_null_is_written_into_not_replaced():
-    before = os.stat("/dev/null")
-    write_private("/dev/null", "nothing to see")  # type: ignore[arg-type]
-    after = os.stat("/dev/null")
+@pytest.fixture
+def null_device(tmp_path):
+    """A character device of our own that is the null device (the machine's /dev/null is never
+    put at risk: a regression here would replace it for every process). Making one needs
+    CAP_MKNOD (root, as in CI); elsewhere the test is skipped, saying why."""
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs CAP_MKNOD (run as root, as CI does)")
+    return path
+
+
+def test_dev_null_is_written_into_not_replaced(null_device):
+    before = os.stat(null_device)
+    write_private(null_device, "nothing to see")
+    after = os.stat(null_device)
     assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
     assert after.st_mode == before.st_mode  # never chmod'ed
+    assert sorted(p.name for p in null_device.parent.iterdir()) == ["null"]  # no temp file left
 
 
 def test_a_folder_and_a_socket_are_refused(tmp_path):
