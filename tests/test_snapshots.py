@@ -148,3 +148,32 @@ def test_call_with_labelled_notes(snap_compare, server, tmp_path):
         store.add_note(DEMO_AGENT, BANK_ID, 3, "Read the digits back too fast.", "bad response")
         store.add_note(DEMO_AGENT, BANK_ID, None, "Handoff to fraud was right.", "good response")
     assert snap_compare(app, terminal_size=WIDE, run_before=settled)
+
+
+async def found(pilot: Pilot) -> None:
+    """Find over the sample calls (a fixed window, so no date moves), the third one opened
+    and stored (its mark), back on the listing."""
+    await settled(pilot)
+    await pilot.press("ctrl+g")
+    await settled(pilot)
+    screen = pilot.app.screen
+    screen.query_one("#find-since", Input).value = "2020-01-01"
+    screen.query_one("#find-until", Input).value = "2030-01-01"
+    screen.query_one("#find-since", Input).focus()
+    await pilot.press("enter")
+    await settled(pilot)
+    await pilot.press("j", "j", "enter")
+    await settled(pilot)
+    await pilot.press("escape")
+    await settled(pilot)
+
+
+def test_find_lists_the_calls_with_their_marks(snap_compare, server, tmp_path, monkeypatch):
+    from polytui.core.config import Settings
+
+    # The loopback server's port changes from run to run: the title names the real host.
+    monkeypatch.setattr(
+        Settings, "platform_host", property(lambda _: "api.us-1.platform.polyai.app")
+    )
+    app = make_app(server, tmp_path)
+    assert snap_compare(app, terminal_size=WIDE, run_before=found)

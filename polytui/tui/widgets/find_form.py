@@ -25,7 +25,7 @@ PRESETS: dict[str, tuple[str, str | None, str | None]] = {
     "7d": ("Last 7 days", "7d", None),
     "30d": ("Last 30 days", "30d", None),
     "any": ("Any time", None, None),
-    "custom": ("Custom (type below)", None, None),
+    "custom": ("As typed", None, None),  # the Since and Until boxes beside it
 }
 DEFAULT_PRESET = "24h"
 _ANY = "any"
