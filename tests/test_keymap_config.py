@@ -82,3 +82,12 @@ def test_config_keys_lists_every_id_and_marks_the_remapped(hermetic_env, capsys)
     assert rows["help"].split()[1] == "?,f1"  # shown as typed, not question_mark
     assert rows["next_flagged"].split()[1] == "]"
     assert "(* remapped in the config file)" in out
+
+
+def test_the_readme_names_every_id():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    start = readme.index("The ids: ")
+    listed = readme[start : readme.index(". An unknown id", start)]
+    assert [key_id for key_id in KEYMAP if f"`{key_id}`" not in listed] == []
