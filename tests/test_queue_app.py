@@ -258,6 +258,7 @@ def test_help_lists_the_queue_keys():
         "Flag + next": "exclamation_mark",
         "Next call": "greater_than_sign",
         "Previous call": "less_than_sign",
+        "Category": "number_sign",
     }
     assert all(b.id for b in QueueReview.BINDINGS)
 

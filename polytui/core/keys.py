@@ -113,6 +113,9 @@ KEYMAP: dict[str, KeySpec] = {
     "queue_flag": KeySpec("exclamation_mark", "a queue's call: flag it, then the next", QUEUE),
     "queue_next": KeySpec("greater_than_sign", "the queue's next call (nothing marked)", QUEUE),
     "queue_previous": KeySpec("less_than_sign", "the queue's previous call", QUEUE),
+    "queue_category": KeySpec(
+        "number_sign", "a queue's marked call: say why (its category; empty removes it)", QUEUE
+    ),
     "back": KeySpec("escape", "back out one layer; cancel a dialog", APP),
     "help": KeySpec("question_mark,f1", "help: the keys in force", APP),
     "quit": KeySpec("q", "quit (in help: close it)", APP),

@@ -23,7 +23,13 @@ from textual.widgets import Static
 from polytui.core.errors import PolytuiError
 from polytui.core.models import Conversation, Note
 from polytui.core.ports import ConversationKey
-from polytui.core.queues import STATUS_WORDS, ItemChange, QueueItem, held_by_other
+from polytui.core.queues import (
+    CARRIES_CATEGORY,
+    STATUS_WORDS,
+    ItemChange,
+    QueueItem,
+    held_by_other,
+)
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 from polytui.tui.messages import ConversationLoaded
@@ -51,7 +57,7 @@ MARKS = {
     "flag": ItemChange(status="flagged"),
 }
 MARK_WORDS = {"pass": "done · pass", "fail": "done · fail", "skip": "skipped", "flag": "flagged"}
-QUEUE_ACTIONS = frozenset({"queue_step", "queue_mark"})
+QUEUE_ACTIONS = frozenset({"queue_step", "queue_mark", "queue_category"})
 AHEAD_AFTER = 0.1  # seconds after a move before the next calls are read ahead
 
 
@@ -71,6 +77,8 @@ class QueueReview(TranscriptNavigation):
              tooltip="The next call of the queue (nothing is marked)"),
         bind("queue_previous", "queue_step(-1)", "Previous call", show=False,
              tooltip="The previous call of the queue"),
+        bind("queue_category", "queue_category", "Category", show=False,
+             tooltip="Say why: a category for the call's mark (done, flagged or skipped)"),
     ]  # fmt: skip
 
     ONLY_WHEN_ACTIVE = QUEUE_ACTIONS  # help lists the queue's keys on a queue's call only
@@ -183,6 +191,41 @@ class QueueReview(TranscriptNavigation):
             )
             return
         self._go_to(following)
+
+    def action_queue_category(self) -> None:
+        session = self.queue
+        item = self.queue_item()
+        if session is None or item is None:
+            return
+        if item.status not in CARRIES_CATEGORY:
+            self.notify(
+                "Mark the call first (+ done, - fail, _ skip, ! flag), then # says why.",
+                timeout=5,
+            )
+            return
+        from .category import CategoryPrompt
+
+        key = item.key
+        title = Content.assemble(
+            "Why is this call ",
+            (STATUS_WORDS[item.status], "bold"),
+            (f" · {item.verdict}" if item.verdict else ""),
+            "?",
+        )
+
+        def chosen(text: str | None) -> None:
+            if text is None or self.queue is not session:
+                return
+            change = ItemChange(category=text)
+            try:
+                before, _ = session.change(key, change)
+            except PolytuiError as exc:
+                self.notify(clean_line(str(exc)), severity="error", timeout=6, markup=False)
+                return
+            self._write_behind(session.write_change(before, change), "Category not set")
+            self.show_review()
+
+        self.app.push_screen(CategoryPrompt(title, item.category or ""), chosen)
 
     # -- moving ----------------------------------------------------------------------------------
 
@@ -316,6 +359,8 @@ def queue_line(session: QueueSession, item: QueueItem | None) -> Content:
                     item.verdict, "bold $error" if item.verdict == "fail" else "$success"
                 )
             )
+        if item.category:
+            parts.append(Content.styled(f"why: {clean_line(item.category)}", "italic"))
         if item.reviewer and item.reviewer != session.reviewer:
             parts.append(Content.styled(f"by {clean_line(item.reviewer)}", "$text-muted"))
     return Content.styled(" · ", "$text-muted").join(parts)

@@ -89,8 +89,13 @@ def queue_cells(item: QueueItem | None, row: ConversationRow | None) -> list[Con
         Content.styled(clean_line(item.reviewer), "$text-muted") if item.reviewer else MISSING
     )
     ident = Content.styled(clean_line(item.conversation_id), "bold")
+    why = (
+        Content.styled(f"why: {clean_line(item.category)} · ", "italic") if item.category else None
+    )
     if row is None:
         not_stored = Content.styled("not stored", "$text-muted")
+        if why is not None:
+            not_stored = why + not_stored
         return [*head, Content(""), MISSING, ident, MISSING, MISSING, reviewer, not_stored]
     notes = row.note_count
     if row.handoff is None:
@@ -107,7 +112,7 @@ def queue_cells(item: QueueItem | None, row: ConversationRow | None) -> list[Con
         else Content(clock(row.duration)),
         handoff,
         reviewer,
-        Content(clean_line(row.summary)) if row.summary else MISSING,
+        _summary(why, row.summary),
     ]
 
 
@@ -173,3 +178,9 @@ class QueueTable(CallTable):
         item = self.item_at(self.cursor)
         if item is not None:
             self.post_message(self.Picked(item))
+
+
+def _summary(why: Content | None, summary: str | None) -> Content:
+    """The summary column: the call's category first, when it has one (why it was marked)."""
+    text = Content(clean_line(summary)) if summary else MISSING
+    return text if why is None else why + (Content(clean_line(summary)) if summary else Content(""))
