@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py            # the full run (15-25 minutes), one table
     python benchmarks/bench.py --quick    # small sizes, few repetitions (CI: proves it works)
+    python benchmarks/bench.py --chat     # only the 50,000-turn chat's rows (about a minute)
 
 Every figure is a ratio of two things measured side by side in the same run, interleaved so
 that machine noise hits both alike. The data is built fresh in a throwaway directory through
@@ -165,6 +166,9 @@ def key_rows(env: dict, big_id: str, repeat: int) -> list[Row]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
+    parser.add_argument(
+        "--chat", action="store_true", help="only the long chat's rows (first paint, memory)"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     if shutil.which("tmux") is None:
@@ -184,6 +188,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="polytui-bench-") as tmp:
         workdir = Path(tmp)
         env = child_env(workdir)
+        if args.chat:
+            (workdir / "data").mkdir()
+            bare = write_bare_app(workdir)
+            rows = chat_rows(
+                Tmux(120, 40), env, bare, plan.chat_turns, plan.paint_repeat, plan.memory_repeat
+            )
+            print(f"load average before {load_before}, after {load_average()}")
+            print_table(rows)
+            return 0
         print("building data through the loopback server...", file=sys.stderr)
         ids = fetch_big_calls(env, [5000, 100])
         tmux = Tmux(120, 40)

@@ -206,12 +206,13 @@ class Workspace:
     # -- calls ---------------------------------------------------------------------------------
 
     async def read_on(self, conversation: Conversation, turns: int) -> bool:
-        """Read about ``turns`` more turns of a long call opened as it is shown (off the event
-        loop, beside the store's thread); True once all are read."""
+        """Read about ``turns`` more turns of a long call opened as it is shown, on the
+        store's thread (the thread that read its first turns: their memory is reused, not a
+        new thread's heap begun); True once all are read."""
         long = conversation.long_turns
         if long is None:
             return True
-        return await asyncio.to_thread(long.advance, turns)
+        return await self.run(lambda: long.advance(turns))
 
     async def stored_copy(
         self, conversation_id: str, *, agent: str | None = None

@@ -17,6 +17,7 @@ import pytest
 from polytui.adapters.sqlite import Store
 from polytui.core import long_call
 from polytui.core.config import Settings
+from polytui.core.facts import turn_starts
 from polytui.core.long_call import NotStreamable, open_streamed, stream_or_none
 from polytui.core.models import Conversation, Note
 from polytui.demo.samples import DEMO_AGENT, big_conversation
@@ -227,6 +228,9 @@ async def test_the_app_paints_a_long_call_before_its_last_turns_are_read(
         assert 256 <= view.turn_count < 3000  # on screen before the rest is read
         assert "reading" in screen.query_one("#header", CallHeader).render().plain
         assert "#1 " in "\n".join(s.text for s in app.screen._compositor.render_strips())
+        listening = screen.listening  # as if `l` had been pressed while the call was read
+        listening.starts, listening._starts_partial = turn_starts(conversation), True
+        assert len(listening.starts) < 3000
         release.set()
         for _ in range(400):
             if not conversation.reading and view.turn_count == 3000:
@@ -234,6 +238,7 @@ async def test_the_app_paints_a_long_call_before_its_last_turns_are_read(
             await pilot.pause(0.02)
         await pilot.pause()
         assert view.turn_count == 3000
+        assert len(listening.starts) == 3000 and not listening._starts_partial
         assert 2900 in view.notes  # the note on a turn read after the first frame
         assert view.search("zanzibar") == 1 and view.cursor == 2999
         await pilot.press("g", "G")

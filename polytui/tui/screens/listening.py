@@ -56,6 +56,7 @@ class Listening:
         self.channel: Direction = "combined"
         self.follow = False
         self.starts: list[float | None] = []
+        self._starts_partial = False  # taken while a long call was still being read
         self._timer: Timer | None = None
         self._paused_turn: int | None = None  # the cursor's turn when playing paused
         self._heard_turn: int | None = None  # the turn at the playhead, last seen
@@ -229,6 +230,13 @@ class Listening:
         self.playhead.show(status=sentence, status_is_problem=True)
         self._say(sentence, problem=True, timeout=8)
 
+    async def turns_read(self) -> None:
+        """A long call's turns are all read: its turn starts again, if taken before."""
+        loaded = self.screen.loaded
+        if self._starts_partial and loaded is not None:
+            self._starts_partial = False
+            self.starts = await asyncio.to_thread(turn_starts, loaded.conversation)
+
     async def _load(
         self, conversation_id: str, agent: str, direction: Direction | None = None
     ) -> None:
@@ -239,9 +247,10 @@ class Listening:
         if self.player is None:
             self.recording = recording  # where it is, even if nothing can play it
         sound = await workspace.sound(recording.path)
-        if not self.starts:
-            loaded = self.screen.loaded
-            assert loaded is not None
+        loaded = self.screen.loaded
+        assert loaded is not None
+        if not self.starts or self._starts_partial:
+            self._starts_partial = loaded.conversation.reading
             self.starts = await asyncio.to_thread(turn_starts, loaded.conversation)
         self.recording = recording
         if self.player is None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from .conversation import ConversationScreen
 
-STEP = 4096  # turns read between looks at the event loop's side
+STEP = 2048  # turns read at a time (the store's thread does other work between)
 SHOW_EVERY = 0.5  # seconds between handing the transcript the turns read so far
 
 
@@ -90,4 +90,5 @@ class ReadingOn:
                 markup=False,
             )
         screen.fill_panels_now(conversation)
+        await screen.listening.turns_read()  # where each turn starts in the recording
         await screen.note_actions.reload()  # notes on the turns read since
