@@ -18,10 +18,7 @@ from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.style import Style
-from textual.visual import Visual
 
 from polytui.core.errors import PolytuiError
 from polytui.core.ports import ConversationKey, ConversationRow
@@ -35,17 +32,16 @@ from .call_columns import (
     cells,
     column_widths,
     fit,
-    pan_target,
-    scroll_width,
 )
 from .call_pages import PAGE, CallListing, Listed, Order, Page, StoreListed, pages_on_screen
+from .table_view import TableView
 
 UP, DOWN = "▲", "▼"
 READING = "Reading the stored calls…"
 PENDING = "…"  # a row whose page is on its way
 
 
-class CallTable(ScrollView, can_focus=True):
+class CallTable(TableView, can_focus=True):
     """Stored calls, one per line, under a header showing the sort column and direction.
 
     ``listing`` is asked whenever the table needs the store (reading it may fail: the table
@@ -313,46 +309,12 @@ class CallTable(ScrollView, can_focus=True):
 
     # -- geometry -----------------------------------------------------------------------------
 
-    @property
-    def _table_width(self) -> int:
-        """The width scrolled over (see ``call_columns.scroll_width``)."""
-        return scroll_width(self._widths, self.scrollable_content_region.width)
-
-    @property
-    def _rows_visible(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)  # the header takes a line
-
     def _sync_size(self) -> None:
         self._widths = column_widths(self.scrollable_content_region.width, self.COLUMNS)
         if self._count:
             self.virtual_size = Size(self._table_width, self._count + 1)
         else:  # one message line: nothing to scroll
             self.virtual_size = Size(self.scrollable_content_region.width, 1)
-
-    def _reveal(self) -> None:
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            top = self.cursor
-        elif self.cursor >= top + self._rows_visible:
-            top = self.cursor - self._rows_visible + 1
-        self.scroll_to(y=top, animate=False, immediate=True)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self._sync_size()
-        self._reveal()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def on_focus(self) -> None:
-        self._strips.clear()  # the cursor line has a style of its own when focused
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._strips.clear()
-        self.refresh()
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -422,13 +384,6 @@ class CallTable(ScrollView, can_focus=True):
             for value, column, width in zip(values, self.COLUMNS, self._widths, strict=True)
         )
 
-    def _line(self, content: Content, component: str, width: int) -> Strip:
-        style: Style = self.get_visual_style(component) if component else self.visual_style
-        content = fit(content, width)
-        strips = Visual.to_strips(self, content, width, 1, style, apply_selection=False)
-        strip = strips[0] if strips else Strip.blank(width)
-        return strip.extend_cell_length(width, style.rich_style)
-
     # -- keys and mouse -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -445,28 +400,6 @@ class CallTable(ScrollView, can_focus=True):
             self.refresh()
             self._highlight()
         self._reveal()
-
-    def action_cursor(self, delta: int) -> None:
-        self.move_to(self.cursor + delta)
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(self._count - 1)
-
-    def action_page(self, direction: int, half: bool = False) -> None:
-        step = max(1, self._rows_visible // 2 if half else self._rows_visible - 1)
-        self.scroll_to(y=round(self.scroll_y) + direction * step, animate=False, immediate=True)
-        self.move_to(self.cursor + direction * step)
-
-    def action_pan(self, direction: int) -> None:
-        """Scroll sideways a column at a time, so the left edge is always a column's start
-        (never the last digits of one)."""
-        view = self.scrollable_content_region.width
-        target = pan_target(self._widths, round(self.scroll_x), direction, view)
-        self.scroll_to(x=target, animate=False, immediate=True)
-        self.refresh()
 
     async def action_open(self) -> None:
         row = await self.row_read(self.cursor)

@@ -18,17 +18,15 @@ from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.style import Style
-from textual.visual import Visual
 
 from polytui.core.facts import format_number
 from polytui.core.listed import ListedCall
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 
-from .call_columns import GAP, MISSING, clock, fit, pan_target, scroll_width, short_time
+from .call_columns import GAP, MISSING, clock, fit, short_time
+from .table_view import TableView
 
 AHEAD = 10  # lines before the end at which the next page is asked for
 STORED_MARK = "●"
@@ -95,7 +93,7 @@ def found_cells(call: ListedCall, stored: bool) -> list[Content]:
     ]
 
 
-class FoundTable(ScrollView, can_focus=True):
+class FoundTable(TableView, can_focus=True):
     """Listed calls, one per line, under a fixed header line."""
 
     ALLOW_SELECT = False
@@ -217,46 +215,12 @@ class FoundTable(ScrollView, can_focus=True):
 
     # -- geometry ------------------------------------------------------------------------------
 
-    @property
-    def _table_width(self) -> int:
-        """The width scrolled over (see ``call_columns.scroll_width``)."""
-        return scroll_width(self._widths, self.scrollable_content_region.width)
-
-    @property
-    def _rows_visible(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
     def _sync_size(self) -> None:
         self._widths = found_widths(self.scrollable_content_region.width)
         if self.calls:
             self.virtual_size = Size(self._table_width, len(self.calls) + self._tail + 1)
         else:
             self.virtual_size = Size(self.scrollable_content_region.width, 1)
-
-    def _reveal(self) -> None:
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            top = self.cursor
-        elif self.cursor >= top + self._rows_visible:
-            top = self.cursor - self._rows_visible + 1
-        self.scroll_to(y=top, animate=False, immediate=True)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self._sync_size()
-        self._reveal()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def on_focus(self) -> None:
-        self._strips.clear()
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._strips.clear()
-        self.refresh()
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -322,13 +286,6 @@ class FoundTable(ScrollView, can_focus=True):
         self._strips[(index, is_cursor)] = strip
         return strip
 
-    def _line(self, content: Content, component: str, width: int) -> Strip:
-        style: Style = self.get_visual_style(component) if component else self.visual_style
-        content = fit(content, width)
-        strips = Visual.to_strips(self, content, width, 1, style, apply_selection=False)
-        strip = strips[0] if strips else Strip.blank(width)
-        return strip.extend_cell_length(width, style.rich_style)
-
     # -- keys and mouse ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -348,27 +305,6 @@ class FoundTable(ScrollView, can_focus=True):
         self._reveal()
         if index >= len(self.calls) - AHEAD:
             self._want_more()
-
-    def action_cursor(self, delta: int) -> None:
-        self.move_to(self.cursor + delta)
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(len(self.calls) - 1)
-
-    def action_page(self, direction: int) -> None:
-        step = max(1, self._rows_visible - 1)
-        self.scroll_to(y=round(self.scroll_y) + direction * step, animate=False, immediate=True)
-        self.move_to(self.cursor + direction * step)
-
-    def action_pan(self, direction: int) -> None:
-        """A column at a time, as the stored calls pan (``call_columns.pan_target``)."""
-        view = self.scrollable_content_region.width
-        target = pan_target(self._widths, round(self.scroll_x), direction, view)
-        self.scroll_to(x=target, animate=False, immediate=True)
-        self.refresh()
 
     def action_open(self) -> None:
         call = self.cursor_call
