@@ -3,6 +3,7 @@
     python benchmarks/bench.py            # the full run (15-25 minutes), one table
     python benchmarks/bench.py --quick    # small sizes, few repetitions (CI: proves it works)
     python benchmarks/bench.py --chat     # only the 50,000-turn chat's rows (about a minute)
+    python benchmarks/bench.py --import-only  # only the import row, 10,000 files (about a minute)
 
 Every figure is a ratio of two things measured side by side in the same run, interleaved so
 that machine noise hits both alike. The data is built fresh in a throwaway directory through
@@ -49,6 +50,7 @@ from scale import (
     show_json_row,
     start_paint_row,
     store_bytes_row,
+    write_call_files,
 )
 from terminal import BARE_MARKER, Tmux, write_bare_app
 
@@ -163,14 +165,38 @@ def key_rows(env: dict, big_id: str, repeat: int) -> list[Row]:
     return rows
 
 
+def import_only(plan: Plan) -> int:
+    """The import row alone: ``plan.small_calls`` call files, imported against the bare script."""
+    load_before = load_average()
+    with tempfile.TemporaryDirectory(prefix="polytui-bench-") as tmp:
+        workdir = Path(tmp)
+        env = child_env(workdir)
+        print(f"writing {plan.small_calls:,} call files...", file=sys.stderr)
+        corpus = write_call_files(workdir / "small", plan.small_calls)
+        print("import...", file=sys.stderr)
+        row = import_row(env, corpus, plan.small_calls, repeat=3)
+    print(f"machine: {machine_line()}")
+    print(f"load average before {load_before}, after {load_average()}")
+    print()
+    print_table([row])
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
     parser.add_argument(
         "--chat", action="store_true", help="only the long chat's rows (first paint, memory)"
     )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import row (its files written, nothing else built), median of 3",
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
+    if args.import_only:
+        return import_only(plan)
     if shutil.which("tmux") is None:
         print("benchmarks need tmux (apt-get install -y tmux)", file=sys.stderr)
         return 2

@@ -123,9 +123,9 @@ async def test_the_batched_runner_answers_each_waiter_and_groups_writes(tmp_path
 
 
 def test_import_in_batches_keeps_the_good_and_names_the_bad(tmp_path, capsys, monkeypatch):
-    import polytui.cli.transfer as transfer
+    import polytui.cli.importing as importing
 
-    monkeypatch.setattr(transfer, "IMPORT_BATCH", 7)
+    monkeypatch.setattr(importing, "IMPORT_BATCH", 7)
     calls = [synthetic_conversation(i) for i in range(30)]
     calls[12] = {"conversationId": "CA-no-ids"}  # fails alone, inside a batch
     calls[20][NOTES_KEY] = [{"turn": 2, "label": "bad response", "text": "slow"}]
@@ -149,9 +149,9 @@ def test_import_in_batches_keeps_the_good_and_names_the_bad(tmp_path, capsys, mo
 
 
 def test_an_import_batch_that_cannot_be_kept_fails_every_call_in_it(tmp_path, capsys, monkeypatch):
-    import polytui.cli.transfer as transfer
+    import polytui.cli.importing as importing
 
-    monkeypatch.setattr(transfer, "IMPORT_BATCH", 5)
+    monkeypatch.setattr(importing, "IMPORT_BATCH", 5)
     original = Store.batch
     made = []
 

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_export(args, settings)
     if command == "import":
-        from .transfer import run_import
+        from .importing import run_import
 
         return run_import(args, settings)
     if command == "config":

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 # The listing's values cross the roles below: re-exported from here.
 from .listed import ListedCall as ListedCall
@@ -61,6 +61,7 @@ from .note import Note
 from .queues import ItemChange, ItemEvent, Queue, QueueItem
 
 if TYPE_CHECKING:
+    from .errors import PolytuiError
     from .models import Conversation
 
 ConversationKey = tuple[str, str]  # (agent, conversation_id): one stored copy
@@ -117,6 +118,20 @@ class Fetched:
     raw: str
     correlation_id: str | None
     host: str
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """A call for ``CallCache.put_many``: ``put``'s arguments, and ``parsed``, what the caller
+    already parsed ``raw`` into (the store then checks its conversationId instead of reading
+    ``raw`` again)."""
+
+    agent: str
+    host: str
+    raw: str | bytes
+    conversation: Conversation
+    fetched_at: datetime | None = None
+    parsed: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -315,6 +330,11 @@ class CallCache(Protocol):
         conversation: Conversation,
         fetched_at: datetime | None = None,
     ) -> None: ...
+
+    def put_many(self, calls: Sequence[NewCall]) -> list[PolytuiError | None]:
+        """Store each of ``calls`` as ``put`` would, all at once; what each came to, in order:
+        None when kept, else the error that refused it (the others are kept all the same)."""
+        ...
 
     def batch(self) -> AbstractContextManager[None]:
         """Writes made inside the block (by this thread) join one transaction, committed at

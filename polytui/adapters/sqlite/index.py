@@ -21,7 +21,7 @@ from typing import Any
 from polytui.core.note import Note
 from polytui.core.text import clean_line
 
-from .records import CALL_COLUMNS, Document
+from .records import CALL_COLUMNS, Document, pack_bytes
 
 DOC_BITS = 24  # units per call: the whole call and turns 1 .. 16,777,215
 DOC_MASK = (1 << DOC_BITS) - 1
@@ -32,7 +32,7 @@ _MARKS = ", ".join("?" for _ in CALL_COLUMNS)
 def pack(docs: Iterable[Document]) -> bytes:
     """The documents as search_texts keeps them: zlib-compressed JSON."""
     text = json.dumps([list(doc) for doc in docs], ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8"), 6)
+    return pack_bytes(text.encode("utf-8"))
 
 
 def unpack(blob: bytes) -> list[Document]:
@@ -47,13 +47,17 @@ def _rows(call_id: int, docs: Iterable[Document]) -> list[tuple[Any, ...]]:
     return [(rowid(call_id, doc[0]), *doc[1:]) for doc in docs if 0 <= doc[0] <= DOC_MASK]
 
 
-def index_conversation(conn: sqlite3.Connection, call_id: int, docs: list[Document]) -> None:
-    """Index the call stored under ``call_id`` (its row was just inserted)."""
+def index_conversation(
+    conn: sqlite3.Connection, call_id: int, docs: list[Document], packed: bytes | None = None
+) -> None:
+    """Index the call stored under ``call_id`` (its row was just inserted); ``packed`` is
+    ``pack(docs)`` when the caller has it already."""
     conn.executemany(
         f"INSERT INTO search_index (rowid, {FTS_COLUMNS}) VALUES (?, {_MARKS})",
         _rows(call_id, docs),
     )
-    conn.execute("INSERT INTO search_texts (id, documents) VALUES (?, ?)", (call_id, pack(docs)))
+    documents = pack(docs) if packed is None else packed
+    conn.execute("INSERT INTO search_texts (id, documents) VALUES (?, ?)", (call_id, documents))
 
 
 def forget_conversation(conn: sqlite3.Connection, call_id: int, blob: bytes | None) -> None:

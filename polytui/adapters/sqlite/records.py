@@ -21,12 +21,19 @@ FIELDS = SEARCH_FIELDS
 
 # -- the JSON as kept ------------------------------------------------------------------------
 
-PACK_LEVEL = 6  # zlib's default: within 2% of its best for these payloads, at a third the time
+# zlib's fastest level: these payloads come out about 7% larger than at its default (6), at
+# two thirds of the time, and a store still takes less room than the calls' JSON alone.
+PACK_LEVEL = 1
 
 
 def pack_payload(text: str) -> bytes:
     """A call's JSON text as the payloads table keeps it: its UTF-8 bytes, zlib-compressed."""
-    return zlib.compress(text.encode("utf-8"), PACK_LEVEL)
+    return pack_bytes(text.encode("utf-8"))
+
+
+def pack_bytes(data: bytes) -> bytes:
+    """``pack_payload`` of text already encoded."""
+    return zlib.compress(data, PACK_LEVEL)
 
 
 PIECE = 1 << 18  # characters a piece of ``payload_pieces``, at most (about)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import json
 import sqlite3
 import sys
 import threading
@@ -16,8 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from polytui.core import jsontext
-from polytui.core.errors import StoreError
+from polytui.core.errors import PolytuiError, StoreError
 from polytui.core.ids import exact_id
 from polytui.core.note import Note
 from polytui.core.ports import (
@@ -26,11 +24,11 @@ from polytui.core.ports import (
     ConversationRow,
     ListingCursor,
     ListingPage,
+    NewCall,
     SearchHit,
     StoredConversation,
 )
 from polytui.core.search import problem
-from polytui.core.text import clean_line
 
 from . import notes
 from .connection import (
@@ -43,55 +41,21 @@ from .connection import (
     retry_busy,
     store_error,
 )
-from .index import (
-    drop_all_conversation_documents,
-    drop_conversations,
-    index_conversation,
-)
+from .index import drop_all_conversation_documents, drop_conversations
 from .kept import ListingMethods
 from .listing import count_rows, list_rows, position, read_page, rows_for
 from .queues import QueueMethods
-from .records import (
-    from_db_time,
-    listing_values,
-    pack_payload,
-    payload_pieces,
-    search_documents,
-    to_db_time,
-    utc_now,
-)
+from .records import from_db_time, payload_pieces, to_db_time, utc_now
+from .writes import Prepared, prepare, prepare_new, write
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
     from polytui.core.models import Conversation
 
 T = TypeVar("T")
 
-# The reviewer notes already kept for the call being stored (they outlive stored copies).
-_NOTES_OF_CALL = (
-    "(SELECT count(*) FROM notes WHERE agent = :agent AND conversation_id = :conversation_id)"
-)
-
 
 def _default_warn(message: str) -> None:
     print(f"polytui: {message}", file=sys.stderr)
-
-
-def _raw_text(raw: str | bytes, conversation: Conversation) -> str:
-    """``raw`` as text, checked to be the JSON of ``conversation``."""
-    name = clean_line(conversation.conversation_id)
-    try:
-        if isinstance(raw, (bytes, bytearray, memoryview)):
-            data = bytes(raw)
-            raw = data.decode(json.detect_encoding(data))
-        parsed = jsontext.loads(raw)
-        raw.encode("utf-8")  # lone surrogates cannot be stored
-    except (ValueError, RecursionError):  # UnicodeError is a ValueError
-        message = f"Cannot store the conversation {name}: its text is not valid JSON."
-        raise StoreError(message) from None
-    if not isinstance(parsed, dict) or parsed.get("conversationId") != conversation.conversation_id:
-        message = f"Cannot store the conversation {name}: the JSON text given is of another one."
-        raise StoreError(message)
-    return raw
 
 
 class Store(QueueMethods, ListingMethods):
@@ -286,33 +250,38 @@ class Store(QueueMethods, ListingMethods):
     ) -> None:
         """Store ``raw`` (the API's JSON text, kept exactly) as the copy of ``conversation``,
         replacing any older copy and its search entries in one transaction."""
-        exact_id(agent, "agent ID")  # the one check of IDs, whatever road they came by
-        exact_id(conversation.conversation_id)
-        text = _raw_text(raw, conversation)
-        key = (agent, conversation.conversation_id)
-        values = {
-            **listing_values(conversation),
-            "agent": agent,
-            "conversation_id": conversation.conversation_id,
-            "host": host,
-            "fetched_at": to_db_time(fetched_at or utc_now()),
-        }
-        names = ", ".join(values)
-        docs = search_documents(agent, conversation)
-        packed = pack_payload(text)
+        call = prepare(agent, host, raw, conversation, fetched_at or utc_now())
+        self._run(lambda conn: write(conn, call), write=True)
 
-        def operation(conn: sqlite3.Connection) -> None:
-            drop_conversations(conn, "conversation_id = ? AND agent = ?", key[::-1])
-            cursor = conn.execute(
-                f"INSERT INTO conversations ({names}, note_count) "
-                f"VALUES ({', '.join(':' + name for name in values)}, {_NOTES_OF_CALL})",
-                values,
-            )
-            call_id = int(cursor.lastrowid or 0)
-            conn.execute("INSERT INTO payloads (id, body) VALUES (?, ?)", (call_id, packed))
-            index_conversation(conn, call_id, docs)
+    def put_many(self, calls: Sequence[NewCall]) -> builtins.list[PolytuiError | None]:
+        """Store each of ``calls`` as ``put`` would, all in one transaction (inside a batch: one
+        savepoint) rather than one each; returns what each came to, in order (None: kept).
+        When writing them together fails, each is written again alone, so that only those
+        that cannot be kept are refused."""
+        now = utc_now()
+        results: builtins.list[PolytuiError | None] = [None] * len(calls)
+        ready: builtins.list[tuple[int, Prepared]] = []
+        for number, call in enumerate(calls):
+            try:
+                ready.append((number, prepare_new(call, now)))
+            except PolytuiError as exc:
+                results[number] = exc
+        if not ready:
+            return results
 
-        self._run(operation, write=True)
+        def together(conn: sqlite3.Connection) -> None:
+            for _, prepared in ready:
+                write(conn, prepared)
+
+        try:
+            self._run(together, write=True)
+        except StoreError:
+            for number, prepared in ready:
+                try:
+                    self._run(lambda conn, p=prepared: write(conn, p), write=True)  # type: ignore[misc]
+                except StoreError as exc:
+                    results[number] = exc
+        return results
 
     def list(
         self,
