@@ -58,7 +58,9 @@ def test_put_many_keeps_each_call_as_put_does(tmp_path: Path) -> None:
         assert results == [None] * 41
         assert many.count() == one.count() == 40
         assert listing(many) == listing(one)
-        assert {r.conversation_id: r.note_count for r in many.list()}[calls[5]["conversationId"]] == 1
+        assert {r.conversation_id: r.note_count for r in many.list()}[
+            calls[5]["conversationId"]
+        ] == 1
         for words in ("refund", "card", "Stored twice", "voice"):
             assert many.search(words, limit=50) == one.search(words, limit=50), words
             assert many.count(text_filter=words) == one.count(text_filter=words), words
