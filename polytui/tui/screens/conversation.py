@@ -123,6 +123,7 @@ class ConversationScreen(CallViewActions, QueueReview):
         super().__init__(classes=" ".join(classes) or None)
         self.queue = queue
         self._drawn_ahead = {}
+        self._headers_ahead = {}
         self._preloaded = preloaded
         self.conversation_id = conversation_id
         self.agent = agent
@@ -288,9 +289,14 @@ class ConversationScreen(CallViewActions, QueueReview):
         conversation = loaded.conversation
         stale = loaded.source == "stale"
         note = f"offline copy, fetched {describe_age(loaded.fetched_at)}" if stale else None
+        drawn, header_drawn = self.drawn_for(conversation) if message.moved else (None, None)
         header = self.query_one("#header", CallHeader)
         header.display = True
-        header.set_conversation(conversation, source_note=note, review=self.queue_item())
+        review = self.queue_item()
+        if header_drawn is None or not header.show_ahead(
+            header_drawn, source_note=note, review=review
+        ):
+            header.set_conversation(conversation, source_note=note, review=review)
         refreshed = message.refreshed
         cursor = self.transcript.cursor if refreshed else max(0, (self.initial_turn or 1) - 1)
         notes = message.opened.notes
@@ -298,7 +304,7 @@ class ConversationScreen(CallViewActions, QueueReview):
             conversation,
             cursor=cursor,
             notes=turn_notes(conversation, notes),
-            drawn=self.drawn_for(conversation) if message.moved else None,
+            drawn=drawn,
         )
         self.reading_on.start(conversation, cursor)  # a long call: the rest of its turns
         self.note_actions.show(notes, message.opened.notes_error, inline=False)

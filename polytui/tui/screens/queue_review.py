@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from polytui.loader import Loaded
     from polytui.tui.app import PolyTUI
     from polytui.tui.queue_session import QueueSession
+    from polytui.tui.widgets.call_header import HeaderState
     from polytui.tui.widgets.transcript import DrawnAhead
     from polytui.workspace import OpenedCall
 
@@ -84,6 +85,7 @@ class QueueReview(TranscriptNavigation):
     ONLY_WHEN_ACTIVE = QUEUE_ACTIONS  # help lists the queue's keys on a queue's call only
     queue: QueueSession | None = None
     _drawn_ahead: dict[ConversationKey, DrawnAhead]  # set by the screen's __init__
+    _headers_ahead: dict[ConversationKey, HeaderState]  # likewise
 
     if TYPE_CHECKING:  # provided by the conversation screen
 
@@ -280,9 +282,11 @@ class QueueReview(TranscriptNavigation):
         session = self.queue
         if session is None or not self.is_attached:
             return
-        drawn = self._drawn_ahead
+        drawn, headers = self._drawn_ahead, self._headers_ahead
         for key in [key for key in drawn if key not in session._ahead]:
             del drawn[key]
+            headers.pop(key, None)
+        header = self.query_one("#header", CallHeader)
         for key, opened in list(session._ahead.items()):
             if key in drawn:
                 continue
@@ -290,14 +294,18 @@ class QueueReview(TranscriptNavigation):
             done = self.transcript.draw_ahead(conversation, turn_notes(conversation, opened.notes))
             if done is not None:
                 drawn[key] = done
+                state = header.draw_ahead(conversation, review=session.item(key))
+                if state is not None:
+                    headers[key] = state
 
-    def drawn_for(self, conversation: Conversation) -> DrawnAhead | None:
-        """The first screen of ``conversation`` drawn ahead, if it was (then forgotten)."""
+    def drawn_for(self, conversation: Conversation) -> tuple[DrawnAhead | None, HeaderState | None]:
+        """The first screen of ``conversation`` and its header drawn ahead, if they were (then
+        forgotten)."""
         for key, drawn in list(self._drawn_ahead.items()):
             if drawn.conversation is conversation:
                 del self._drawn_ahead[key]
-                return drawn
-        return None
+                return drawn, self._headers_ahead.pop(key, None)
+        return None, None
 
     def _write_behind(self, write: Awaitable[QueueItem], failure: str) -> None:
         """Run a store write of the session's after the screen has moved on; the line and the

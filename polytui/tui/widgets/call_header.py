@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.visual import Visual
 from textual.widget import Widget
 
 from polytui.core.facts import (
@@ -55,6 +59,26 @@ SPARK_MIN_WIDTH = 8
 SPARK_GAP = 2  # cells between the latency figures and the sparkline
 #: Rows of the full header, top to bottom, with the most lines each may take.
 ROW_LINES = {"source": 2, "ident": 2, "times": 2, "summary": 2, "extra": 2}
+
+
+@dataclass
+class HeaderState:
+    """What the header shows of one call, worked out: the rows before wrapping and the lines
+    laid out at a width (``CallHeader.draw_ahead`` makes one before the call is shown)."""
+
+    conversation: Conversation | None = None
+    source_note: str | None = None
+    review: QueueItem | None = None
+    latencies: list[float | None] = field(default_factory=list)  # per turn, finite or None
+    stats: tuple[float, float, float] | None = None  # (p50, p95, max) latency
+    rows: dict[str, Content] = field(default_factory=dict)
+    parts: dict[str, list[Content]] = field(default_factory=dict)  # rows value by value
+    compact: list[tuple[int, Content]] = field(default_factory=list)  # one line: (rank, part)
+    lines: tuple[int, bool, list[tuple[str, Content]]] | None = None  # (width, compact, lines)
+    spark: tuple[int, Content] | None = None  # (width, the latency line)
+
+
+STRIPS_KEPT = 96  # header lines kept drawn: this call's, and the next calls' drawn ahead
 
 
 def score_class(score: float | None) -> str | None:
@@ -245,16 +269,25 @@ class CallHeader(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._bands = LatencyBands(latency_good, latency_warn)
-        self.conversation: Conversation | None = None
-        self.source_note: str | None = None
-        self.review: QueueItem | None = None  # the call's item in the queue it was opened from
-        self._latencies: list[float | None] = []  # per turn, finite or None
-        self._stats: tuple[float, float, float] | None = None  # (p50, p95, max) latency
-        self._rows: dict[str, Content] = {}
-        self._parts: dict[str, list[Content]] = {}  # rows laid out value by value
-        self._compact: list[tuple[int, Content]] = []  # the one-line header's (rank, part)
-        self._lines: tuple[int, bool, list[tuple[str, Content]]] | None = None
+        self._state = HeaderState()
+        # Each line drawn, by (width, text, styles): a call drawn ahead shows without drawing.
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIPS_KEPT)
         self._build_rows()
+
+    # The state's fields, as the widget's own.
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._state.conversation
+
+    @property
+    def source_note(self) -> str | None:
+        return self._state.source_note
+
+    @property
+    def review(self) -> QueueItem | None:
+        """The call's item in the queue it was opened from."""
+        return self._state.review
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -269,22 +302,53 @@ class CallHeader(Widget):
         fetched ... (3 h ago)") is shown prominently when given; ``review``: its item in the
         queue it was opened from (laid out with it, not after it)."""
         lines = self._line_count()
-        self.conversation = conversation
-        self.source_note = source_note
-        self.review = review
+        self._state = HeaderState(conversation, source_note, review)
         self._build_rows()
         self._changed(lines)
+
+    def draw_ahead(
+        self, conversation: Conversation, *, review: QueueItem | None = None
+    ) -> HeaderState | None:
+        """``conversation``'s header worked out and drawn now at the current width, to be shown
+        later at once (``show_ahead``: a queue's next call); None while the header has no size."""
+        width = self.size.width
+        if not width or not self.is_attached:
+            return None
+        shown = self._state
+        try:
+            self._state = HeaderState(conversation, None, review)
+            self._build_rows()
+            for _, line in self.row_lines(width):
+                self._strip(line, width)
+            return self._state
+        finally:
+            self._state = shown
+
+    def show_ahead(
+        self, state: HeaderState, *, source_note: str | None, review: QueueItem | None
+    ) -> bool:
+        """Show a header drawn ahead (``draw_ahead``) if it was drawn with ``source_note``;
+        False (nothing changed) if not. A changed ``review`` redoes only its own row."""
+        if state.source_note != source_note:
+            return False
+        lines = self._line_count()
+        self._state = state
+        if review != state.review:
+            self.set_review(review)  # only the status row again: the others are drawn
+        else:
+            self._changed(lines)
+        return True
 
     def set_review(self, item: QueueItem | None) -> None:
         """Show the call's status and verdict in the queue it was opened from (None: none)."""
         if item == self.review:
             return
         lines = self._line_count()
-        self.review = item
-        self._rows["review"] = _review_badges(item)
-        self._compact = self._compact_line(self.conversation)
-        self._rows["compact"] = _join([part for _, part in self._compact])
-        self._lines = None
+        self._state.review = item
+        self._state.rows["review"] = _review_badges(item)
+        self._state.compact = self._compact_line(self.conversation)
+        self._state.rows["compact"] = _join([part for _, part in self._state.compact])
+        self._state.lines = None
         self._changed(lines)
 
     def _line_count(self) -> int | None:
@@ -299,18 +363,18 @@ class CallHeader(Widget):
     def rows(self) -> dict[str, Content]:
         """Each row's content before wrapping (empty rows are not shown): source, live, score,
         ident, times, summary, extra, latency, compact."""
-        return dict(self._rows)
+        return dict(self._state.rows)
 
     def row_lines(self, width: int | None = None) -> list[tuple[str, Content]]:
         """The lines on screen at content ``width`` (the current one by default), each named
         by its row ("ident" for the badge line, "latency" for the figures and sparkline)."""
         if width is None:
             width = self.size.width
-        cached = self._lines
+        cached = self._state.lines
         if cached is not None and cached[0] == width and cached[1] == self.compact:
             return cached[2]
         lines = self._layout(width)
-        self._lines = (width, self.compact, lines)
+        self._state.lines = (width, self.compact, lines)
         return lines
 
     # -- Textual --------------------------------------------------------------------------------
@@ -321,41 +385,68 @@ class CallHeader(Widget):
     def render(self) -> Content:
         return Content("\n").join(line for _, line in self.row_lines())
 
+    def render_line(self, y: int) -> Strip:
+        """Line ``y``, drawn once per text and width (see ``draw_ahead``)."""
+        if self.text_selection is not None:
+            return super().render_line(y)  # the selection spans lines: drawn as a whole
+        width = self.size.width
+        lines = self.row_lines(width)
+        if not 0 <= y < len(lines):
+            return Strip.blank(width, self.visual_style.rich_style)
+        return self._strip(lines[y][1], width)
+
+    def _strip(self, line: Content, width: int) -> Strip:
+        key = (width, line.plain, tuple(line.spans))
+        strip = self._strips.get(key)
+        if strip is None:
+            drawn = Visual.to_strips(self, line, width, 1, self.visual_style)
+            # Measured from its segments: Textual's ``Content.join`` can overstate the width it
+            # carries (it starts its sum from the separator's), which the strip would inherit.
+            strip = Strip(list(drawn[0])) if drawn else Strip.blank(0)
+            self._strips[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        strips = getattr(self, "_strips", None)  # Widget.__init__ may call this first
+        if strips is not None:
+            strips.clear()
+
     # -- building the rows ---------------------------------------------------------------------
 
     def _build_rows(self) -> None:
         c = self.conversation
-        self._lines = None
+        self._state.lines = self._state.spark = None
         if c is None:
-            self._latencies, self._stats = [], None
+            self._state.latencies, self._state.stats = [], None
         else:
-            self._latencies = c.latency_values()
-            self._stats = latency_summary(self._latencies)
+            self._state.latencies = c.latency_values()
+            self._state.stats = latency_summary(self._state.latencies)
         score = _finite(c.poly_score) if c is not None else None
         cls = score_class(score)
-        self._compact = self._compact_line(c)
-        self._parts = {
+        self._state.compact = self._compact_line(c)
+        self._state.parts = {
             "ident": self._ident(c) if c else [Content.styled("No conversation loaded.", "dim")],
             "times": self._times(c) if c else [],
             "extra": self._extra(c) if c else [],
         }
-        self._rows = {
+        self._state.rows = {
             "source": Content.styled(clean_line(self.source_note), SOURCE_STYLE),
             "live": badge("IN PROGRESS" if c is not None and c.live else "", LIVE_COLOUR),
             "score": _score(score, cls),
             "review": _review_badges(self.review),
-            "ident": _join(self._parts["ident"]),
-            "times": _join(self._parts["times"]),
+            "ident": _join(self._state.parts["ident"]),
+            "times": _join(self._state.parts["times"]),
             "summary": self._summary(c) if c else Content(""),
-            "extra": _join(self._parts["extra"]),
+            "extra": _join(self._state.parts["extra"]),
             "latency": self._latency(c) if c else Content(""),
-            "compact": _join([part for _, part in self._compact]),
+            "compact": _join([part for _, part in self._state.compact]),
         }
 
     def _layout(self, width: int) -> list[tuple[str, Content]]:
-        rows = self._rows
+        rows = self._state.rows
         if self.compact:
-            line = fill(self._compact, width)
+            line = fill(self._state.compact, width)
             return [("compact", line)] if line else []
         lines: list[tuple[str, Content]] = []
         lines += [("source", line) for line in clamp(rows["source"], width, ROW_LINES["source"])]
@@ -366,7 +457,9 @@ class CallHeader(Widget):
                 most = 1 if narrow else ROW_LINES[name]
                 lines += [(name, line) for line in clamp(rows[name], width, most)]
             else:
-                lines += [(name, line) for line in pack(self._parts[name], width, ROW_LINES[name])]
+                lines += [
+                    (name, line) for line in pack(self._state.parts[name], width, ROW_LINES[name])
+                ]
         if rows["latency"] and width > 0:
             lines.append(("latency", self._latency_line(width)))
         return lines
@@ -374,20 +467,28 @@ class CallHeader(Widget):
     def _top(self, width: int) -> list[Content]:
         """The badges (each followed by a cell of the background), then the identity wrapped
         in the width left, its second line under its first."""
-        rows = self._rows
+        rows = self._state.rows
         badges = [part for part in (rows["review"], rows["live"], rows["score"]) if part]
         prefix = Content("").join(part + Content(" ") for part in badges)
-        ident = pack(self._parts["ident"], width - prefix.cell_length, ROW_LINES["ident"])
+        ident = pack(self._state.parts["ident"], width - prefix.cell_length, ROW_LINES["ident"])
         if not ident:
             return [prefix.truncate(width)] if prefix else []
         indent = Content(" " * prefix.cell_length)
         return [(prefix if n == 0 else indent) + line for n, line in enumerate(ident)]
 
     def _latency_line(self, width: int) -> Content:
-        figures = self._rows["latency"]
+        spark = self._state.spark
+        if spark is not None and spark[0] == width:
+            return spark[1]
+        line = self._draw_latency_line(width)
+        self._state.spark = (width, line)
+        return line
+
+    def _draw_latency_line(self, width: int) -> Content:
+        figures = self._state.rows["latency"]
         spark_width = max(SPARK_MIN_WIDTH, width - figures.cell_length - SPARK_GAP)
         bands = self._bands
-        spark = render_sparkline(self._latencies, spark_width, bands.good, bands.warn)
+        spark = render_sparkline(self._state.latencies, spark_width, bands.good, bands.warn)
         line = Content.assemble(figures, " " * SPARK_GAP, spark)
         return line.truncate(width) if line.cell_length > width else line
 
@@ -479,7 +580,7 @@ class CallHeader(Widget):
         return Content.assemble((f"{label} ", "dim"), (format_latency(value), LATENCY_STYLES[kind]))
 
     def _latency(self, c: Conversation) -> Content:
-        stats = self._stats
+        stats = self._state.stats
         if stats is None:
             return Content("")
         p50, p95, top = stats
@@ -518,7 +619,7 @@ class CallHeader(Widget):
         if c.call_seconds is not None and math.isfinite(c.call_seconds):
             parts.append((4, Content(format_duration(c.call_seconds))))
         parts.append((3, self._handoff(c, reason=False)))
-        stats = self._stats
+        stats = self._state.stats
         if stats is not None:
             parts.append((5, self._latency_value("p95", stats[1])))
         return parts

@@ -16,6 +16,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.strip import Strip
+from textual.visual import Visual
 from textual.widget import Widget
 
 from polytui.core.keys import CHARACTER_NAMES
@@ -94,6 +96,10 @@ class KeyFooter(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []  # (start, end, key) of each shown key
+        # The keys' part and the status's part as last drawn: a move that changes only the
+        # status (the turn's position) draws only that.
+        self._left: tuple[tuple[object, ...], Strip] | None = None
+        self._right_drawn: tuple[tuple[object, ...], Strip] | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -124,10 +130,8 @@ class KeyFooter(Widget):
             return Content.assemble(status, "  ", palette)
         return status
 
-    def render(self) -> Content:
-        width = self.content_size.width
-        right = self._right()
-        room = width - (right.cell_length + GAP if right else 0)
+    def _keys_part(self, room: int) -> Content:
+        """The keys that fit in ``room`` cells, and where each is (``_spans``, for clicks)."""
         parts: list[Content] = []
         self._spans = []
         x = 0
@@ -143,10 +147,44 @@ class KeyFooter(Widget):
             self._spans.append((x, x + label.cell_length, item.key))
             parts.append(label)
             x += label.cell_length
-        left = Content.assemble(*parts)
+        return Content.assemble(*parts)
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        right = self._right()
+        left = self._keys_part(width - (right.cell_length + GAP if right else 0))
         filler = max(GAP, width - left.cell_length - right.cell_length)
         line = Content.assemble(left, " " * filler, right)
         return line.truncate(width) if line.cell_length > width else line
+
+    def render_line(self, y: int) -> Strip:
+        """The line ``render`` gives, drawn in parts: each part is drawn again only when it
+        changed (the keys seldom do; the status at the right with every move)."""
+        width = self.size.width
+        style = self.visual_style
+        if y != 0 or width <= 0 or self.text_selection is not None:
+            return super().render_line(y) if y == 0 else Strip.blank(width, style.rich_style)
+        right = self._right()
+        left = self._keys_part(width - (right.cell_length + GAP if right else 0))
+        left_strip = self._part(left, "_left")
+        right_strip = self._part(right, "_right_drawn")
+        filler = max(GAP, width - left.cell_length - right.cell_length)
+        line = Strip.join([left_strip, Strip.blank(filler, style.rich_style), right_strip])
+        return line.crop(0, width) if line.cell_length > width else line
+
+    def _part(self, content: Content, slot: str) -> Strip:
+        key = (content.plain, tuple(content.spans))
+        drawn: tuple[tuple[object, ...], Strip] | None = getattr(self, slot)
+        if drawn is None or drawn[0] != key:
+            strips = Visual.to_strips(self, content, content.cell_length, 1, self.visual_style)
+            strip = Strip(list(strips[0])) if strips else Strip.blank(0)  # its own width
+            drawn = (key, strip)
+            setattr(self, slot, drawn)
+        return drawn[1]
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._left = self._right_drawn = None
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
