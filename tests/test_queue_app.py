@@ -259,6 +259,7 @@ def test_help_lists_the_queue_keys():
         "Next call": "greater_than_sign",
         "Previous call": "less_than_sign",
         "Category": "number_sign",
+        "Reopen": "u",
     }
     assert all(b.id for b in QueueReview.BINDINGS)
 

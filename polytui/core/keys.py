@@ -113,6 +113,10 @@ KEYMAP: dict[str, KeySpec] = {
     "queue_flag": KeySpec("exclamation_mark", "a queue's call: flag it, then the next", QUEUE),
     "queue_next": KeySpec("greater_than_sign", "the queue's next call (nothing marked)", QUEUE),
     "queue_previous": KeySpec("less_than_sign", "the queue's previous call", QUEUE),
+    "queue_reopen": KeySpec(
+        "u", "a queue's marked call: reopen it (its mark and verdict go; the queue: to review)",
+        QUEUE,
+    ),
     "queue_category": KeySpec(
         "number_sign", "a queue's marked call: say why (its category; empty removes it)", QUEUE
     ),

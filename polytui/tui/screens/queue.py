@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from polytui.core.errors import PolytuiError
-from polytui.core.queues import QueueItem
+from polytui.core.queues import STATUS_WORDS, ItemChange, QueueItem
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 from polytui.tui.queue_session import QueueSession
@@ -36,9 +36,11 @@ class QueueScreen(Screen[None]):
              "review, done, failed, skipped, flagged, all"),
         bind("previous_filter", "filter(-1)", "Previous filter", show=False),
         bind("refresh", "reload", "Reload", tooltip="Read the queue again from the store"),
+        bind("queue_reopen", "reopen", "Reopen", tooltip="Reopen the selected call: back to "
+             "review, its mark and verdict gone"),
         bind("back", "back", "Back"),
     ]  # fmt: skip
-    FOOTER_KEYS = ("help", "back", "open", "resume", "filter", "refresh", "quit")
+    FOOTER_KEYS = ("help", "back", "open", "resume", "filter", "queue_reopen", "refresh", "quit")
 
     def __init__(self, name: str, *, resume: bool = False) -> None:
         super().__init__()
@@ -127,6 +129,31 @@ class QueueScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_reopen(self) -> None:
+        """The selected call's mark taken back: to review again (pending), its verdict and
+        category gone; the queue's history keeps what it was."""
+        item = self.table.item_at(self.table.cursor)
+        if item is None:
+            return
+        if item.status not in ("done", "skipped", "flagged"):
+            self.notify("This call is not marked: nothing to reopen.", timeout=4)
+            return
+        self.run_worker(self._reopen(item), group="queue-reopen", exit_on_error=False)
+
+    async def _reopen(self, item: QueueItem) -> None:
+        change = ItemChange(status="pending")
+        try:
+            before, _ = self.session.change(item.key, change)
+            await self.session.write_change(before, change)
+        except PolytuiError as exc:
+            self.notify(clean_line(str(exc)), severity="error", timeout=8, markup=False)
+        else:
+            was = STATUS_WORDS[before.status] + (f" · {before.verdict}" if before.verdict else "")
+            self.notify(f"Reopened {clean_line(item.conversation_id)} (was {was}).", timeout=4,
+                        markup=False)  # fmt: skip
+        if self.is_attached:
+            self.table.reload(follow=item.key)
 
     def action_resume(self) -> None:
         self.run_worker(self._resume(), group="queue-open", exclusive=True, exit_on_error=False)

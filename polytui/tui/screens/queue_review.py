@@ -58,7 +58,8 @@ MARKS = {
     "flag": ItemChange(status="flagged"),
 }
 MARK_WORDS = {"pass": "done · pass", "fail": "done · fail", "skip": "skipped", "flag": "flagged"}
-QUEUE_ACTIONS = frozenset({"queue_step", "queue_mark", "queue_category"})
+QUEUE_ACTIONS = frozenset({"queue_step", "queue_mark", "queue_category", "queue_reopen"})
+REOPENS = frozenset({"done", "skipped", "flagged"})  # the marks a reviewer can take back
 AHEAD_AFTER = 0.1  # seconds after a move before the next calls are read ahead
 
 
@@ -80,6 +81,8 @@ class QueueReview(TranscriptNavigation):
              tooltip="The previous call of the queue"),
         bind("queue_category", "queue_category", "Category", show=False,
              tooltip="Say why: a category for the call's mark (done, flagged or skipped)"),
+        bind("queue_reopen", "queue_reopen", "Reopen", show=False,
+             tooltip="Reopen the call: back in review here, its mark and verdict gone"),
     ]  # fmt: skip
 
     ONLY_WHEN_ACTIVE = QUEUE_ACTIONS  # help lists the queue's keys on a queue's call only
@@ -193,6 +196,27 @@ class QueueReview(TranscriptNavigation):
             )
             return
         self._go_to(following)
+
+    def action_queue_reopen(self) -> None:
+        """The call's mark taken back: in review again (by this reviewer), its verdict and
+        category gone (the queue's history keeps them)."""
+        session = self.queue
+        item = self.queue_item()
+        if session is None or item is None:
+            return
+        if item.status not in REOPENS:
+            self.notify("This call is not marked: nothing to reopen.", timeout=4)
+            return
+        change = ItemChange(status="in_review")
+        try:
+            before, _ = session.change(item.key, change)
+        except PolytuiError as exc:
+            self.notify(clean_line(str(exc)), severity="error", timeout=6, markup=False)
+            return
+        self._write_behind(session.write_change(before, change), "Not reopened")
+        self.show_review()
+        was = STATUS_WORDS[before.status] + (f" · {before.verdict}" if before.verdict else "")
+        self.notify(f"Reopened: in review again (was {was}).", timeout=4)
 
     def action_queue_category(self) -> None:
         session = self.queue
