@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import re
 import shlex
 import time
 from datetime import UTC, datetime, timedelta
@@ -59,14 +60,26 @@ def terminal(request):
     term.kill()
 
 
+def _call_shown(screen: str, cid: str) -> bool:
+    """``cid``'s call drawn: its ID in the header and the footer's turn count, nothing loading."""
+    return (
+        f"{cid} · " in screen
+        and "Fetching" not in screen
+        and re.search(r"turn \d+/\d+", screen) is not None
+    )
+
+
 def _review(terminal: Terminal, env: dict[str, str], exit_file, keys: list[str], start: int):
     """`polytui queue review mon`, resumed at call ``start``; ``keys`` typed, one call each
     (waiting for the next call between two), then `q`."""
     command = " ".join(shlex.quote(p) for p in [*polytui_command(), "queue", "review", "mon"])
     terminal.start(f"{command}; echo $? > {shlex.quote(str(exit_file))}", env)
     for n, key in enumerate(keys, start=start):
+        # The call itself on screen, not its loading state ("Fetching CAQUEUE02 from ..."): a
+        # key typed while it loads marks a call the reviewer never saw, and moving on drops
+        # its fetch, so it would never be kept.
         terminal.wait_for(
-            lambda s, n=n: f"call {n} of 10 · in review" in s and CALLS[n - 1] in s,
+            lambda s, n=n: f"call {n} of 10 · in review" in s and _call_shown(s, CALLS[n - 1]),
             f"call {n} on screen, in review",
         )
         terminal.type(key)  # "+" and "-" as typed
