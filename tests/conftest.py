@@ -37,6 +37,17 @@ def hermetic_env(tmp_path, monkeypatch):
     return {"data": data, "config": conf}
 
 
+@pytest.fixture(autouse=True)
+def notices_kept(monkeypatch):
+    """Every app made in a test keeps the notices it raised, after their timeout too
+    (tests/notices.py): a test asserts what was said, however slow the machine is."""
+    import textual.app
+
+    from .notices import NoticeLog
+
+    monkeypatch.setattr(textual.app, "Notifications", NoticeLog)
+
+
 @pytest.fixture
 def samples():
     from polytui.demo.samples import sample_conversations

@@ -33,6 +33,7 @@ from polytui.tui.widgets.json_tree import JsonTree
 from polytui.tui.widgets.transcript import TranscriptView
 
 from .helpers import SECRET_KEY
+from .notices import said
 
 BIG_ID = sample_ids()[-1]
 SIZE = (120, 40)
@@ -77,7 +78,8 @@ def screen_text(app: PolyTUI) -> str:
 
 
 def notices(app: PolyTUI) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """What the app's notices said (since it last cleared them), in order, timed out or not."""
+    return [str(n.message) for n in said(app)]
 
 
 async def settle(app: PolyTUI, pilot) -> None:

@@ -52,6 +52,7 @@ async def test_retries_are_one_notice_that_updates(server, tmp_path, fast_retrie
     app = make_app(server, tmp_path, initial_id=BANK_ID)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_loaded(app, pilot)
+        # On screen now (not every notice said: each retry replaces the last one's).
         network = [n for n in app._notifications if n.title == "Network"]
         assert len(network) <= 1, [n.message for n in network]
         assert screen.loaded is not None

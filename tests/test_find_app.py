@@ -26,6 +26,7 @@ from polytui.tui.screens.start import StartScreen
 from polytui.tui.widgets.found_table import LOADING, STORED_MARK, FoundTable, found_cells
 
 from .helpers import SECRET_KEY
+from .notices import said
 
 SIZE = (130, 40)
 HANG_GUARD = 120  # seconds: a hang guard, not a time limit
@@ -220,7 +221,7 @@ async def test_fetch_all_stores_the_whole_listing_with_progress(server, corpus, 
         assert table.stored == set(live) and not table.more
         assert {row.conversation_id for row in app.workspace.store.list()} == set(live)
         assert not screen.query_one(ProgressBar).display
-        assert any("Fetched" in str(n.message) for n in app._notifications)
+        assert any("Fetched" in str(n.message) for n in said(app))
 
 
 async def test_the_listing_reopens_offline_with_when_it_was_made(server, corpus, tmp_path):

@@ -31,6 +31,7 @@ from .faults import (
     stored_rows,
 )
 from .helpers import SECRET_KEY
+from .notices import said
 from .test_app import settle
 
 SIZE = (120, 40)
@@ -65,7 +66,7 @@ def _text(app: PolyTUI) -> str:
 
 
 def _notices(app: PolyTUI) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    return [f"{n.title}: {n.message}" for n in said(app)]
 
 
 async def _settle(app: PolyTUI, pilot) -> None:

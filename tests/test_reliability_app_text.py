@@ -20,6 +20,7 @@ from polytui.tui.widgets.transcript import TranscriptView
 
 from .helpers import SECRET_KEY
 from .hostile import NAMED, UNSAFE, payload_from, squash
+from .notices import said
 from .test_app import settle
 
 SIZE = (120, 40)
@@ -62,7 +63,7 @@ def _check_screen_inert(app) -> None:
     svg = app.export_screenshot()
     found = UNSAFE.search(svg)
     assert found is None, repr(found.group())
-    for notice in app._notifications:
+    for notice in said(app):
         assert not UNSAFE.search(str(notice.message)), notice.message
 
 

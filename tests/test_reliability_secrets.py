@@ -34,6 +34,7 @@ from polytui.tui.screens.conversation import ConversationScreen
 
 from .faults import closed_port_url
 from .helpers import polytui_command, run_cli
+from .notices import said
 from .test_app import settle as settled
 
 KEY = "pk_live+7Hq9/ZpX2=vW4tRc8Lm3Nb"
@@ -226,7 +227,7 @@ async def test_the_key_never_shows_in_the_app(tmp_path, fast_retries):
             screen = "\n".join(s.text for s in app.screen._compositor.render_strips())
             evidence.check(screen, f"screen ({where})")
             evidence.check(app.export_screenshot(), f"screenshot ({where})")
-            for notice in app._notifications:
+            for notice in said(app):
                 evidence.check(f"{notice.title} {notice.message}", f"notice ({where})")
 
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -261,7 +262,7 @@ async def test_the_key_never_shows_in_the_app(tmp_path, fast_retries):
                 await pilot.press("enter")
                 await settle()
             assert elsewhere.hits == 0
-            assert any("Refresh failed" in str(n.title) for n in app._notifications)
+            assert any("Refresh failed" in str(n.title) for n in said(app))
             # A library failing with the request headers in its message: a bug, shown as one
             # sentence on the error page (the key redacted), and the app carries on.
             original = httpx.AsyncClient.send

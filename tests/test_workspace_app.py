@@ -103,7 +103,8 @@ async def until(pilot, condition: Callable[[], bool], what: str) -> None:
 
 
 def waiting_shown(app: PolyTUI) -> bool:
-    return any(WAITING in notice for notice in notices(app))
+    """The waiting notice on screen now (``notices`` also has those said and gone)."""
+    return any(WAITING in str(notice.message) for notice in app._notifications)
 
 
 async def test_a_fetched_call_shows_and_keys_work_while_another_process_holds_the_store(
