@@ -16,6 +16,8 @@ from textual.widgets import Input, ProgressBar, Select
 from textual.worker import WorkerCancelled
 
 from polytui.core.config import Settings
+from polytui.core.listing import ListingRun
+from polytui.core.moments import resolve
 from polytui.demo.samples import DEMO_AGENT, recent_conversations
 from polytui.demo.server import DemoServer
 from polytui.tui.app import PolyTUI
@@ -57,18 +59,34 @@ def settings_for(server, tmp_path: Path, **changes) -> Settings:
     return base.with_(**changes)
 
 
-def yesterdays_handoffs(corpus, *, live_only: bool = False) -> list[str]:
-    now = datetime.now().astimezone()  # "yesterday" as the app will read it, not at import
-    today = datetime.combine(now.date(), datetime.min.time(), tzinfo=now.tzinfo)
-    start, end = today - timedelta(days=1), today
+def yesterdays_handoffs(
+    corpus, run: ListingRun, asked: tuple[datetime, datetime], *, live_only: bool = False
+) -> list[str]:
+    """The handed-off calls of the day the app listed as "yesterday", newest first. Its window
+    is read off the app's listing ``run`` and must be yesterday as seen at a moment between
+    ``asked`` (the clock before Enter, and after the calls came): around midnight the test's
+    clock and the app's may read different days, and either day is right."""
+    assert run.filters.since and run.filters.until
+    window = (_instant(run.filters.since), _instant(run.filters.until))
+    yesterdays = {(resolve("yesterday", now), resolve("yesterday", now, end=True)) for now in asked}
+    assert window in yesterdays, (window, yesterdays)
+    start, end = window
     chosen = []
     for call in corpus:
-        moment = datetime.fromisoformat(call["startedAt"].replace("Z", "+00:00"))
+        moment = _instant(call["startedAt"])
         if live_only and call["clientEnv"] != "live":
             continue
         if start <= moment < end and call.get("handoff"):
             chosen.append((moment, call["conversationId"]))
     return [cid for _, cid in sorted(chosen, reverse=True)]
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()  # as the app reads it for a window
 
 
 async def settle(app: PolyTUI, pilot) -> None:
@@ -105,8 +123,6 @@ async def open_find(app: PolyTUI, pilot) -> FindScreen:
 
 
 async def test_a_key_and_an_agent_find_yesterdays_handoffs_and_open_one(server, corpus, tmp_path):
-    want = yesterdays_handoffs(corpus)
-    assert want, "the corpus has handed-off calls yesterday"
     app = PolyTUI(settings_for(server, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_find(app, pilot)
@@ -123,8 +139,12 @@ async def test_a_key_and_an_agent_find_yesterdays_handoffs_and_open_one(server, 
         await settle(app, pilot)
         assert screen.query_one("#find-handoff", Select).value == "yes"
         screen.query_one("#find-since", Input).focus()
+        before = local_now()
         await pilot.press("enter")
         await settle(app, pilot)
+        assert screen.run is not None
+        want = yesterdays_handoffs(corpus, screen.run, (before, local_now()))
+        assert want, "the corpus has handed-off calls yesterday"
         table = screen.query_one(FoundTable)
         assert [call.conversation_id for call in table.calls] == want
         assert app.focused is table
@@ -233,10 +253,13 @@ async def test_the_listing_reopens_offline_with_when_it_was_made(server, corpus,
         screen.query_one("#find-handoff", Select).value = "yes"
         await settle(app, pilot)
         screen.query_one("#find-since", Input).focus()
+        before = local_now()
         await pilot.press("enter")
         await settle(app, pilot)
         listed = [c.conversation_id for c in screen.query_one(FoundTable).calls]
-    assert listed == yesterdays_handoffs(corpus, live_only=True)  # v3: live by default
+        assert screen.run is not None
+        want = yesterdays_handoffs(corpus, screen.run, (before, local_now()), live_only=True)
+    assert listed == want  # v3: live by default
     hits = server.hits
     offline = PolyTUI(settings_for(server, tmp_path, account="ws-demo", offline=True))
     async with offline.run_test(size=SIZE) as pilot:
