@@ -23,11 +23,11 @@ from polytui.loader import Loader
 from polytui.workspace import Workspace
 
 from .keys import bind
-from .screens.conversation import ConversationScreen
 from .ui_state import load_state, save_state, state_path
 
-# The start, help and export screens are imported where they are first shown: a call opened
-# from the command line is painted without them.
+# The screens are imported where they are first shown: a call opened from the command line is
+# painted without the start screen, and the start screen without the call screen (which it
+# loads in a thread once its calls are listed).
 
 COLLECTOR_BACKSTOP = 2.0  # seconds: the cycle collector is on again by then whatever happens
 WAITING = (
@@ -132,6 +132,8 @@ class PolyTUI(App[int]):
         # The call from the store when the loading policy says the store suffices (a finished
         # call, no --refresh): the screen opens on it, with no loading frame first. Otherwise
         # (and when reading fails) the screen loads it and reports any problem in one sentence.
+        from .screens.conversation import ConversationScreen
+
         preloaded = await self.workspace.stored_copy(conversation_id, agent=agent)
         while isinstance(self.screen, ConversationScreen):
             self.pop_screen()
@@ -147,6 +149,7 @@ class PolyTUI(App[int]):
 
     def pop_screen(self) -> AwaitComplete:
         """Leaving a call or a queue opened at launch leads to the start screen, made now."""
+        from .screens.conversation import ConversationScreen
         from .screens.queue import QueueScreen
 
         if (

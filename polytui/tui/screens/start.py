@@ -201,6 +201,8 @@ class StartScreen(Screen[None]):
     def calls(self) -> CallTable:
         return self.query_one("#calls", CallTable)
 
+    _warmed = False
+
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#conversation-id", Input))
 
@@ -296,6 +298,12 @@ class StartScreen(Screen[None]):
 
     @on(CallTable.Reloaded)
     def _listed(self, message: CallTable.Reloaded) -> None:
+        if not self._warmed:
+            # The stored calls are on screen: the call screen's code is loaded now, off the
+            # event loop, so opening the first call does not wait for it (the start screen is
+            # drawn without it).
+            self._warmed = True
+            self.run_worker(_load_call_screen, thread=True, group="warm", exit_on_error=False)
         status = self.query_one("#calls-status", Label)
         if message.problem:
             status.update(Content.styled("store unreadable", "$error"))
@@ -433,3 +441,7 @@ def delete_question(row: ConversationRow) -> Content:
         f" ({clean_line(row.agent)}) is removed from this computer; opening it again needs "
         f"the API. {kept}",
     )
+
+
+def _load_call_screen() -> None:
+    import polytui.tui.screens.conversation  # noqa: F401
