@@ -17,7 +17,7 @@ from polytui.core.facts import LatencyBands, format_clock, format_latency, forma
 from polytui.core.ports import ConversationRow
 from polytui.core.text import clean_line
 
-from .call_header import LATENCY_STYLES, SCORE_COLOURS, score_class
+from .header_parts import LATENCY_STYLES, SCORE_COLOURS, score_class
 
 NOTE_MARK = "✎"
 GAP = 1  # blank cells between two columns
