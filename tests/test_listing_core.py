@@ -190,6 +190,8 @@ def test_age_for_prune_keeps_its_units():
         ({"limit": 0}, "1 to"),
         ({"since": "today", "until": "yesterday"}, "ends before it starts"),
         ({"since": "whenever"}, "Cannot read the time"),
+        ({"since": "9999999h"}, "reaches back too far"),
+        ({"since": "99999999999999999999d"}, "reaches back too far"),
         ({"query": "x" * 600, "since": "1d"}, "at most"),
         ({"channels": ("VOICE\x07",)}, "control characters"),
     ],

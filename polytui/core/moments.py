@@ -22,6 +22,7 @@ from .errors import UsageError
 from .text import clean_line
 
 _AGE = re.compile(r"(\d{1,6})\s*([mhdw])")
+_LONG_AGE = re.compile(r"\d{7,}\s*[mhdw]")  # an age by its form, too many digits to be one
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DAY_WORDS = {"today": 0, "yesterday": 1}
 EXAMPLES = "24h, 7d, 2w, yesterday, today, now, 2025-01-06 or 2025-01-06T08:00Z"
@@ -90,6 +91,11 @@ def resolve(text: str, now: datetime, *, end: bool = False) -> datetime:
         raise UsageError(f"The time '{clean_line(text)[:40]}' is out of range.") from None
     parsed = parse_datetime(text.strip())
     if parsed is None:
+        if _LONG_AGE.fullmatch(word):
+            raise UsageError(
+                f"The age '{clean_line(text)[:40]}' reaches back too far: at most "
+                "999999 of a unit (999999h is over a century)."
+            )
         raise UsageError(f"Cannot read the time '{clean_line(text)[:40]}': use one of {EXAMPLES}.")
     return parsed
 
