@@ -93,8 +93,8 @@ def resolve(text: str, now: datetime, *, end: bool = False) -> datetime:
     if parsed is None:
         if _LONG_AGE.fullmatch(word):
             raise UsageError(
-                f"The age '{clean_line(text)[:40]}' reaches back too far: at most "
-                "999999 of a unit (999999h is over a century)."
+                f"The age '{clean_line(text)[:40]}' reaches back too far: use at most six "
+                "digits, such as 24h, 30d or 2w."
             )
         raise UsageError(f"Cannot read the time '{clean_line(text)[:40]}': use one of {EXAMPLES}.")
     return parsed
