@@ -165,7 +165,7 @@ def key_rows(env: dict, big_id: str, repeat: int) -> list[Row]:
     return rows
 
 
-def import_only(plan: Plan) -> int:
+def import_only(plan: Plan, *, judged: bool = True) -> int:
     """The import row alone: ``plan.small_calls`` call files, imported against the bare script."""
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="polytui-bench-") as tmp:
@@ -174,7 +174,7 @@ def import_only(plan: Plan) -> int:
         print(f"writing {plan.small_calls:,} call files...", file=sys.stderr)
         corpus = write_call_files(workdir / "small", plan.small_calls)
         print("import...", file=sys.stderr)
-        row = import_row(env, corpus, plan.small_calls, repeat=3)
+        row = replace(import_row(env, corpus, plan.small_calls, repeat=3), judged=judged)
     print(f"machine: {machine_line()}")
     print(f"load average before {load_before}, after {load_average()}")
     print()
@@ -196,7 +196,7 @@ def main() -> int:
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     if args.import_only:
-        return import_only(plan)
+        return import_only(plan, judged=not args.quick)
     if shutil.which("tmux") is None:
         print("benchmarks need tmux (apt-get install -y tmux)", file=sys.stderr)
         return 2

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from .core.ports import CallCache, ListingStore, QueueStore, RecordingCache, ReviewStore
+from .core.ports import (
+    CallCache,
+    ListingStore,
+    NewCall,
+    PreparedCall,
+    QueueStore,
+    RecordingCache,
+    ReviewStore,
+)
 
 if TYPE_CHECKING:
     from .core.config import Settings
@@ -34,6 +42,17 @@ def open_store(settings: Settings, *, warn: Callable[[str], None] | None = None)
         follow_link=settings.follow_store_symlink,
         say_waiting=True,
     )
+
+
+def prepare_call(call: NewCall) -> PreparedCall:
+    """What the configured store keeps of ``call``, worked out ahead of writing it, for its
+    ``put_many``: in any process (it pickles), so that many calls are worked out on several
+    cores while one process writes. UsageError or StoreError as ``put`` would raise them."""
+    from datetime import UTC, datetime
+
+    from .adapters.sqlite.writes import prepare_new
+
+    return prepare_new(call, datetime.now(UTC))
 
 
 def open_recordings(settings: Settings) -> RecordingCache:

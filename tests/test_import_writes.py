@@ -15,6 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from polytui.adapters.sqlite import Store
 from polytui.core.errors import StoreError, UsageError
@@ -141,40 +143,58 @@ def test_import_keeps_a_files_own_text(hermetic_env, capsys, tmp_path: Path) -> 
     assert code == 0 and out == text + "\n", err
 
 
-def test_an_import_killed_with_sigkill_leaves_whole_batches(hermetic_env, tmp_path: Path) -> None:
-    files = tmp_path / "calls"
-    files.mkdir()
-    calls = [synthetic_conversation(i, turns=4) for i in range(3000)]
+MANY = 3000  # call files: enough for several batches, read by worker processes (POOL_FROM)
+
+
+@pytest.fixture(scope="module")
+def many_files(tmp_path_factory) -> tuple[list[str], dict[str, dict]]:
+    folder = tmp_path_factory.mktemp("calls")
+    calls = [synthetic_conversation(i, turns=4) for i in range(MANY)]
     for data in calls:
-        (files / f"{data['conversationId']}.json").write_text(json.dumps(data))
-    names = sorted(str(path) for path in files.iterdir())
-    env = {**os.environ, "POLYTUI_DATA_DIR": str(hermetic_env["data"])}
-    db = hermetic_env["data"] / "polytui.sqlite3"
+        (folder / f"{data['conversationId']}.json").write_text(json.dumps(data))
+    return sorted(str(path) for path in folder.iterdir()), {c["conversationId"]: c for c in calls}
 
-    def stored() -> int:
-        with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
-            try:
-                return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
-            except sqlite3.OperationalError:  # the schema is not there yet
-                return 0
 
+def _count(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return 0
+
+
+def _stopped_import(names: list[str], env: dict, db: Path, stop) -> tuple[subprocess.Popen, str]:
+    """`polytui import` of ``names``, stopped by ``stop(proc)`` once its first batch is kept;
+    returns the ended process and its stderr. Its worker processes must end with it."""
     proc = subprocess.Popen(
         [*polytui_command(), "import", *names],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a command typed in a terminal
     )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if db.exists() and stored() > 0:
+            if db.exists() and _count(db) > 0:
                 break
             time.sleep(0.005)
-        assert proc.poll() is None, "the import ended before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.poll() is None, "the import ended before it could be stopped"
+        workers = _children(proc.pid)
+        if len(os.sched_getaffinity(0)) > 1:
+            assert workers, "the files were not read by worker processes"
+        stop(proc)
+        _, err = proc.communicate(timeout=60)
     finally:
-        proc.wait(30)
-    assert proc.returncode == -signal.SIGKILL
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    assert all(_gone(pid) for pid in workers), "a worker outlived the import"
+    return proc, err
+
+
+def _whole_batches_kept(db: Path, served: dict[str, dict]) -> int:
     assert integrity(db) == "ok"
     with contextlib.closing(sqlite3.connect(db)) as conn:
         fts_ok(conn)
@@ -184,13 +204,158 @@ def test_an_import_killed_with_sigkill_leaves_whole_batches(hermetic_env, tmp_pa
             "JOIN search_texts AS t ON t.id = c.id"
         ).fetchone()[0]
         payloads = stored_payloads(conn)
-    assert 0 < kept < len(calls) and kept % 500 == 0  # whole batches only
+    assert 0 < kept < len(served) and kept % 500 == 0  # whole batches only
     assert whole == kept
-    by_id = {data["conversationId"]: data for data in calls}
-    assert all(json.loads(raw) == by_id[cid] for cid, raw in payloads.items())
+    assert all(json.loads(raw) == served[cid] for cid, raw in payloads.items())
+    return kept
+
+
+def test_an_import_killed_with_sigkill_leaves_whole_batches(hermetic_env, many_files) -> None:
+    names, served = many_files
+    env = {**os.environ, "POLYTUI_DATA_DIR": str(hermetic_env["data"])}
+    db = hermetic_env["data"] / "polytui.sqlite3"
+    proc, _ = _stopped_import(names, env, db, lambda proc: os.kill(proc.pid, signal.SIGKILL))
+    assert proc.returncode == -signal.SIGKILL
+    _whole_batches_kept(db, served)
     done = subprocess.run(
         [*polytui_command(), "import", *names], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"Imported {len(calls)} conversation(s), 0 new note(s).\n"
-    assert stored() == len(calls) and integrity(db) == "ok"
+    assert done.stdout == f"Imported {len(served)} conversation(s), 0 new note(s).\n"
+    assert _count(db) == len(served) and integrity(db) == "ok"
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated."), (signal.SIGINT, 130, "interrupted.")],
+)
+def test_sigterm_or_ctrl_c_ends_an_import_and_its_workers(
+    hermetic_env, many_files, signum, code, said
+) -> None:
+    """SIGTERM to the command, or Ctrl+C (SIGINT to its whole process group, workers too):
+    one line, its exit code, no traceback from any process, the batches kept whole."""
+    names, served = many_files
+    env = {**os.environ, "POLYTUI_DATA_DIR": str(hermetic_env["data"])}
+    db = hermetic_env["data"] / "polytui.sqlite3"
+
+    def stop(proc: subprocess.Popen) -> None:
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+
+    proc, err = _stopped_import(names, env, db, stop)
+    assert proc.returncode == code
+    assert err == f"polytui: {said}\n"
+    _whole_batches_kept(db, served)
+
+
+# -- files read by worker processes ---------------------------------------------------------------
+
+
+def _files_to_import(folder: Path) -> list[str]:
+    """60 call files with every kind of trouble among them, in a fixed order."""
+    folder.mkdir()
+    names = []
+    for index in range(60):
+        data: object = synthetic_conversation(index, turns=3)
+        if index == 5:
+            data = "not a conversation"
+        elif index == 9:
+            data = [synthetic_conversation(100), {"conversationId": "CA-no-ids"}]
+        elif index == 14:
+            data = dict(synthetic_conversation(14), **{NOTES_KEY: [{"turn": 1, "text": "slow"}]})
+        elif index == 20:
+            data = synthetic_conversation(3, turns=5)  # a call given again: the later copy wins
+        path = folder / f"{index:03d}.json"
+        path.write_text("{broken" if index == 30 else json.dumps(data), encoding="utf-8")
+        names.append(str(path))
+    names.insert(40, str(folder / "absent.json"))
+    return names
+
+
+def test_workers_import_exactly_what_this_process_does(tmp_path, capsys, monkeypatch) -> None:
+    import polytui.cli.importing as importing
+
+    monkeypatch.setattr(importing, "IMPORT_BATCH", 7)
+    names = _files_to_import(tmp_path / "calls")
+    results = []
+    assert importing._workers(names) == 0  # too few files to start workers by themselves
+    for jobs in ("0", "2"):  # in this process, then by two workers
+        data = tmp_path / f"data-{jobs}"
+        monkeypatch.setenv("POLYTUI_DATA_DIR", str(data))
+        monkeypatch.setenv("POLYTUI_CONFIG_DIR", str(tmp_path / "config"))
+        code, out, err = run_cli(capsys, "import", "-j", jobs, *names)
+        with contextlib.closing(sqlite3.connect(data / "polytui.sqlite3")) as conn:
+            stored = stored_payloads(conn)
+            notes = conn.execute("SELECT conversation_id, turn, text FROM notes").fetchall()
+            fts_ok(conn)
+        results.append((code, out, err.replace(str(data), ""), stored, notes))
+    assert results[0] == results[1]
+    code, out, err, stored, notes = results[1]
+    assert code == 2 and out == "Imported 58 conversation(s), 1 new note(s), 4 failed.\n"
+    assert [line.split(": ")[1].rsplit("/", 1)[-1] for line in err.splitlines()] == [
+        "005.json",
+        "009.json (item 2)",
+        "030.json",
+        "absent.json",
+    ]
+    assert json.loads(stored[synthetic_conversation(3)["conversationId"]])["turns"].__len__() == 5
+    assert len(notes) == 1
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """The process ``pid`` ended (gone, or a zombie nobody reaped yet) within ``within`` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("jobs", ["-1", "65", str(2**70)])
+def test_jobs_out_of_range_is_a_usage_error(hermetic_env, capsys, tmp_path, jobs) -> None:
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps(synthetic_conversation(1)))
+    code, out, err = run_cli(capsys, "import", "--jobs", jobs, str(path))
+    assert code == 2 and out == ""
+    assert err == "polytui: --jobs must be between 0 and 64.\n"
+
+
+_ODD = st.sampled_from(["a", " ", "\r", "\n", "\x1b", "\u2028", "\t", "\ud800", "\u202e", "\x85"])
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.lists(_ODD).map("".join)), max_size=5))
+def test_a_document_is_its_parts_each_sanitised_then_joined(parts) -> None:
+    from polytui.adapters.sqlite.records import _join
+    from polytui.core.text import clean_line
+
+    assert _join(*parts) == " ".join(clean_line(part) for part in parts if part)
+
+
+def test_when_no_worker_can_start_the_files_are_read_here(
+    hermetic_env, capsys, tmp_path, monkeypatch
+) -> None:
+    import multiprocessing.context
+
+    def refused(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", refused)
+    names = []
+    for index in range(5):
+        path = tmp_path / f"{index}.json"
+        path.write_text(json.dumps(synthetic_conversation(index)))
+        names.append(str(path))
+    code, out, err = run_cli(capsys, "import", "-j", "2", *names)
+    assert code == 0 and err == "" and out == "Imported 5 conversation(s), 0 new note(s).\n"

@@ -5,13 +5,23 @@ Each file is read and parsed once. A file holding one conversation and nothing o
 (no notes, no review items) is kept as its own text, as a fetched call is kept as the API's;
 a conversation inside a list, or one that carried notes, is kept as its JSON written anew
 without them. Calls are stored ``IMPORT_BATCH`` at a time, each batch one transaction of the
-store (``CallCache.put_many``)."""
+store (``CallCache.put_many``).
+
+Many files on a computer with several cores are read in worker processes (``_Readers``): each
+reads its files, checks each call and works out what the store keeps of it (its listing
+columns, search documents and compressed text: ``polytui.stores.prepare_call``), while this
+process writes, in the order the files were given. A named pipe or standard input is read
+here, in its place."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +29,7 @@ from polytui.core import jsontext
 from polytui.core.config import Settings
 from polytui.core.errors import BadPayloadError, PolytuiError, UsageError
 from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY, REVIEWS_KEY
-from polytui.core.ports import NewCall
+from polytui.core.ports import NewCall, PreparedCall
 from polytui.core.text import clean_line
 
 from .batch import BatchReport
@@ -28,6 +38,10 @@ from .inputs import read_upto
 IMPORT_HOST = "import"  # stored as the host of imported conversations
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 IMPORT_BATCH = 500  # calls stored per transaction: one commit (one sync) per batch, not per call
+POOL_FROM = 200  # regular files: fewer are read in this process (workers would cost more)
+POOL_FILES = 16  # files a worker reads at a time
+POOL_AHEAD = 8  # sets of files read ahead of the writer, at most (bounds the memory held)
+MAX_JOBS = 64
 
 Notes = list[tuple[int | None, str | None, str]]
 
@@ -60,23 +74,24 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
     from polytui.stores import open_store
 
-    if list(args.files).count("-") > 1:
+    names = list(args.files)
+    if names.count("-") > 1:
         raise UsageError("Standard input ('-') can be imported only once.")
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and not 0 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs must be between 0 and {MAX_JOBS}.")
     report = ImportReport()
-    with closing(open_store(settings)) as store:
+    # The workers are forked once the store is open, so its code is loaded once; they never
+    # touch its connection, and nothing of SQLite's runs as they end (the pool stops them with
+    # SIGTERM, or they leave through os._exit).
+    with closing(open_store(settings)) as store, _Readers(names, settings.agent, jobs) as readers:
         batches = _Batches(store, report)
         try:
-            for name in args.files:
-                shown = "standard input" if name == "-" else clean_line(name)
-                try:
-                    items = read_items(name)
-                except PolytuiError as exc:
-                    report.failed.append((shown, exc))
-                    continue
-                for index, (item, text) in enumerate(items, start=1):
-                    where = shown if len(items) == 1 else f"{shown} (item {index})"
-                    batches.add(where, item, text, settings.agent)
-                del items
+            for where, outcome in readers:
+                if isinstance(outcome, _Ready):
+                    batches.add(where, outcome)
+                else:
+                    report.failed.append((where, outcome))
         except BaseException:  # Ctrl+C, SIGTERM: the batch not yet stored is dropped
             batches.abort()
             raise
@@ -88,10 +103,149 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @dataclass(frozen=True)
-class _Item:
-    where: str  # the file (and item) it came from, for the report
-    call: NewCall
+class _Ready:
+    """A call read and worked out, ready for the store (it pickles: a worker sends it)."""
+
+    call: PreparedCall
+    agent: str
+    conversation_id: str
     notes: Notes
+
+
+Outcome = tuple[str, _Ready | PolytuiError]  # where it came from, and what it came to
+
+
+def read_file(name: str, agent: str | None) -> list[Outcome]:
+    """What each conversation of file ``name`` ('-': standard input) came to, in order."""
+    from polytui.stores import prepare_call
+
+    shown = "standard input" if name == "-" else clean_line(name)
+    try:
+        items = read_items(name)
+    except PolytuiError as exc:
+        return [(shown, exc)]
+    outcomes: list[Outcome] = []
+    for index, (item, text) in enumerate(items, start=1):
+        where = shown if len(items) == 1 else f"{shown} (item {index})"
+        try:
+            call, notes = conversation_to_store(item, text, agent)
+            ready = _Ready(prepare_call(call), call.agent, call.conversation.conversation_id, notes)
+        except PolytuiError as exc:
+            outcomes.append((where, exc))
+        else:
+            outcomes.append((where, ready))
+    del items
+    return outcomes
+
+
+def _read_files(names: list[str], agent: str | None) -> list[Outcome]:
+    return [outcome for name in names for outcome in read_file(name, agent)]
+
+
+def _regular(name: str) -> bool:
+    """``name`` is a file a worker can read (not standard input, a named pipe or a device);
+    one that cannot be looked at goes to a worker too, which says why it cannot be read."""
+    if name == "-":
+        return False
+    try:
+        return stat.S_ISREG(os.stat(name).st_mode)
+    except (OSError, ValueError):
+        return True
+
+
+def _workers(names: list[str], jobs: int | None = None) -> int:
+    """How many worker processes read ``names``: ``jobs`` when given, else one a core (up to
+    4) for ``POOL_FROM`` regular files or more; none where processes cannot be forked."""
+    if jobs == 0:
+        return 0
+    if jobs is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        if (cores or 1) < 2 or len(names) < POOL_FROM or sum(map(_regular, names)) < POOL_FROM:
+            return 0
+        jobs = min(cores or 1, 4)
+    import multiprocessing
+
+    return jobs if "fork" in multiprocessing.get_all_start_methods() else 0  # Windows: none
+
+
+def _worker_start() -> None:
+    """A worker: Ctrl+C is its parent's to handle (which ends the workers), SIGTERM and SIGHUP
+    end it at once. When its parent is gone (``kill -9``), the pool's task pipe closes and it
+    ends after the files in hand."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+class _Readers:
+    """The outcomes of reading ``names``, in order: in this process, or in a pool of worker
+    processes reading ahead of the writer (``POOL_AHEAD`` sets of ``POOL_FILES`` files at
+    most), a named pipe or standard input read here in its place."""
+
+    def __init__(self, names: list[str], agent: str | None, jobs: int | None = None) -> None:
+        self.names = names
+        self.agent = agent
+        self.jobs = jobs
+        self._pool: Any = None
+
+    def __enter__(self) -> _Readers:
+        workers = _workers(self.names, self.jobs)
+        if workers:
+            import multiprocessing
+
+            import polytui.core.models  # noqa: F401  (once here, not once in each worker)
+
+            context = multiprocessing.get_context("fork")
+            try:
+                self._pool = context.Pool(workers, _worker_start)
+            except OSError:  # no processes to be had (a limit reached): read them here
+                self._pool = None
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+    def __iter__(self) -> Iterator[Outcome]:
+        if self._pool is None:
+            for name in self.names:
+                yield from read_file(name, self.agent)
+            return
+        pending: deque[Any] = deque()
+        sets = iter(self._sets())
+        for _ in range(POOL_AHEAD):
+            self._ask(pending, next(sets, None))
+        while pending:
+            job = pending.popleft()
+            self._ask(pending, next(sets, None))
+            yield from (read_file(job, self.agent) if isinstance(job, str) else job.get())
+
+    def _sets(self) -> Iterator[str | list[str]]:
+        """Sets of regular files for the workers, and each other name alone (read here)."""
+        run: list[str] = []
+        for name in self.names:
+            if _regular(name):
+                run.append(name)
+                if len(run) == POOL_FILES:
+                    yield run
+                    run = []
+                continue
+            if run:
+                yield run
+                run = []
+            yield name
+        if run:
+            yield run
+
+    def _ask(self, pending: deque[Any], job: str | list[str] | None) -> None:
+        if isinstance(job, list):
+            pending.append(self._pool.apply_async(_read_files, (job, self.agent)))
+        elif job is not None:
+            pending.append(job)
 
 
 class _Batches:
@@ -103,15 +257,10 @@ class _Batches:
     def __init__(self, store: Any, report: ImportReport) -> None:
         self.store = store
         self.report = report
-        self._pending: list[_Item] = []
+        self._pending: list[tuple[str, _Ready]] = []
 
-    def add(self, where: str, item: Any, text: str | None, agent: str | None) -> None:
-        try:
-            call, notes = conversation_to_store(item, text, agent)
-        except PolytuiError as exc:
-            self.report.failed.append((where, exc))
-            return
-        self._pending.append(_Item(where, call, notes))
+    def add(self, where: str, ready: _Ready) -> None:
+        self._pending.append((where, ready))
         if len(self._pending) >= IMPORT_BATCH:
             self.close()
 
@@ -128,14 +277,14 @@ class _Batches:
         failed: list[tuple[str, PolytuiError]] = []
         try:
             with self.store.batch():
-                results = self.store.put_many([item.call for item in items])
-                for item, error in zip(items, results, strict=True):
+                results = self.store.put_many([ready.call for _, ready in items])
+                for (where, ready), error in zip(items, results, strict=True):
                     if error is None:
-                        error = self._add_notes(item, done)
+                        error = self._add_notes(ready, done)
                     if error is not None:
-                        failed.append((item.where, error))
+                        failed.append((where, error))
         except PolytuiError as exc:  # the batch could not begin, or not be kept
-            self.report.failed.extend((item.where, exc) for item in items)
+            self.report.failed.extend((where, exc) for where, _ in items)
             return
         self.report.failed.extend(failed)
         for added, already in done:
@@ -143,12 +292,12 @@ class _Batches:
             self.report.notes_added += added
             self.report.notes_already += already
 
-    def _add_notes(self, item: _Item, done: list[tuple[int, int]]) -> PolytuiError | None:
+    def _add_notes(self, ready: _Ready, done: list[tuple[int, int]]) -> PolytuiError | None:
         added = already = 0
-        if item.notes:
+        if ready.notes:
             try:
                 added, already = self.store.add_notes_once(
-                    item.call.agent, item.call.conversation.conversation_id, item.notes
+                    ready.agent, ready.conversation_id, ready.notes
                 )
             except PolytuiError as exc:
                 return exc

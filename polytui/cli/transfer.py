@@ -66,6 +66,15 @@ def register(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="'show --format json' output or the API's JSON: one conversation or a list ('-': stdin)",
     )
+    imp.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes reading the files besides the one storing them (default: one a core, "
+        "up to 4, for 200 files or more; 0: none)",
+    )
 
 
 # -- export -----------------------------------------------------------------------------------

@@ -134,6 +134,18 @@ class NewCall:
     parsed: Any = None
 
 
+class PreparedCall(Protocol):
+    """A call a store worked out ahead of writing it (``polytui.stores.prepare_call``: its
+    listing, search documents and packed text), in any process (it pickles); ``put_many``
+    writes it as it is."""
+
+    @property
+    def agent(self) -> str: ...
+
+    @property
+    def conversation_id(self) -> str: ...
+
+
 @dataclass(frozen=True, eq=False)
 class StoredConversation:
     agent: str
@@ -331,9 +343,10 @@ class CallCache(Protocol):
         fetched_at: datetime | None = None,
     ) -> None: ...
 
-    def put_many(self, calls: Sequence[NewCall]) -> list[PolytuiError | None]:
+    def put_many(self, calls: Sequence[NewCall | PreparedCall]) -> list[PolytuiError | None]:
         """Store each of ``calls`` as ``put`` would, all at once; what each came to, in order:
-        None when kept, else the error that refused it (the others are kept all the same)."""
+        None when kept, else the error that refused it (the others are kept all the same). A
+        ``PreparedCall`` must come from this kind of store's ``prepare_call``."""
         ...
 
     def batch(self) -> AbstractContextManager[None]:

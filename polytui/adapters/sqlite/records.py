@@ -115,7 +115,14 @@ def listing_values(conv: Conversation) -> dict[str, Any]:
 
 
 def _join(*parts: str | None) -> str:
-    return " ".join(clean_line(part) for part in parts if part)
+    """The parts that are not empty, each sanitised to one line, joined by spaces."""
+    texts = [part for part in parts if part]
+    try:
+        # Sanitising the joined text is sanitising each part: ``clean`` changes characters
+        # one at a time, and a CR LF never spans the space between two parts.
+        return clean_line(" ".join(texts))
+    except TypeError:  # a part that is not text
+        return " ".join(clean_line(part) for part in texts)
 
 
 # The columns of the calls' full-text index, in order: the searchable fields of a turn, the

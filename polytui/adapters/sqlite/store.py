@@ -25,6 +25,7 @@ from polytui.core.ports import (
     ListingCursor,
     ListingPage,
     NewCall,
+    PreparedCall,
     SearchHit,
     StoredConversation,
 )
@@ -253,7 +254,9 @@ class Store(QueueMethods, ListingMethods):
         call = prepare(agent, host, raw, conversation, fetched_at or utc_now())
         self._run(lambda conn: write(conn, call), write=True)
 
-    def put_many(self, calls: Sequence[NewCall]) -> builtins.list[PolytuiError | None]:
+    def put_many(
+        self, calls: Sequence[NewCall | PreparedCall]
+    ) -> builtins.list[PolytuiError | None]:
         """Store each of ``calls`` as ``put`` would, all in one transaction (inside a batch: one
         savepoint) rather than one each; returns what each came to, in order (None: kept).
         When writing them together fails, each is written again alone, so that only those
@@ -263,7 +266,12 @@ class Store(QueueMethods, ListingMethods):
         ready: builtins.list[tuple[int, Prepared]] = []
         for number, call in enumerate(calls):
             try:
-                ready.append((number, prepare_new(call, now)))
+                if isinstance(call, NewCall):
+                    ready.append((number, prepare_new(call, now)))
+                elif isinstance(call, Prepared):
+                    ready.append((number, call))
+                else:
+                    raise TypeError(f"not a call to store: {type(call).__name__}")
             except PolytuiError as exc:
                 results[number] = exc
         if not ready:
