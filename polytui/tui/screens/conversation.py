@@ -283,6 +283,7 @@ class ConversationScreen(CallViewActions, QueueReview):
         loaded = message.loaded
         if loaded.conversation_id != self.conversation_id:
             return  # a load overtaken by a move to another call (a queue's next)
+        self.drop_search()  # one under way was for the last copy (or call)
         self.loaded = loaded
         self.agent = loaded.agent
         self.update_classes({"-loading": False, "-failed": False})
@@ -344,6 +345,7 @@ class ConversationScreen(CallViewActions, QueueReview):
         """The loading state (made when the screen opened with its call)."""
         from polytui.tui.widgets.loading import Loading, loading_text
 
+        self.drop_search()  # one under way was for the last call
         text = loading_text(self.conversation_id, self.polytui.settings)
         found = next(self.query("#loading").results(Loading), None)
         if found is None:

@@ -167,6 +167,11 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         return self._model.conversation
 
     @property
+    def model(self) -> TranscriptModel:
+        """The turns shown (a long call's search text is built on it off the event loop)."""
+        return self._model
+
+    @property
     def turn_count(self) -> int:
         return len(self._model)
 

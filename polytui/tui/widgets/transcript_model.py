@@ -314,13 +314,17 @@ class TurnEntries(Sequence[TurnEntry]):
             events=self._events.get(index + 1, ()),
         )
 
-    def passing(self) -> Iterator[TurnEntry]:
-        """Every entry in order, those not made yet made for the moment only (a search over a
-        long call does not keep an entry for each of its turns)."""
+    def passing(self, start: int = 0, stop: int | None = None) -> Iterator[TurnEntry]:
+        """The entries from ``start`` to ``stop`` (every one by default) in order, those not
+        made yet made for the moment only (a search over a long call does not keep an entry
+        for each of its turns)."""
         made = self._made
-        for index, turn in enumerate(self._turns):
-            if index >= self._count:
-                return
+        stop = self._count if stop is None else min(stop, self._count)
+        if start == 0 and stop == self._count:
+            turns: Iterator[Turn] = iter(self._turns)  # a long call's blocks in turn
+        else:
+            turns = (self._turns[index] for index in range(start, stop))
+        for index, turn in zip(range(start, stop), turns, strict=False):
             entry = made.get(index)
             yield self._entry(index, turn) if entry is None else entry
 
@@ -348,6 +352,7 @@ class TranscriptModel:
         # Every turn's searchable text joined (originals, translations) with where each starts:
         # built on the first search, so that later ones are a few str.find calls.
         self._joined: tuple[str, str, list[int], list[int]] | None = None
+        self._building: tuple[list[str], list[str]] | None = None  # ``build_search`` so far
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -410,6 +415,37 @@ class TranscriptModel:
                 found.add(number - 1)
         return sorted(found)
 
+    # -- the search text, built off the event loop for a long call ---------------------------
+
+    @property
+    def searchable(self) -> bool:
+        """The search text is built: ``find`` is a few str.find calls, whatever the length."""
+        return self._joined is not None
+
+    def build_search(self, turns: int, *, after: TranscriptModel | None = None) -> bool:
+        """Build the search text of about ``turns`` more turns (off the event loop: one thread
+        at a time; reading this model elsewhere meanwhile is safe); True once all are built
+        (``searchable``). ``after``: the model this one replaced (a long call's turns read on),
+        whose text built so far is taken over, its turns being this one's first."""
+        if self._joined is not None:
+            return True
+        if self._building is None:
+            old = after._building if after is not None else None
+            same = after is not None and after.conversation is self.conversation
+            bases, translations = (list(old[0]), list(old[1])) if old and same else ([], [])
+            self._building = (bases[: len(self)], translations[: len(self)])
+        bases, translations = self._building
+        start = len(bases)
+        for entry in self.entries.passing(start, start + turns):
+            base, translated = entry.haystack()
+            bases.append(base)
+            translations.append(translated)
+        if len(bases) < len(self):
+            return False
+        self._joined = _joined(bases, translations)
+        self._building = None
+        return True
+
     def _joined_text(self) -> tuple[str, str, list[int], list[int]]:
         if self._joined is None:
             bases: list[str] = []
@@ -418,13 +454,17 @@ class TranscriptModel:
                 base, translated = entry.haystack()
                 bases.append(base)
                 translations.append(translated)
-            self._joined = (
-                _SEPARATOR.join(bases),
-                _SEPARATOR.join(translations),
-                _starts(bases),
-                _starts(translations),
-            )
+            self._joined = _joined(bases, translations)
         return self._joined
+
+
+def _joined(bases: list[str], translations: list[str]) -> tuple[str, str, list[int], list[int]]:
+    return (
+        _SEPARATOR.join(bases),
+        _SEPARATOR.join(translations),
+        _starts(bases),
+        _starts(translations),
+    )
 
 
 _SEPARATOR = "\x00"
