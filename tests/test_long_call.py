@@ -275,3 +275,85 @@ def test_an_integer_past_pythons_digit_limit_in_a_late_turn_is_read() -> None:
     assert len(streamed.turn_list) == 600
     assert [t.get_raw("polyExtra") for t in streamed.turn_list].count(float("inf")) == 1
     assert list(streamed.turn_list) == Conversation.from_json_bytes(text).turn_list
+
+
+# -- a key given twice: the last value, as json.loads -------------------------------------------
+
+
+def with_later(text: str, **later: Any) -> str:
+    """``text`` (a call's JSON object) with ``later`` keys added after its last key: a key it
+    has already is given twice."""
+    assert text.endswith("}")
+    return (
+        text[:-1] + "".join(f", {json.dumps(k)}: {json.dumps(v)}" for k, v in later.items()) + "}"
+    )
+
+
+@pytest.mark.parametrize("sizes", [(4096,), (1, 7, 3, 64)])
+def test_a_second_turns_after_the_turns_is_the_calls_as_json_loads_reads_it(
+    monkeypatch, sizes
+) -> None:
+    monkeypatch.setattr(long_call, "LOOKAHEAD", 100)
+    second = odd_call(300)["turns"]
+    second[0]["agent_response"] = "from the second list"
+    text = with_later(json.dumps(odd_call(700)), turns=second, polyScore=1, afterTurns="again")
+    whole = Conversation.from_json_bytes(text)
+    assert len(whole.turn_list) == 300  # json.loads keeps the last value of a key
+    head, turns = open_streamed(pieces_of(text, sizes))  # opens at once, on the first list
+    conversation = Conversation.streamed(head, turns, lambda: text)
+    assert len(conversation.turn_list) >= 256
+    while not turns.advance(500):
+        pass
+    assert turns.failure is None  # not damage
+    assert conversation.finish_reading()  # the turns were replaced
+    assert conversation.long_turns is None and not conversation.reading
+    assert list(conversation.turn_list) == whole.turn_list
+    assert conversation.turn_list[0].agent_response == "from the second list"
+    assert conversation.latency_values() == whole.latency_values()
+    assert conversation.turn_function_events == whole.turn_function_events
+    assert conversation.loose_function_events == whole.loose_function_events
+    assert conversation.poly_score == whole.poly_score == 1  # a head key again: the last
+    assert conversation.get_raw("afterTurns") == "again"  # a tail key again: the last
+    assert conversation.to_dict() == whole.to_dict()
+
+
+@pytest.mark.parametrize("later", [None, [], {"1": {"user_input": "hi"}}, "no turns"])
+def test_a_second_turns_of_any_type_reads_as_json_loads(later) -> None:
+    text = with_later(json.dumps(odd_call(600)), turns=later)
+    whole = Conversation.from_json_bytes(text)
+    streamed = read_all(text)
+    assert list(streamed.turn_list) == whole.turn_list
+    assert streamed.turns == whole.turns
+
+
+async def test_the_app_shows_the_turns_of_a_second_turns_key(tmp_path: Path, monkeypatch) -> None:
+    from polytui import loader as loader_module
+    from polytui.tui.app import PolyTUI
+    from polytui.tui.screens.conversation import ConversationScreen
+
+    from .test_app import notices
+
+    monkeypatch.setattr(loader_module, "LONG_CALL_BYTES", 0)
+    second = odd_call(400)["turns"]
+    second[-1]["agent_response"] = "the second list's last words: timbuktu"
+    raw = with_later(json.dumps(odd_call(1500)), turns=second)
+    settings = Settings(agent=DEMO_AGENT, data_path=tmp_path, offline=True)
+    with Store(settings.db_path) as store:
+        store.put(DEMO_AGENT, HOST, raw, Conversation.from_json_bytes(raw))
+    app = PolyTUI(settings, initial_id="CA-long")
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):  # a hang guard, not a time limit
+            screen = app.screen
+            view = screen.transcript if isinstance(screen, ConversationScreen) else None
+            conversation = view.conversation if view is not None else None
+            if conversation is not None and not conversation.reading and view.turn_count == 400:
+                break
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(screen, ConversationScreen) and view is not None
+        assert view.turn_count == 400 == len(Conversation.from_json_bytes(raw).turn_list)
+        assert not any("damaged" in n for n in notices(app))
+        await pilot.press("G")
+        text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "timbuktu" in text and "#400 " in text

@@ -10,8 +10,10 @@ turn contributes to the whole call (its latency, the sizes of its texts for the 
 height estimates, its ID and its own function events) is kept in compact lists as it goes.
 
 Anything this reader does not expect (the IDs after the turns, turns that are not a list, a
-key twice) raises ``NotStreamable``: the caller then reads the call whole, as before, so a
-payload with its three IDs always opens.
+key twice before the turns) raises ``NotStreamable``: the caller then reads the call whole, as
+before, so a payload with its three IDs always opens. A key after the turns that was given
+before them takes the later value, as ``json.loads`` does; a second ``turns`` there replaces
+the turns read (``TurnBlocks.replacement``, read whole: a call laid out so is no stream).
 """
 
 from __future__ import annotations
@@ -181,6 +183,8 @@ class TurnBlocks(Sequence[Turn]):
         self.turn_ids: list[Any] = []
         self.own_events: dict[int, list[FunctionEvent]] = {}  # turn number -> its own events
         self.tail: dict[str, Any] = {}  # top-level fields after the turns
+        # The turns of a second "turns" after them (json.loads keeps a key's last value):
+        self.replacement: tuple[list[Turn | None] | None] | None = None
         self.complete = False
         self.failure: str | None = None  # why reading stopped early (a damaged copy)
 
@@ -287,6 +291,7 @@ class TurnBlocks(Sequence[Turn]):
 
     def _read_tail(self) -> None:
         text = self._text
+        later: list[Any] = []  # the value of a second "turns", when there is one
         while True:
             char = text.skip_space()
             if char == "}":
@@ -296,12 +301,21 @@ class TurnBlocks(Sequence[Turn]):
                 raise NotStreamable("expected ',' or '}'")
             text.pos += 1
             key, _ = text.value()
-            if type(key) is not str or key in self._head or key in self.tail or key == "turns":
-                raise NotStreamable("a key twice")
+            if type(key) is not str:
+                raise NotStreamable("expected a key")
             text.expect(":")
-            self.tail[key], _ = text.value()
+            value, _ = text.value()
+            # A key given twice: its last value, where json.loads puts it (the first place).
+            if key == "turns":
+                later[:] = [value]
+            else:
+                self.tail[key] = value
         if text.skip_space() != "":
             raise NotStreamable("text after the call")
+        if later:
+            from .models import read_turns_value
+
+            self.replacement = (read_turns_value(later[0]),)
 
 
 def _turns(dicts: list[dict[str, Any]]) -> list[Turn]:

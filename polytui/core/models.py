@@ -107,6 +107,15 @@ def _turn_dicts(value: Any) -> list[Any] | None:
     return []
 
 
+def read_turns_value(value: Any) -> list[Turn | None] | None:
+    """A call's ``turns`` value as its turns (None where an item is no turn); None when absent."""
+    raw_turns = _turn_dicts(value)
+    if raw_turns is None:
+        return None
+    read = _read_turns(raw_turns)
+    return [None if r is None else Turn(t, r) for t, r in zip(raw_turns, read, strict=True)]
+
+
 def _read_conversation(data: dict[str, Any]) -> dict[str, Any]:
     """The top-level fields as their readings (``data`` itself when they are), spelt as the
     API spells them (a snake_case spelling is read when the camelCase one is absent)."""
@@ -168,14 +177,7 @@ class Conversation(_Payload):
         self._events: tuple[dict[int, list[FunctionEvent]], list[FunctionEvent]] | None = None
         self._long: TurnBlocks | None = None
         self._whole: Callable[[], str] | None = None
-        raw_turns = _turn_dicts(self._data.get("turns"))
-        if raw_turns is None:
-            self._turns: list[Turn | None] | None = None
-        else:
-            read = _read_turns(raw_turns)
-            self._turns = [
-                None if r is None else Turn(t, r) for t, r in zip(raw_turns, read, strict=True)
-            ]
+        self._turns: list[Turn | None] | None = read_turns_value(self._data.get("turns"))
 
     @property
     def turns(self) -> Sequence[Turn | None] | None:
@@ -205,18 +207,28 @@ class Conversation(_Payload):
         """A long call whose turns are still being read (``TurnBlocks.advance``)."""
         return self._long is not None and not self._long.complete
 
-    def finish_reading(self) -> None:
+    def finish_reading(self) -> bool:
         """Once a long call's turns are all read: its top-level fields after them join it
-        (on the thread that reads the call, not the one that reads on)."""
+        (on the thread that reads the call, not the one that reads on), the last value of a
+        key given twice winning, as in ``json.loads``. True when a second ``turns`` after them
+        replaced the turns read (read already, ``TurnBlocks.replacement``): the call is then
+        one read whole."""
         long = self._long
-        if long is None or not long.complete or not long.tail:
-            return
-        raw = dict(self._raw)
-        raw.update(long.tail)
-        long.tail = {}
-        self._raw = raw
-        self._data = _read_conversation(raw)
+        if long is None or not long.complete:
+            return False
+        if long.tail:
+            raw = dict(self._raw)
+            raw.update(long.tail)
+            long.tail = {}
+            self._raw = raw
+            self._data = _read_conversation(raw)
+            self._events = None
+        if long.replacement is None:
+            return False
+        self._turns = long.replacement[0]
+        self._long = None
         self._events = None
+        return True
 
     def to_dict(self) -> dict[str, Any]:
         """The payload as received: every field, the API's key order, the values as sent."""

@@ -62,15 +62,18 @@ class ReadingOn:
                 return  # another call (or a refresh) replaced it
             if done or time.monotonic() - shown >= SHOW_EVERY:
                 shown = time.monotonic()
-                if done:
-                    conversation.finish_reading()
-                self._show(conversation)
+                replaced = conversation.finish_reading() if done else False
+                self._show(conversation, replaced=replaced)
         await self._finished(conversation)
 
-    def _show(self, conversation: Conversation) -> None:
+    def _show(self, conversation: Conversation, *, replaced: bool = False) -> None:
         screen = self.screen
         transcript = screen.transcript
-        transcript.turns_added()
+        if replaced:  # a second "turns" after the first: those are the call's (as json.loads)
+            last = max(0, len(conversation.turn_list) - 1)
+            transcript.set_conversation(conversation, cursor=min(transcript.cursor, last))
+        else:
+            transcript.turns_added()
         wanted = self.wanted_turn
         if wanted is not None and wanted < transcript.turn_count:
             self.wanted_turn = None
