@@ -109,6 +109,28 @@ async def test_stored_calls_are_listed_newest_first(tmp_path, scripted):
         assert BOOKING_ID in detail and "Table for 4 booked" in detail
 
 
+async def test_long_ids_lose_their_middle_so_calls_can_be_told_apart(tmp_path, scripted):
+    """Two 42-character LOCAL- IDs alike but for their last characters: the ID column (36
+    cells) keeps both ends, where cutting the end made the two rows read the same."""
+    ids = [
+        "LOCAL-7c1e2a90-5b3d-4f08-9e61-2d4c8b0a1f37",
+        "LOCAL-7c1e2a90-5b3d-4f08-9e61-2d4c8b0a1f99",
+    ]
+    calls = [{**call, "conversationId": cid} for call, cid in zip(scripted, ids, strict=False)]
+    app = offline_app(tmp_path)
+    fill(app.settings.db_path, calls)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        rows = [line for line in screen_text(app).splitlines() if re.search(r":\d\d LOCAL-", line)]
+        assert len(rows) == 2, rows
+        shown = sorted(re.search(r"LOCAL-\S*", row).group() for row in rows)  # type: ignore[union-attr]
+        assert shown == [
+            "LOCAL-7c1e2a90-5b3…9e61-2d4c8b0a1f37",
+            "LOCAL-7c1e2a90-5b3…9e61-2d4c8b0a1f99",
+        ]
+        assert sorted(listed(app)) == ids  # the rows stand for the whole IDs
+
+
 async def test_an_empty_store_says_how_to_fill_it(tmp_path):
     app = offline_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

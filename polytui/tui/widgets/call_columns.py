@@ -91,9 +91,14 @@ def pan_target(widths: list[int], x: int, direction: int, view: int) -> int:
     return max(0, min(target, scroll_width(widths, view) - view))
 
 
-def fit(content: Content, width: int, *, right: bool = False) -> Content:
-    """``content`` cut (with an ellipsis) or padded to exactly ``width`` cells."""
+def fit(content: Content, width: int, *, right: bool = False, middle: bool = False) -> Content:
+    """``content`` cut (with an ellipsis) or padded to exactly ``width`` cells. ``middle``: a
+    value too long loses its middle rather than its end (an ID: ``LOCAL-7c1e2a90-5b3…
+    2d4c8b0a1f37``), so that calls whose IDs begin alike can still be told apart."""
     if content.cell_length > width:
+        if middle and width >= 5 and content.cell_length == len(content.plain):
+            tail = (width - 1) // 2
+            return Content.assemble(content[: width - 1 - tail], "…", content[-tail:])
         return content.truncate(width, ellipsis=True)
     room = width - content.cell_length
     return content.pad(room, 0) if right else content.pad_right(room)

@@ -380,7 +380,7 @@ class CallTable(TableView, can_focus=True):
 
     def _join_cells(self, values: list[Content]) -> Content:
         return Content(" " * GAP).join(
-            fit(value, width, right=column.right)
+            fit(value, width, right=column.right, middle=column.key == "conversation_id")
             for value, column, width in zip(values, self.COLUMNS, self._widths, strict=True)
         )
 

@@ -279,7 +279,7 @@ class FoundTable(TableView, can_focus=True):
         call = self.calls[index]
         values = found_cells(call, call.conversation_id in self.stored)
         content = Content(" " * GAP).join(
-            fit(value, width, right=column.right)
+            fit(value, width, right=column.right, middle=column.label == "ID")
             for value, column, width in zip(values, FOUND_COLUMNS, self._widths, strict=True)
         )
         strip = self._line(content, "found-table--cursor" if is_cursor else "", self._table_width)
