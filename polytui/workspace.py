@@ -5,12 +5,11 @@ It owns the call cache and review store (today the SQLite ``Store``, typed as th
 (through ``Loader``, whose cache-or-network policy it keeps), and offers the app what it does
 as ``async`` methods: open a call, list the stored ones, delete, notes, export.
 
-Every store call runs on one thread of the workspace's own (SQLite connections are happiest on
-the thread that uses them, and one thread keeps the calls in the order they were made), never
-on the event loop. A call that takes longer than ``patience`` seconds (another process holds
-the database's write lock, say) sets ``waiting``: the app says "waiting for the store…" and
-carries on answering keys. A write, once asked for, always runs to its end (success or the
-store's one-sentence error after its busy timeout), even when whoever awaited it goes away.
+Every store call runs on one thread of the workspace's own, never on the event loop
+(``polytui.store_thread.StoreThread``, which it is): a call that takes longer than
+``patience`` seconds (another process holds the database's write lock, say) sets ``waiting``,
+and the app says "waiting for the store…" and carries on answering keys. A write, once asked
+for, always runs to its end, even when whoever awaited it goes away.
 
 ``open_store(settings)`` (from ``polytui.stores``) opens the same store for a front end that
 runs no event loop (the CLI), so that no front end needs to import ``polytui.adapters``.
@@ -22,12 +21,11 @@ import asyncio
 import functools
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from .core.errors import PolytuiError, StoreError
+from .core.errors import PolytuiError
 from .core.ports import (
     CallHits,
     ConversationKey,
@@ -38,6 +36,7 @@ from .core.ports import (
     SearchHit,
 )
 from .loader import Loaded, Loader
+from .store_thread import PATIENCE, StoreThread
 from .stores import LocalStore, open_recordings, open_store
 
 __all__ = ["LocalStore", "OpenedCall", "Workspace", "open_recordings", "open_store"]
@@ -52,10 +51,6 @@ if TYPE_CHECKING:
     from .export.common import ExportContext
     from .finding import Finder
     from .recordings import Recordings
-
-T = TypeVar("T")
-
-PATIENCE = 0.4  # seconds a store call may take before the app says it is waiting
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,7 @@ def _warn_on_stderr(message: str) -> None:
     print(f"polytui: {message}", file=sys.stderr)
 
 
-class Workspace:
+class Workspace(StoreThread):
     """``Workspace(settings)``, or around a ``Loader`` of the caller's (tests inject one).
 
     ``warn`` hears what went wrong in the background (a fetched call that could not be kept);
@@ -90,18 +85,12 @@ class Workspace:
         patience: float = PATIENCE,
         recordings: RecordingCache | None = None,
     ) -> None:
+        super().__init__(warn=warn or _warn_on_stderr, waiting=waiting, patience=patience)
         self.loader = loader or Loader(settings, announce=announce, warn=warn)
         self._recordings = recordings
         self._recording_policy: Recordings | None = None
         self.loader.run_store = self.run
         self.loader.store_behind = self.run_behind
-        self._warn = warn or _warn_on_stderr
-        self._waiting = waiting
-        self.patience = patience
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polytui-store")
-        self._pending: set[asyncio.Future[Any]] = set()
-        self._slow: set[asyncio.Future[Any]] = set()
-        self._closed = False
 
     # -- settings and resources ---------------------------------------------------------------
 
@@ -132,16 +121,6 @@ class Workspace:
 
         return Finder(self)
 
-    @property
-    def waiting(self) -> bool:
-        """Store work has been slow for ``patience`` seconds and is not over yet."""
-        return bool(self._slow)
-
-    async def settled(self) -> None:
-        """Wait until every store call asked for so far (writes in the background too) ran."""
-        while self._pending:
-            await asyncio.wait(set(self._pending))
-
     async def aclose(self) -> None:
         """Let pending writes finish, close the HTTP client, then the store (on its thread)."""
         if self._closed:
@@ -151,57 +130,7 @@ class Workspace:
         try:
             await self.run(self.loader.close_store)
         finally:
-            self._closed = True
-            self._executor.shutdown(wait=False)
-
-    # -- running store work off the event loop --------------------------------------------------
-
-    def _submit(self, operation: Callable[[], T]) -> asyncio.Future[T]:
-        if self._closed:
-            raise StoreError("The store is closed.")
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, operation)
-        self._pending.add(future)
-        timer = loop.call_later(self.patience, self._slow_started, future)
-
-        def finished(done: asyncio.Future[T]) -> None:
-            timer.cancel()
-            self._pending.discard(done)
-            if done in self._slow:
-                self._slow.discard(done)
-                if not self._slow and self._waiting is not None:
-                    self._waiting(False)
-
-        future.add_done_callback(finished)
-        return future
-
-    def _slow_started(self, future: asyncio.Future[Any]) -> None:
-        if future.done():
-            return
-        self._slow.add(future)
-        if len(self._slow) == 1 and self._waiting is not None:
-            self._waiting(True)
-
-    async def run(self, operation: Callable[[], T]) -> T:
-        """``operation()`` on the store's thread. Cancelling the caller does not cancel it: a
-        write asked for is never lost half-way (nor left unrun in the queue)."""
-        return await asyncio.shield(self._submit(operation))
-
-    def run_behind(self, operation: Callable[[], object], failure: str) -> None:
-        """Queue ``operation`` without waiting for it; a StoreError is reported to ``warn`` as
-        ``"<failure>: <error>"``."""
-        future = self._submit(operation)
-
-        def report(done: asyncio.Future[object]) -> None:
-            if done.cancelled():
-                return
-            error = done.exception()
-            if isinstance(error, StoreError):
-                self._warn(f"{failure}: {error}")
-            elif error is not None:
-                self._warn(f"{failure}: {type(error).__name__}.")
-
-        future.add_done_callback(report)
+            self._shut_down()
 
     # -- calls ---------------------------------------------------------------------------------
 
