@@ -19,11 +19,10 @@ from datetime import datetime
 
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.visual import Visual
-from textual.widget import Widget
 
 from polytui.core.facts import (
     DEFAULT_BANDS,
@@ -60,6 +59,7 @@ from .header_parts import (
     score_badge,
     score_class,
 )
+from .plain_rows import PlainRows
 
 __all__ = ["CallHeader", "HeaderState", "LATENCY_STYLES", "render_sparkline", "score_class"]
 
@@ -84,7 +84,7 @@ class HeaderState:
 STRIPS_KEPT = 96  # header lines kept drawn: this call's, and the next calls' drawn ahead
 
 
-class CallHeader(Widget):
+class CallHeader(PlainRows):
     """A compact summary of one conversation; ``compact = True`` collapses it to one line."""
 
     DEFAULT_CSS = """
@@ -158,8 +158,11 @@ class CallHeader(Widget):
         try:
             self._state = HeaderState(conversation, None, review)
             self._build_rows()
+            finish = self._finisher()
             for _, line in self.row_lines(width):
-                self._strip(line, width)
+                strip = self._strip(line, width)
+                if finish is not None:
+                    finish(strip)  # as render_lines will ask
             return self._state
         finally:
             self._state = shown
@@ -224,6 +227,9 @@ class CallHeader(Widget):
 
     def render(self) -> Content:
         return Content("\n").join(line for _, line in self.row_lines())
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        return self._plain_rows(crop)  # see PlainRows: padding and background, then filters
 
     def render_line(self, y: int) -> Strip:
         """Line ``y``, drawn once per text and width (see ``draw_ahead``)."""

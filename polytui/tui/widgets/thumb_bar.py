@@ -23,6 +23,7 @@ class ThumbBar(ScrollBar):
     def __init__(self, *, name: str | None = None, thickness: int = 1) -> None:
         super().__init__(vertical=True, name=name, thickness=thickness)
         self._drawn: tuple[tuple[object, ...], list[Strip]] | None = None
+        self._rows: dict[tuple[object, ...], Strip] = {}
 
     def render_lines(self, crop: Region) -> list[Strip]:
         bar = self.render()
@@ -58,12 +59,21 @@ class ThumbBar(ScrollBar):
                 bar_color=fore,
             ).segments
             background = self.background_colors[1]
+            rows = self._rows
+            if len(rows) > 64:
+                rows.clear()
             strips = []
             for segment in segments[:height]:
+                # A bar has a handful of distinct rows (track above and below, thumb, its two
+                # ends): each is made and filtered once, whatever the thumb's position.
                 own = base + segment.style if segment.style is not None else base
-                strip = Strip([Segment(segment.text, own)], width)
-                for line_filter in filters:
-                    strip = strip.apply_filter(line_filter, background)
+                row_key = (segment.text, own, width, background, filters)
+                strip = rows.get(row_key)
+                if strip is None:
+                    strip = Strip([Segment(segment.text, own)], width)
+                    for line_filter in filters:
+                        strip = strip.apply_filter(line_filter, background)
+                    rows[row_key] = strip
                 strips.append(strip)
             drawn = (key, strips)
             self._drawn = drawn

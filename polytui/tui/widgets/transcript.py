@@ -199,6 +199,11 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             )
             strips[(index, index == 0)] = drawn
             rows += len(drawn)
+        finish = self._finisher()  # and finished for the screen, as render_lines will ask
+        if finish is not None:
+            for drawn in strips.values():
+                for strip in drawn:
+                    finish(strip)
         return DrawnAhead(conversation, model, by_turn, (width, *self._draw_state()), strips)
 
     def set_conversation(

@@ -22,15 +22,15 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
-from textual.style import Style as VisualStyle
 
+from .plain_rows import PlainRows
 from .thumb_bar import ThumbBar
 from .transcript_layout import HeightIndex
 
 _SETTLE_PASSES = 4
 
 
-class VirtualTurnsView(ScrollView):
+class VirtualTurnsView(PlainRows, ScrollView):
     """Subclasses provide the items (see the hooks at the end) and a ``cursor`` reactive."""
 
     ALLOW_SELECT = False
@@ -117,44 +117,9 @@ class VirtualTurnsView(ScrollView):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._prepare()
-        if not self._plain_box():
-            return super().render_lines(crop)
-        # What Textual's style pipeline does to each row of a widget with no border, padding,
-        # outline, tint or opacity (the transcript's box): fill the row to the width with the
-        # background and apply the app's line filters. Done here without looking up a dozen CSS
-        # rules per row, it costs a third: every scroll and every move to another call redraws
-        # all the rows.
-        base_background, background = self.background_colors
-        fill = VisualStyle(background=base_background + background).rich_style
-        width, height = self.region.size
-        filters = self.get_line_filters()
-        strips: list[Strip] = []
-        for y in crop.line_range:
-            if y < height:
-                strip = self.render_line(y).adjust_cell_length(width, fill)
-            else:
-                strip = Strip.blank(width, fill)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
-        if crop.column_span != (0, width):
-            strips = [strip.crop(crop.x, crop.right) for strip in strips]
-        return strips
-
-    def _plain_box(self) -> bool:
-        """Nothing around or over the rows that Textual's style pipeline would draw."""
-        styles = self.styles
-        return (
-            not any(styles.gutter)
-            and not any(edge for edge, _ in styles.outline)
-            and not styles.tint.a
-            and styles.text_opacity == 1
-            and self.opacity == 1
-            and not (styles.has_rule("hatch") and styles.hatch != "none")
-            and self._border_title is None
-            and self._border_subtitle is None
-            and not (self.auto_links and self.hover_style._link_id)
-        )
+        # Every scroll, every move of the cursor and every move to another call redraws all
+        # the rows: they are finished without Textual's per-row pipeline (see PlainRows).
+        return self._plain_rows(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self._width or self.scrollable_content_region.width
@@ -177,6 +142,7 @@ class VirtualTurnsView(ScrollView):
     def _clear_strips(self) -> None:
         self._version += 1
         self._cache.clear()
+        self._finished_rows().clear()
 
     def _item_strips(self, index: int) -> list[Strip]:
         is_cursor = index == self.cursor
