@@ -55,8 +55,18 @@ async def test_the_next_call_shows_as_drawn_ahead(server, tmp_path, samples):
             return render_item(index, width, is_cursor)
 
         view._render_item = counted
+        estimated = []
+        estimate = view._estimate_heights
+
+        def counted_estimate(width, near=None):
+            estimated.append(near)
+            return estimate(width, near)
+
+        view._estimate_heights = counted_estimate
         await pilot.press("plus")  # done + next
         shown = screen_lines(view)
+        assert estimated == []  # its layout was worked out ahead too
+        view._estimate_heights = estimate
         assert screen.conversation_id == keys[1][1]
         on_screen = {index for index, _ in drawn.strips}
         assert not on_screen & set(drawing), drawing  # none drawn again

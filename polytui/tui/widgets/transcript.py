@@ -199,12 +199,16 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
             )
             strips[(index, index == 0)] = drawn
             rows += len(drawn)
+        # Every turn's height estimated (the layout the call opens with), for this width.
+        heights = model.estimate_heights(width, self.show_translations, by_turn, None)
         finish = self._finisher()  # and finished for the screen, as render_lines will ask
         if finish is not None:
             for drawn in strips.values():
                 for strip in drawn:
                     finish(strip)
-        return DrawnAhead(conversation, model, by_turn, (width, *self._draw_state()), strips)
+        return DrawnAhead(
+            conversation, model, by_turn, (width, *self._draw_state()), strips, heights
+        )
 
     def set_conversation(
         self,
@@ -235,6 +239,9 @@ class TranscriptView(VirtualTurnsView, can_focus=True):
         self._seed_key = (drawn.key[0], *self._seed_state()) if usable and drawn else None
         if usable and drawn is not None and drawn.key != (drawn.key[0], *self._draw_state()):
             self._seeded, self._seed_key = {}, None  # drawn with other options: draw again
+        self._seeded_heights = None
+        if self._seed_key is not None and drawn is not None and drawn.heights:
+            self._seeded_heights = ((drawn.key[0], *self._layout_state()), drawn.heights)
         if self.is_mounted:
             self.scroll_to(y=0, animate=False)
         self.set_reactive(TranscriptView.cursor, self.validate_cursor(cursor))
@@ -574,6 +581,7 @@ class DrawnAhead:
     notes: dict[int, list[Note]]  # by turn, as drawn
     key: tuple[object, ...]  # (width, what the drawing depended on)
     strips: dict[tuple[int, bool], list[Strip]] = field(repr=False)  # (turn index, cursor)
+    heights: list[int] = field(repr=False, default_factory=list)  # every turn's, estimated
 
 
 def _by_turn(notes: Sequence[Note]) -> dict[int, list[Note]]:

@@ -55,6 +55,8 @@ class VirtualTurnsView(PlainRows, ScrollView):
         # ``_item_strips`` while the width and state are the ones they were drawn for.
         self._seeded: dict[tuple[int, bool], list[Strip]] = {}
         self._seed_key: tuple[object, ...] | None = None
+        # Every item's estimated height worked out ahead, for the layout key it was made for.
+        self._seeded_heights: tuple[tuple[object, ...], list[int]] | None = None
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -197,8 +199,13 @@ class VirtualTurnsView(PlainRows, ScrollView):
         self._clear_strips()
         rough = self._first_layout
         self._first_layout = False
-        near = min(self.cursor, max(0, self._item_count() - 1)) if rough else None
-        self._layout = HeightIndex(self._estimate_heights(region.width, near))
+        ahead, self._seeded_heights = self._seeded_heights, None
+        if ahead is not None and ahead[0] == key:
+            rough = False  # every item estimated when the call was drawn ahead
+            self._layout = HeightIndex(list(ahead[1]))
+        else:
+            near = min(self.cursor, max(0, self._item_count() - 1)) if rough else None
+            self._layout = HeightIndex(self._estimate_heights(region.width, near))
         if rough:
             self.call_after_refresh(self._refine_estimates, self._layout)
         self._sync_virtual_size()
