@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -54,6 +52,8 @@ def copy_private(source: Path, path: Path, *, store: Path | None = None) -> Path
     except OSError as exc:
         raise StoreError(f"Cannot read {source}: {exc.strerror or exc}.") from None
     with reader:
+        import shutil
+
         return _write(path, store, lambda handle: shutil.copyfileobj(reader, handle, 1 << 20))
 
 
@@ -117,6 +117,8 @@ def _write_into(path: Path, fill: Callable[[IO[bytes]], object]) -> Path:
 def _replace(path: Path, fill: Callable[[IO[bytes]], object]) -> Path:
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        import tempfile  # only where a file is written: not for every store opened
+
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None

@@ -7,8 +7,8 @@ import argparse
 import contextlib
 import errno
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from polytui import __version__
 from polytui.core.errors import (
@@ -20,6 +20,8 @@ from polytui.core.errors import (
     redact,
     unexpected_error,
 )
+
+T = TypeVar("T")
 
 SUBCOMMANDS = (
     "show",
@@ -92,8 +94,43 @@ def _restore_handlers() -> None:
         signal.signal(signum, handler)
 
 
+def _terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` reads it (COLUMNS, then standard
+    output's terminal, else 80), without importing shutil (and its compression modules) on
+    every launch: argparse asks for it whenever an argument is added."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see '{self.prog} --help')")
@@ -269,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     argv = [_as_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     _stop_requested.clear()
+    _quiet_asyncio[:] = [False]
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
@@ -290,12 +328,7 @@ def _main(argv: Sequence[str] | None) -> int:
             import signal
 
             _handle(signal.SIGTERM, _on_signal)
-            if not debug:
-                # asyncio writes a traceback for a task a signal ended while the loop shuts
-                # down; the command says what stopped it in one line of its own.
-                import logging
-
-                logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+            _quiet_asyncio[:] = [not debug]
             if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
                 _handle(signal.SIGINT, _on_interrupt)
             if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:  # not under nohup
@@ -336,6 +369,23 @@ def _main(argv: Sequence[str] | None) -> int:
         if _stop_requested:
             return _stopped(_stop_requested[0], secrets)
         return _unexpected(exc, debug, secrets)
+
+
+# Whether run_async silences asyncio's own log (a command's, not the app's, unless --debug).
+_quiet_asyncio: list[bool] = [False]
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` for a command. asyncio writes a traceback for a task a signal ended
+    while the loop shuts down; the command says what stopped it in one line of its own, so
+    that log is silenced (unless --debug). Here rather than at start-up: logging is imported
+    only by the commands that run an event loop."""
+    import asyncio
+    import logging
+
+    if _quiet_asyncio[0]:
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    return asyncio.run(coroutine)
 
 
 def _signum(exc: BaseException) -> int:

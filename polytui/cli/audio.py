@@ -236,6 +236,6 @@ async def _obtain(recordings: Recordings, key: RecordingKey) -> tuple[Recording,
 
 
 def _run(coroutine: Any) -> Any:
-    import asyncio
+    from . import run_async
 
-    return asyncio.run(coroutine)
+    return run_async(coroutine)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from polytui.core.config import Settings
 from polytui.core.errors import NotFoundError, UsageError
-from polytui.core.facts import format_clock
+from polytui.core.numbers import format_clock
 from polytui.core.text import clean_line
 
 from .args import MAX_ROW_ID, bounded_int, sort_column

@@ -188,9 +188,9 @@ async def _load_remote(loader, conversation_id: str, allow_stale: bool):
 
 
 def _run_async(coroutine):
-    import asyncio
+    from . import run_async
 
-    return asyncio.run(coroutine)
+    return run_async(coroutine)
 
 
 def emit(text: str, output: Path | None, store: Path | None = None) -> None:

@@ -84,9 +84,9 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_listing(args, settings, show=False, fetch=True)
     ids, settings = targets(read_ids(args), settings)
-    import asyncio
+    from . import run_async
 
-    return asyncio.run(fetch_ids(ids, concurrency, settings))
+    return run_async(fetch_ids(ids, concurrency, settings))
 
 
 async def fetch_ids(

@@ -93,9 +93,9 @@ def run_listing(args: argparse.Namespace, settings: Settings, *, show: bool, fet
             "calls are in `polytui cache list`."
         )
     page_size = getattr(args, "page_size", DEFAULT_PAGE_SIZE)
-    import asyncio
+    from . import run_async
 
-    return asyncio.run(
+    return run_async(
         _run(filters, settings, page_size, args.json if show else None, fetch, concurrency)
     )
 

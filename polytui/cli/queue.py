@@ -207,11 +207,10 @@ def new_queue(store, args: argparse.Namespace, settings: Settings) -> int:
     stored = {(row.agent, row.conversation_id) for row in store.rows_for(calls)}
     missing = [key for key in calls if key not in stored]
     if missing and args.fetch:
-        import asyncio
-
+        from . import run_async
         from .fetch import DEFAULT_CONCURRENCY, fetch_ids
 
-        code = asyncio.run(
+        code = run_async(
             fetch_ids([cid for _, cid in missing], DEFAULT_CONCURRENCY, settings, out=sys.stderr)
         )
         print(f"Review it with: polytui queue review {_quoted(queue.name)}", file=sys.stderr)
@@ -229,14 +228,13 @@ def new_queue(store, args: argparse.Namespace, settings: Settings) -> int:
 def listed_calls(args: argparse.Namespace, settings: Settings) -> tuple[list[ConversationKey], str]:
     """The calls of the configured agent that the filters select (every page), and the words
     naming them as the queue's source."""
-    import asyncio
-
+    from . import run_async
     from .listing import listed_calls as run_listing
 
     if not settings.agent:
         raise UsageError("Say whose calls to list: --agent or POLYAI_AGENT_ID.")
     filters = filters_from(args)
-    found = asyncio.run(run_listing(filters, settings, cap=MAX_ITEMS))
+    found = run_async(run_listing(filters, settings, cap=MAX_ITEMS))
     agent = settings.agent
     return [(agent, call.conversation_id) for call in found], f"listing {filters.describe()}"
 

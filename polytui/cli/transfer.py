@@ -89,9 +89,9 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         from .targets import targets
 
         ids, settings = targets(read_ids(args), settings)
-    import asyncio
+    from . import run_async
 
-    return asyncio.run(_export(ids, args.format, args.output, args.concurrency, settings))
+    return run_async(_export(ids, args.format, args.output, args.concurrency, settings))
 
 
 def prepare_directory(path: Path) -> Path:

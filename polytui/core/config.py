@@ -37,13 +37,14 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, UsageError
-from .facts import DEFAULT_BANDS, LatencyBands
-from .ids import ACCOUNT_ID, StudioLink, parse_studio_url
-from .keys import parse_keymap
+from .latency import DEFAULT_BANDS, LatencyBands
+
+if TYPE_CHECKING:
+    from .ids import StudioLink
 
 APP_NAME = "polytui"
 
@@ -407,7 +408,10 @@ def _pick_profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
         if not isinstance(profile, dict):
             raise ConfigError(f"In the config file, profiles.{key} must be a table.")
         _check_types(profile, f"profiles.{key}.")
-        parse_keymap(profile.get("keys"), f"profiles.{key}.keys")
+        if "keys" in profile:
+            from .keys import parse_keymap
+
+            parse_keymap(profile["keys"], f"profiles.{key}.keys")
     if name is None:
         return {}
     if name not in profiles or not isinstance(profiles[name], dict):
@@ -498,10 +502,16 @@ def resolve_settings(
     )
     account, account_source = lookup("account", "POLYAI_ACCOUNT_ID", "account")
     if account is not None and str(account).strip():
+        from .ids import ACCOUNT_ID
+
         account = _checked_id(str(account), account_source, ACCOUNT_ID)
-    keymap = parse_keymap(file_data.get("keys"))
-    if "keys" in profile:
-        keymap.update(parse_keymap(profile["keys"], f"profiles.{profile_name}.keys"))
+    keymap: dict[str, str] = {}
+    if "keys" in file_data or "keys" in profile:  # the keymap's module only when remapped
+        from .keys import parse_keymap
+
+        keymap = parse_keymap(file_data.get("keys"))
+        if "keys" in profile:
+            keymap.update(parse_keymap(profile["keys"], f"profiles.{profile_name}.keys"))
     return Settings(
         api_key=str(api_key).strip() or None if api_key else None,
         platform_api_key=str(platform_key).strip() or None if platform_key else None,
@@ -541,6 +551,8 @@ def settings_for_target(settings: Settings, target: str | None) -> tuple[Setting
     """A pasted Studio URL sets the agent, account and region; a bare ID is taken as it is."""
     if not target:
         return settings, None
+    from .ids import parse_studio_url
+
     link = parse_studio_url(target)
     if link is None:
         return settings, target.strip()

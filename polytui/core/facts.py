@@ -12,47 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from .dates import parse_datetime
+from .latency import DEFAULT_BANDS as DEFAULT_BANDS
+from .latency import Band as Band
+from .latency import LatencyBands as LatencyBands
 from .note import Note
 from .numbers import finite, latency_summary
+from .numbers import format_clock as format_clock
 from .readings import as_text, compact_json
 
 if TYPE_CHECKING:
     from .events import FunctionEvent
     from .models import Conversation, Turn
-
-Band = Literal["good", "warn", "slow"]
-
-
-# -- latency bands -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LatencyBands:
-    """How long an answer may take: under ``good`` seconds is good, under ``warn`` is worth a
-    look, anything longer is slow (and marks the turn SLOW)."""
-
-    good: float = 1.5
-    warn: float = 3.0
-
-    def band(self, seconds: Any) -> Band | None:
-        """The band of a latency in seconds; None when it is not a known number."""
-        value = finite(seconds)
-        if value is None:
-            return None
-        if value < self.good:
-            return "good"
-        if value < self.warn:
-            return "warn"
-        return "slow"
-
-    def slow(self, seconds: Any) -> bool:
-        return self.band(seconds) == "slow"
-
-
-DEFAULT_BANDS = LatencyBands()
 
 
 # -- numbers and times ---------------------------------------------------------------------------
@@ -85,17 +58,6 @@ def format_offset(seconds: float | None) -> str:
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
     return f"{sign}{minutes:02d}:{secs:02d}"
-
-
-def format_clock(seconds: float | None) -> str:
-    """A call's length as a clock: ``m:ss``, ``h:mm:ss`` past an hour (``18:26:28``, never
-    ``1106:28``); "" when unknown or negative. The one way a list writes a length."""
-    value = finite(seconds)
-    if value is None or value < 0:
-        return ""
-    minutes, secs = divmod(int(round(value)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -1,6 +1,7 @@
 """Numbers from the API made safe to show: one reading of "a finite number or unknown", the
-percentiles and the (p50, p95, max) latency summary. The store, the exports and the app all
-use it."""
+percentiles and the (p50, p95, max) latency summary, and a call's length as a clock (re-exported
+by ``polytui.core.facts``: here so that ``cache list`` loads no more than it prints). The store,
+the exports and the app all use it."""
 
 from __future__ import annotations
 
@@ -38,3 +39,14 @@ def latency_summary(latencies: list[float | None]) -> tuple[float, float, float]
     p50, p95 = percentile(known, 50), percentile(known, 95)
     assert p50 is not None and p95 is not None
     return p50, p95, known[-1]
+
+
+def format_clock(seconds: float | None) -> str:
+    """A call's length as a clock: ``m:ss``, ``h:mm:ss`` past an hour (``18:26:28``, never
+    ``1106:28``); "" when unknown or negative. The one way a list writes a length."""
+    value = finite(seconds)
+    if value is None or value < 0:
+        return ""
+    minutes, secs = divmod(int(round(value)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

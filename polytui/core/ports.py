@@ -50,19 +50,48 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-# The listing's values cross the roles below: re-exported from here.
-from .listed import ListedCall as ListedCall
-from .listing import DEFAULT_PAGE_SIZE
-from .listing import KeptListing as KeptListing
-from .listing import ListFilter as ListFilter
-from .listing import ListPage as ListPage
-from .listing import PageToken as PageToken
-from .note import Note
-from .queues import ItemChange, ItemEvent, Queue, QueueItem
-
 if TYPE_CHECKING:
     from .errors import PolytuiError
+
+    # The listing's values cross the roles below: re-exported from here (loaded when first
+    # asked for, by ``__getattr__``: a command that only reads the store never builds them).
+    # What a search finds, and the recordings' values, cross the roles below too.
+    from .hits import CallHits as CallHits
+    from .hits import SearchHit as SearchHit
+    from .listed import ListedCall as ListedCall
+    from .listing import KeptListing as KeptListing
+    from .listing import ListFilter as ListFilter
+    from .listing import ListPage as ListPage
+    from .listing import PageToken as PageToken
+    from .media import FetchedRecording as FetchedRecording
+    from .media import Recording as Recording
+    from .media import RecordingKey as RecordingKey
     from .models import Conversation
+    from .note import Note
+    from .queues import ItemChange, ItemEvent, Queue, QueueItem
+
+_REEXPORTED = {
+    "CallHits": "hits",
+    "SearchHit": "hits",
+    "FetchedRecording": "media",
+    "Recording": "media",
+    "RecordingKey": "media",
+    "ListedCall": "listed",
+    "KeptListing": "listing",
+    "ListFilter": "listing",
+    "ListPage": "listing",
+    "PageToken": "listing",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _REEXPORTED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
 
 ConversationKey = tuple[str, str]  # (agent, conversation_id): one stored copy
 
@@ -254,34 +283,6 @@ class ListingPage:
     end: ListingCursor | None  # after the last row (None: an empty page at the start)
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    """One place a search found its words: a turn, the summary or a note."""
-
-    agent: str
-    conversation_id: str
-    turn: int | None  # 1-based turn number; None = the summary or a note on the whole call
-    field: str  # one of SEARCH_FIELDS
-    snippet: str  # plain, sanitised single-line excerpt of the field's text
-    highlights: tuple[tuple[int, int], ...]  # (start, end) of each matched word in snippet
-    score: float  # how good a match: higher is better (comparable within one call only)
-    started_at: str | None
-
-
-@dataclass(frozen=True)
-class CallHits:
-    """A call a search found, with how well and where: calls are ranked, not turns, so one
-    long call cannot crowd out the others."""
-
-    agent: str
-    conversation_id: str
-    started_at: str | None
-    summary: str  # the call's one-line summary ("" when none, or when it is not stored)
-    score: float  # higher is better (comparable within one search only)
-    count: int  # places found: turns, the summary, the API's note and reviewers' notes
-    hits: tuple[SearchHit, ...]  # the best few of them, best first
-
-
 @runtime_checkable
 class ConversationSource(Protocol):
     """Gets one call by its ID (PolyAI's get-by-ID)."""
@@ -319,7 +320,7 @@ class ConversationLister(Protocol):
         after: PageToken | None = None,
         *,
         agent: str | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int = ...,  # the listing's DEFAULT_PAGE_SIZE
     ) -> ListPage:
         """The page after ``after`` (None: the first), asked with exactly ``filters`` and
         ``page_size`` whatever the page; raises a ``PolytuiError`` with one sentence."""
@@ -545,46 +546,6 @@ class QueueStore(Protocol):
 
 
 # -- recordings ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordingKey:
-    """One recording of one call: which side of it, and whether PII is muted (``redacted``).
-
-    A key without PII access always gets the redacted recording from PolyAI, whatever it asks
-    for; the key says what was asked for."""
-
-    agent: str
-    conversation_id: str
-    direction: Direction = "combined"
-    redacted: bool = False
-
-    def describe(self) -> str:
-        """``"the caller's recording"``-style words for messages."""
-        side = {"combined": "", "user": "caller's ", "agent": "agent's "}[self.direction]
-        return f"the {'redacted ' if self.redacted else ''}{side}recording"
-
-
-@dataclass(frozen=True)
-class FetchedRecording:
-    """A recording a media source wrote: where it landed (complete, checked to be a WAV) and
-    how big it is."""
-
-    key: RecordingKey
-    path: Path
-    size: int  # bytes
-    correlation_id: str | None
-    host: str
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A recording kept on this computer."""
-
-    key: RecordingKey
-    path: Path  # absolute; a WAV file private to the user
-    size: int  # bytes
-    fetched_at: datetime  # aware, UTC
 
 
 @runtime_checkable

@@ -8,7 +8,6 @@ from polytui.core.ports import (
     SORT_KEYS,
     ConversationKey,
     ConversationRow,
-    SearchHit,
     StoredConversation,
 )
 
@@ -22,7 +21,6 @@ __all__ = [
     "SORT_KEYS",
     "ConversationKey",
     "ConversationRow",
-    "SearchHit",
     "Store",
     "StoredConversation",
 ]

@@ -22,9 +22,10 @@ def words_query(text: str, columns: tuple[str, ...]) -> str | None:
     """Every word of ``text`` (as typed: no syntax) in any of ``columns``, each also matching
     the words it begins when long enough (``search.finds_longer_words``); None when ``text``
     holds no word."""
+    words = [word for word in text.split() if has_words(word)]
+    if not words:
+        return None
     from polytui.core.search import finds_longer_words  # only when there are words
 
-    terms = [term(word, finds_longer_words(word)) for word in text.split() if has_words(word)]
-    if not terms:
-        return None
+    terms = [term(word, finds_longer_words(word)) for word in words]
     return "{" + " ".join(columns) + "} : (" + " AND ".join(terms) + ")"

@@ -9,17 +9,13 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from polytui.core.listed import ListedCall
-from polytui.core.listing import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    KeptListing,
-    ListFilter,
-    PageToken,
-)
 from polytui.core.ports import ConversationKey
 
 from .records import from_db_time, to_db_time, utc_now
+
+if TYPE_CHECKING:  # the listing's values load where a listing is read (not for every store)
+    from polytui.core.listed import ListedCall
+    from polytui.core.listing import KeptListing, ListFilter, PageToken
 
 T = TypeVar("T")
 _CHUNK = 400  # keys per statement (SQLite allows 32,766 variables; keep statements small)
@@ -86,6 +82,8 @@ def extend(
 
 
 def _read_calls(rows: list[tuple[Any, ...]]) -> tuple[ListedCall, ...]:
+    from polytui.core.listed import ListedCall
+
     calls = []
     for conversation_id, raw in rows:
         try:
@@ -108,6 +106,14 @@ def read(conn: sqlite3.Connection, name: str) -> KeptListing | None:
     if head is None:
         return None
     agent, host, filters, made_at, cursor, offset, page_size, complete, unapplied = head
+    from polytui.core.listing import (
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+        KeptListing,
+        ListFilter,
+        PageToken,
+    )
+
     rows = conn.execute(
         "SELECT conversation_id, raw FROM listed_calls WHERE name = ? ORDER BY position", (name,)
     ).fetchall()
@@ -141,7 +147,11 @@ def remember(conn: sqlite3.Connection, name: str, filters: ListFilter) -> None:
 
 def remembered(conn: sqlite3.Connection, name: str) -> ListFilter | None:
     row = conn.execute("SELECT filters FROM remembered_filters WHERE name = ?", (name,)).fetchone()
-    return None if row is None else ListFilter.from_json(row[0])
+    if row is None:
+        return None
+    from polytui.core.listing import ListFilter
+
+    return ListFilter.from_json(row[0])
 
 
 def stored_among(conn: sqlite3.Connection, keys: Sequence[ConversationKey]) -> set[ConversationKey]:

@@ -13,23 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from polytui.core.errors import ConflictError, NotFoundError, UsageError
 from polytui.core.ids import exact_id
 from polytui.core.ports import ConversationKey
-from polytui.core.queues import (
-    MAX_ITEMS,
-    STATUS_WORDS,
-    ItemChange,
-    ItemEvent,
-    Queue,
-    QueueItem,
-    apply_change,
-    check_name,
-    claim,
-    name_key,
-    pick_next,
-    tally,
-)
 from polytui.core.text import clean_line
 
 from .records import from_db_time, to_db_time, utc_now
+
+if TYPE_CHECKING:  # the queues' model loads where a queue is read or changed, not with the store
+    from polytui.core.queues import ItemChange, ItemEvent, Queue, QueueItem
 
 T = TypeVar("T")
 
@@ -42,6 +31,8 @@ _ITEM = (
 
 
 def _item(row: tuple[Any, ...]) -> QueueItem:
+    from polytui.core.queues import QueueItem
+
     name, position, agent, cid, status, verdict, category, reviewer, changed, revision = row
     return QueueItem(
         queue=name,
@@ -59,6 +50,8 @@ def _item(row: tuple[Any, ...]) -> QueueItem:
 
 def _queue_id(conn: sqlite3.Connection, name: str) -> tuple[int, str]:
     """The queue's row id and its name as stored; NotFoundError naming it otherwise."""
+    from polytui.core.queues import name_key
+
     row = conn.execute(
         "SELECT id, name FROM queues WHERE name_key = ?", (name_key(name),)
     ).fetchone()
@@ -70,6 +63,8 @@ def _queue_id(conn: sqlite3.Connection, name: str) -> tuple[int, str]:
 
 
 def _queues(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[Queue]:
+    from polytui.core.queues import Queue, tally
+
     rows = conn.execute(
         "SELECT q.id, q.name, q.source, q.created_by, q.created_at, i.status, i.verdict, "
         "count(i.position) FROM queues q LEFT JOIN queue_items i ON i.queue_id = q.id "
@@ -151,6 +146,8 @@ class QueueMethods:
     def create_queue(
         self, name: str, calls: Sequence[ConversationKey], *, source: str, reviewer: str
     ) -> Queue:
+        from polytui.core.queues import MAX_ITEMS, check_name, name_key
+
         name = check_name(name)
         keys = list(dict.fromkeys((str(agent), str(cid)) for agent, cid in calls))
         for agent, cid in keys:  # the one check of IDs, as for every road into the store
@@ -190,6 +187,8 @@ class QueueMethods:
         return self._run(lambda c: _queues(c, "", ()), write=False)
 
     def get_queue(self, name: str) -> Queue | None:
+        from polytui.core.queues import name_key
+
         found = self._run(
             lambda c: _queues(c, "WHERE q.name_key = ?", (name_key(name),)), write=False
         )
@@ -198,6 +197,8 @@ class QueueMethods:
     def queue_items(
         self, name: str, *, statuses: Sequence[str] | None = None
     ) -> builtins.list[QueueItem]:
+        from polytui.core.queues import STATUS_WORDS
+
         wanted = None if statuses is None else list(dict.fromkeys(statuses))
         for status in wanted or ():
             if status not in STATUS_WORDS:
@@ -223,6 +224,8 @@ class QueueMethods:
         reviewer: str,
         expected_revision: int | None = None,
     ) -> QueueItem:
+        from polytui.core.queues import apply_change
+
         now = self.clock()
 
         def operation(conn: sqlite3.Connection) -> QueueItem:
@@ -243,6 +246,8 @@ class QueueMethods:
         return self._run(operation, write=True)
 
     def claim_item(self, name: str, key: ConversationKey, *, reviewer: str) -> QueueItem:
+        from polytui.core.queues import claim
+
         now = self.clock()
 
         def operation(conn: sqlite3.Connection) -> QueueItem:
@@ -259,6 +264,8 @@ class QueueMethods:
         return self._run(operation, write=True)
 
     def claim_next(self, name: str, *, reviewer: str, after: int | None = None) -> QueueItem | None:
+        from polytui.core.queues import claim, pick_next
+
         now = self.clock()
 
         def operation(conn: sqlite3.Connection) -> QueueItem | None:
@@ -280,6 +287,8 @@ class QueueMethods:
         return self._run(operation, write=True)
 
     def item_history(self, name: str, key: ConversationKey) -> builtins.list[ItemEvent]:
+        from polytui.core.queues import ItemEvent
+
         def operation(conn: sqlite3.Connection) -> builtins.list[ItemEvent]:
             queue_id, stored_name = _queue_id(conn, name)
             if _read_item(conn, queue_id, key) is None:

@@ -19,17 +19,14 @@ from polytui.core.errors import PolytuiError, StoreError
 from polytui.core.ids import exact_id
 from polytui.core.note import Note
 from polytui.core.ports import (
-    CallHits,
     ConversationKey,
     ConversationRow,
     ListingCursor,
     ListingPage,
     NewCall,
     PreparedCall,
-    SearchHit,
     StoredConversation,
 )
-from polytui.core.search import problem
 
 from . import notes
 from .connection import (
@@ -50,6 +47,7 @@ from .records import from_db_time, payload_pieces, to_db_time, utc_now
 from .writes import Prepared, prepare, prepare_new, write
 
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
+    from polytui.core.hits import CallHits, SearchHit  # and a search's values where one runs
     from polytui.core.models import Conversation
 
 T = TypeVar("T")
@@ -423,6 +421,8 @@ class Store(QueueMethods, ListingMethods):
     def query_problem(self, query: str) -> str | None:
         """Why ``query`` is not polytui's search syntax, in one plain sentence (None when it
         is): ``search`` then takes its words as typed, and a user may want to know."""
+        from polytui.core.search import problem  # the query syntax only where a search runs
+
         return problem(_valid_text(query))
 
     def delete(self, conversation_ids: Iterable[str], agent: str | None = None) -> int:
