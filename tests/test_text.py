@@ -82,3 +82,22 @@ def test_printable_text_is_returned_as_it_is_for_every_code_point():
     ]
     assert printable_yet_unsafe == []
     assert clean("a\u202eb") != "a\u202eb"  # the slow path still runs for the rest
+
+
+def test_json_escaping_checks_quickly_and_agrees_with_the_pattern():
+    """``escape_json_text`` skips its pattern when C loops find nothing to escape (ASCII text
+    byte by byte, other text by ``str.isprintable``): the same answer as the pattern for every
+    ASCII character and every code point of the first planes, alone and inside plain JSON."""
+    from polytui.core.text import _UNSAFE, _json_escape, escape_json_text
+
+    def by_pattern(text: str) -> str:
+        return _UNSAFE.sub(_json_escape, text)
+
+    codes = [*range(0x3000), *range(0xD7F0, 0xE010), *range(0xFE00, 0x10000), 0xE0001, 0x1F600]
+    for code in codes:
+        char = chr(code)
+        for text in (char, f'{{\n  "text": "a{char}b",\n  "n": 1\n}}', f'{{"é": "{char}"}}'):
+            assert escape_json_text(text) == by_pattern(text), hex(code)
+    assert escape_json_text('{"a": "\u202e"}') == '{"a": "\\u202e"}'
+    assert escape_json_text('{"a": "\x1b[2J"}\n') == '{"a": "\\u001b[2J"}\n'
+    assert escape_json_text('{"a": "caf\u00e9\u00a0x"}') == '{"a": "caf\u00e9\u00a0x"}'

@@ -96,7 +96,24 @@ def escape_json_text(json_text: str) -> str:
     written as a ``\\u`` escape (four hex digits): the same value for any JSON reader, inert
     on a terminal. JSON escapes C0 controls itself; this covers C1 controls, bidi overrides
     and the other invisible characters."""
+    if _plainly_safe(json_text):  # nearly every call's JSON: checked in C, ~10x the regex's speed
+        return json_text
     return _UNSAFE.sub(_json_escape, json_text)
+
+
+# The ASCII characters ``_UNSAFE`` never matches: the printable ones and the line break.
+_SAFE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def _plainly_safe(text: str) -> bool:
+    """True when ``text`` holds nothing ``_UNSAFE`` matches, found by C loops: ASCII text by
+    deleting every safe byte (nothing may be left), other text by ``str.isprintable`` with
+    its line breaks read as spaces (no character ``_UNSAFE`` matches is printable: a test
+    checks every code point). False may still mean safe (a no-break space is not printable):
+    the pattern then decides."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _SAFE_ASCII)
+    return text.replace("\n", " ").isprintable()
 
 
 def clean_line(value: object) -> str:
