@@ -72,6 +72,60 @@ def test_a_stored_call_that_needed_coercion_still_shows(tmp_path):
     assert "PolyScore" in out and " 4" in out
 
 
+# What the read-only commands leave out (each loads where it is used): the event loop and
+# logging, file-writing helpers, the models of queues and listings, search's syntax and values,
+# the keymap, the rules about a call, the recordings' values. Speed lives in the benchmarks;
+# this keeps the imports from creeping back.
+_NOT_FOR_READING = (
+    "asyncio",
+    "logging",
+    "shutil",
+    "tempfile",
+    "platformdirs",
+    "polytui.core.queues",
+    "polytui.core.listing",
+    "polytui.core.listed",
+    "polytui.core.keys",
+    "polytui.core.facts",
+    "polytui.core.readings",
+    "polytui.core.media",
+    "polytui.workspace",
+)
+
+
+def _loaded_after(tmp_path: Path, argv: list[str]) -> set[str]:
+    probe = (
+        "import sys, json; from polytui.cli import main; "
+        f"code = main({argv!r}); print(json.dumps([code, sorted(sys.modules)]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POLYTUI_DATA_DIR": str(tmp_path), "POLYTUI_CONFIG_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 0, done.stderr
+    return set(modules)
+
+
+def test_the_read_only_commands_load_only_what_they_use(tmp_path):
+    call = sample_conversations()[0]
+    cid = call["conversationId"]
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store.put(DEMO_AGENT, "https://h", json.dumps(call), Conversation.from_data(call))
+    listing = _loaded_after(tmp_path, ["--offline", "cache", "list", "-n", "50"])
+    shown = _loaded_after(tmp_path, ["--offline", "show", cid, "--format", "json"])
+    found = _loaded_after(tmp_path, ["--offline", "cache", "search", "the"])
+    for loaded in (listing, shown, found):
+        assert not loaded & set(_NOT_FOR_READING), sorted(loaded & set(_NOT_FOR_READING))
+    assert "polytui.adapters.sqlite" in listing  # the probe did read the store
+    for module in ("polytui.core.search", "polytui.core.hits", "polytui.core.snippets"):
+        assert module not in listing and module not in shown and module in found
+
+
 def test_the_export_formats_and_notes_key_have_one_spelling():
     assert FORMAT_CHOICES == FORMATS
     assert NOTES_KEY == NOTE_MODULE_KEY == "polytuiNotes"
