@@ -4,6 +4,7 @@
     python benchmarks/bench.py --quick    # small sizes, few repetitions (CI: proves it works)
     python benchmarks/bench.py --chat     # only the 50,000-turn chat's rows (about a minute)
     python benchmarks/bench.py --import-only  # only the import row, 10,000 files (about a minute)
+    python benchmarks/bench.py --reads    # only the rows reading a big store (5-10 minutes)
 
 Every figure is a ratio of two things measured side by side in the same run, interleaved so
 that machine noise hits both alike. The data is built fresh in a throwaway directory through
@@ -182,6 +183,24 @@ def import_only(plan: Plan, *, judged: bool = True) -> int:
     return 0
 
 
+def read_rows(workdir: Path, env: dict, plan: Plan) -> list[Row]:
+    """The rows of commands reading a big store (``--reads``), on the same data as the full run."""
+    ids = fetch_big_calls(env, [5000])
+    print(f"storing {plan.small_calls:,} and {plan.big_calls:,} calls...", file=sys.stderr)
+    small = build_corpus(workdir / "small", plan.small_calls)
+    big = build_corpus(workdir / "big", plan.big_calls)
+    rows = [list_row(env, big, small, plan.show_repeat), *browser_rows(big, plan.search_repeat)]
+    rows.append(search_row(env, small, plan.search_repeat, 0.7))
+    rows.append(search_row(env, big, plan.search_repeat, 0.3))
+    big_json = workdir / "big-call.json"
+    run_quiet(
+        [*polytui_command(), "--offline", "show", ids[5000], "-f", "json", "-o", str(big_json)],
+        env,
+    )
+    rows.append(show_json_row(env, ids[5000], big_json, plan.show_repeat))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
@@ -192,6 +211,12 @@ def main() -> int:
         "--import-only",
         action="store_true",
         help="only the import row (its files written, nothing else built), median of 3",
+    )
+    parser.add_argument(
+        "--reads",
+        action="store_true",
+        help="only the rows reading a big store: cache list, the browser, cache search, "
+        "show --format json",
     )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
@@ -220,6 +245,13 @@ def main() -> int:
             rows = chat_rows(
                 Tmux(120, 40), env, bare, plan.chat_turns, plan.paint_repeat, plan.memory_repeat
             )
+            print(f"load average before {load_before}, after {load_average()}")
+            print_table(rows)
+            return 0
+        if args.reads:
+            rows = read_rows(workdir, env, plan)
+            if args.quick:
+                rows = [replace(row, judged=False) for row in rows]
             print(f"load average before {load_before}, after {load_average()}")
             print_table(rows)
             return 0

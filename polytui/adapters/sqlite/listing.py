@@ -20,6 +20,8 @@ from polytui.core.ports import ConversationKey, ConversationRow, ListingCursor, 
 
 from .fts import words_query
 from .index import DOC_BITS
+from .matches import TABLE as MATCHES
+from .matches import matching
 from .records import from_db_time
 
 # The value each listing sorts by (the expression of its index, so that the index is walked).
@@ -75,12 +77,13 @@ class _Spec(NamedTuple):
 
 
 def _where(
-    agent: str | None, text_filter: str | None, *, walk: bool = False
+    conn: sqlite3.Connection, agent: str | None, text_filter: str | None, *, walk: bool = False
 ) -> tuple[list[str], list[Any]]:
     """``text_filter``'s words must each begin a word of the ID, summary, tags, channel, start
     time or agent: looked up in the calls' index (its "listing" and "summary" columns), never
-    by reading every row. ``walk``: the order's index is walked and each call checked against
-    the matches (best when many match), instead of the matches being read and sorted."""
+    by reading every row, once per filter (``matches.py``). ``walk``: the order's index is
+    walked and each call checked against the matches (best when many match), instead of the
+    matches being read and sorted."""
     where: list[str] = []
     params: list[Any] = []
     if agent is not None:
@@ -89,10 +92,14 @@ def _where(
     expression = words_query(text_filter or "", _FILTER_COLUMNS)
     if expression is not None:
         check = "+c.id" if walk else "c.id"  # "+": not a lookup by id, a check of each row
-        where.append(
-            f"{check} IN (SELECT rowid >> {DOC_BITS} FROM search_index WHERE search_index MATCH ?)"
-        )
-        params.append(expression)
+        if matching(conn, expression) is not None:
+            where.append(f"{check} IN {MATCHES}")
+        else:  # the matches could not be kept: the index is asked in the query itself
+            where.append(
+                f"{check} IN (SELECT rowid >> {DOC_BITS} FROM search_index "
+                "WHERE search_index MATCH ?)"
+            )
+            params.append(expression)
     return where, params
 
 
@@ -129,7 +136,8 @@ def _select(
     """Rows of one part of the listing (those with a value, or with ``empty``, those without),
     each with its place (value, id); ``after`` such a place, the rows beyond it."""
     value = spec.value
-    where, params = _where(spec.agent, spec.text_filter, walk=_many_match(conn, spec.text_filter))
+    walk = _many_match(conn, spec.text_filter)
+    where, params = _where(conn, spec.agent, spec.text_filter, walk=walk)
     if empty:
         where.insert(0, f"({value}) IS NULL")
         order = f"c.id {spec.way}"
@@ -160,12 +168,15 @@ def _many_match(conn: sqlite3.Connection, text_filter: str | None) -> bool:
     expression = words_query(text_filter or "", _FILTER_COLUMNS)
     if expression is None:
         return False
-    sql = "SELECT count(*) FROM search_index WHERE search_index MATCH ?"
-    return int(conn.execute(sql, (expression,)).fetchone()[0]) >= WALK_FROM
+    found = matching(conn, expression)
+    if found is None:
+        sql = "SELECT count(*) FROM search_index WHERE search_index MATCH ?"
+        found = int(conn.execute(sql, (expression,)).fetchone()[0])
+    return found >= WALK_FROM
 
 
 def _count(conn: sqlite3.Connection, spec: _Spec, *, empty: bool) -> int:
-    where, params = _where(spec.agent, spec.text_filter)
+    where, params = _where(conn, spec.agent, spec.text_filter)
     where.insert(0, f"({spec.value}) IS {'' if empty else 'NOT '}NULL")
     sql = f"SELECT count(*) FROM conversations AS c WHERE {' AND '.join(where)}"
     return int(conn.execute(sql, params).fetchone()[0])
@@ -218,7 +229,7 @@ def _count_beyond(conn: sqlite3.Connection, spec: _Spec, place: tuple[Any, Any] 
     """How many rows with a value lie beyond ``place`` (all of them when None)."""
     if place is None:
         return _count(conn, spec, empty=False)
-    where, params = _where(spec.agent, spec.text_filter)
+    where, params = _where(conn, spec.agent, spec.text_filter)
     where.insert(0, f"({spec.value}) IS NOT NULL")
     where.append(f"({spec.value}, c.id) {spec.beyond} (?, ?)")
     params.extend(place)
@@ -260,7 +271,7 @@ def position(
 ) -> int | None:
     """The 0-based line of ``key`` in the listing; None when it is not listed."""
     spec = _Spec(order_by, descending, agent, text_filter or None)
-    where, params = _where(agent, spec.text_filter)
+    where, params = _where(conn, agent, spec.text_filter)
     where.append("c.agent = ? AND c.conversation_id = ?")
     params.extend(key)
     sql = f"SELECT {spec.value}, c.id FROM conversations AS c WHERE {' AND '.join(where)}"
@@ -271,7 +282,7 @@ def position(
     before = _Spec(order_by, not descending, agent, spec.text_filter)  # "beyond" turned round
     if value is not None:
         return _count_beyond(conn, before, (value, row_id))
-    where, params = _where(agent, spec.text_filter)
+    where, params = _where(conn, agent, spec.text_filter)
     where.insert(0, f"({spec.value}) IS NULL")
     where.append(f"c.id {before.beyond} ?")
     params.append(row_id)
@@ -296,6 +307,11 @@ def rows_for(conn: sqlite3.Connection, keys: Sequence[ConversationKey]) -> list[
 
 
 def count_rows(conn: sqlite3.Connection, *, agent: str | None, text_filter: str | None) -> int:
-    where, params = _where(agent, text_filter)
+    expression = words_query(text_filter or "", _FILTER_COLUMNS)
+    if agent is None and expression is not None:
+        found = matching(conn, expression)  # the calls matching, counted as they were found
+        if found is not None:
+            return found
+    where, params = _where(conn, agent, text_filter)
     sql = f"SELECT count(*) FROM conversations AS c WHERE {' AND '.join(where) or '1'}"
     return int(conn.execute(sql, params).fetchone()[0])
