@@ -122,6 +122,7 @@ def test_the_read_only_commands_load_only_what_they_use(tmp_path):
     for loaded in (listing, shown, found):
         assert not loaded & set(_NOT_FOR_READING), sorted(loaded & set(_NOT_FOR_READING))
     assert "polytui.adapters.sqlite" in listing  # the probe did read the store
+    assert "polytui.core.note" not in listing  # no note is read
     for module in ("polytui.core.search", "polytui.core.hits", "polytui.core.snippets"):
         assert module not in listing and module not in shown and module in found
 

@@ -16,12 +16,14 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from polytui.core.note import Note
 from polytui.core.text import clean_line
 
 from .records import CALL_COLUMNS, Document, pack_bytes
+
+if TYPE_CHECKING:
+    from polytui.core.note import Note
 
 DOC_BITS = 24  # units per call: the whole call and turns 1 .. 16,777,215
 DOC_MASK = (1 << DOC_BITS) - 1

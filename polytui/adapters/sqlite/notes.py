@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polytui.core.errors import NotFoundError, UsageError
-from polytui.core.note import NOTE_LABELS, Note
 
 from .index import drop_notes, index_note
 from .records import from_db_time, to_db_time, utc_now
+
+if TYPE_CHECKING:  # the notes' model loads where a note is read or written
+    from polytui.core.note import Note
 
 SELECT = "SELECT id, agent, conversation_id, turn, text, label, created_at, updated_at FROM notes"
 
 
 def check(turn: int | None, text: str, label: str | None) -> str:
     """The note's text as stored (stripped); UsageError for a bad turn, label or empty note."""
+    from polytui.core.note import NOTE_LABELS
+
     if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int) or turn < 1):
         raise UsageError(f"A note's turn must be a turn number from 1 up, not {turn!r}.")
     if label is not None and label not in NOTE_LABELS:
@@ -28,6 +32,8 @@ def check(turn: int | None, text: str, label: str | None) -> str:
 
 
 def from_row(row: tuple[Any, ...]) -> Note:
+    from polytui.core.note import Note
+
     note_id, agent, conversation_id, turn, text, label, created, updated = row
     return Note(
         id=note_id,

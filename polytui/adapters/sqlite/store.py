@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from polytui.core.errors import PolytuiError, StoreError
 from polytui.core.ids import exact_id
-from polytui.core.note import Note
 from polytui.core.ports import (
     ConversationKey,
     ConversationRow,
@@ -49,6 +48,7 @@ from .writes import Prepared, prepare, prepare_new, write
 if TYPE_CHECKING:  # the pydantic models load only where a call is read or stored
     from polytui.core.hits import CallHits, SearchHit  # and a search's values where one runs
     from polytui.core.models import Conversation
+    from polytui.core.note import Note
 
 T = TypeVar("T")
 
