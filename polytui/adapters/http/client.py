@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from polytui import __version__
-from polytui.core.config import Settings, config_path, without_credentials
+from polytui.core.config import Settings, config_path
 from polytui.core.errors import (
     ApiError,
     AuthError,
@@ -51,6 +51,7 @@ from polytui.core.errors import (
 from polytui.core.ids import validate_agent_id, validate_conversation_id
 from polytui.core.ports import Fetched, FetchedRecording, RecordingKey
 
+from .environment import environment_problem
 from .listing import Lister
 from .payload import read_conversation, read_json
 from .wire import (
@@ -116,35 +117,6 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
 
 
-_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
-
-
-def _environment_problem(exc: BaseException) -> UsageError | None:
-    """One sentence for an environment httpx cannot work with: a proxy variable naming a
-    SOCKS proxy (needs a package polytui does not bring) or a scheme no proxy has, or an
-    SSL_CERT_FILE / SSL_CERT_DIR that holds no certificate."""
-    import os
-
-    if isinstance(exc, ImportError | ValueError):
-        if not any(word in str(exc).lower() for word in ("proxy", "socks")):
-            return None
-        named = [
-            f"{name}={without_credentials(os.environ[name])!r}"
-            for variable in _PROXY_VARIABLES
-            for name in (variable, variable.lower())
-            if os.environ.get(name)
-        ]
-        shown = short_text(", ".join(named) or "a proxy variable", 160)
-        return UsageError(
-            f"The proxy in {shown} cannot be used: polytui speaks to http:// and https:// "
-            "proxies only."
-        )
-    named = [f"{n}={os.environ[n]!r}" for n in ("SSL_CERT_FILE", "SSL_CERT_DIR") if n in os.environ]
-    where = short_text(", ".join(named) or "the system's certificates", 160)
-    reason = short_text(getattr(exc, "strerror", None) or exc, 100)
-    return UsageError(f"Cannot read the trusted certificates from {where} ({reason}).")
-
-
 def _print_announce(line: str) -> None:
     print(f"polytui: {line}", file=sys.stderr, flush=True)
 
@@ -187,7 +159,7 @@ class ApiClient(Lister):
         try:
             self._http = self._open(settings, transport, max_connections)
         except (ImportError, ValueError, OSError) as exc:  # ssl.SSLError is an OSError
-            problem = _environment_problem(exc)
+            problem = environment_problem(exc)
             if problem is None:
                 raise
             raise problem from None
