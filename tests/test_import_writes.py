@@ -115,6 +115,28 @@ def test_when_writing_together_fails_each_call_is_written_alone(tmp_path: Path, 
         fts_ok(store._conn)
 
 
+def test_batches_copy_the_wal_into_the_database_past_64_mib_not_4(tmp_path: Path) -> None:
+    """A batch's commit checkpoints only past 64 MiB of WAL (SQLite's default is 4 MiB); a
+    write outside a batch, past 4 MiB, as before."""
+    db = tmp_path / "polytui.sqlite3"
+    wal = db.with_name(db.name + "-wal")
+    calls = [synthetic_conversation(i) for i in range(1200)]
+    with Store(db) as store:
+        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = db.stat().st_size
+        for start in range(0, len(calls), 300):
+            with store.batch():
+                batch = [new_call(data) for data in calls[start : start + 300]]
+                assert store.put_many(batch) == [None] * len(batch)
+        assert wal.stat().st_size > 5 * 2**20  # past SQLite's 1,000 pages...
+        assert db.stat().st_size == before  # ...and nothing copied into the database yet
+        assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+        store.put(DEMO_AGENT, HOST, json.dumps(calls[0]), Conversation.from_data(calls[0]))
+        assert db.stat().st_size > before  # a write of its own checkpoints as before
+        assert store.count() == len(calls)
+    assert integrity(db) == "ok"
+
+
 # -- polytui import -------------------------------------------------------------------------------
 
 
