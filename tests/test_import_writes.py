@@ -381,3 +381,45 @@ def test_when_no_worker_can_start_the_files_are_read_here(
         names.append(str(path))
     code, out, err = run_cli(capsys, "import", "-j", "2", *names)
     assert code == 0 and err == "" and out == "Imported 5 conversation(s), 0 new note(s).\n"
+
+
+def test_a_statement_stopped_by_a_signal_stops_put_many(tmp_path: Path) -> None:
+    """Ctrl+C or SIGTERM met inside SQLite ends the statement as "interrupted": put_many lets
+    that through (the command is stopping) instead of writing each call again alone."""
+    from polytui.core.errors import StoreInterrupted
+
+    calls = [new_call(synthetic_conversation(i)) for i in range(20)]
+    with Store(tmp_path / "polytui.sqlite3") as store:
+        store._conn.set_progress_handler(lambda: 1, 50)  # as a signal's handler would
+        with pytest.raises(StoreInterrupted):
+            store.put_many(calls)
+        store._conn.set_progress_handler(None, 0)
+        assert store.count() == 0
+
+
+def test_an_import_stops_at_a_stopped_statement(tmp_path, capsys, monkeypatch) -> None:
+    import polytui.cli.importing as importing
+    from polytui.core.errors import StoreInterrupted
+
+    monkeypatch.setattr(importing, "IMPORT_BATCH", 5)
+    original = Store.put_many
+    seen = []
+
+    def stopped_second(self, calls):
+        seen.append(1)
+        if len(seen) == 2:
+            raise StoreInterrupted("Cannot write to the store at x: interrupted.")
+        return original(self, calls)
+
+    monkeypatch.setattr(Store, "put_many", stopped_second)
+    monkeypatch.setenv("POLYTUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POLYTUI_CONFIG_DIR", str(tmp_path / "config"))
+    listed = tmp_path / "calls.json"
+    listed.write_text(json.dumps([synthetic_conversation(i) for i in range(12)]))
+    code, out, err = run_cli(capsys, "import", "-j", "0", str(listed))
+    assert (
+        code == 1 and out == "" and err == "polytui: Cannot write to the store at x: interrupted.\n"
+    )
+    assert len(seen) == 2  # stopped there: no third batch
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / "polytui.sqlite3")) as conn:
+        assert conn.execute("SELECT count(*) FROM conversations").fetchone() == (5,)

@@ -27,7 +27,7 @@ from typing import Any
 
 from polytui.core import jsontext
 from polytui.core.config import Settings
-from polytui.core.errors import BadPayloadError, PolytuiError, UsageError
+from polytui.core.errors import BadPayloadError, PolytuiError, StoreInterrupted, UsageError
 from polytui.core.note import MAX_TURN, NOTE_LABELS, NOTES_KEY, REVIEWS_KEY
 from polytui.core.ports import NewCall, PreparedCall
 from polytui.core.text import clean_line
@@ -281,8 +281,12 @@ class _Batches:
                 for (where, ready), error in zip(items, results, strict=True):
                     if error is None:
                         error = self._add_notes(ready, done)
+                    if isinstance(error, StoreInterrupted):
+                        raise error
                     if error is not None:
                         failed.append((where, error))
+        except StoreInterrupted:  # Ctrl+C or SIGTERM stopped a statement: the batch is undone
+            raise
         except PolytuiError as exc:  # the batch could not begin, or not be kept
             self.report.failed.extend((where, exc) for where, _ in items)
             return

@@ -90,6 +90,11 @@ class StoreError(PolytuiError):
     exit_code = EXIT_UNEXPECTED
 
 
+class StoreInterrupted(StoreError):
+    """A store statement stopped because a signal arrived (Ctrl+C, SIGTERM): the command is
+    stopping, so this is no failure of one write to report and go on from."""
+
+
 class ConflictError(PolytuiError):
     """A change crossed another one: someone changed the same thing meanwhile (a queue item
     another reviewer marked first). Nothing was written; the message says what is there now."""

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from polytui.core.errors import StoreError
+from polytui.core.errors import StoreError, StoreInterrupted
 from polytui.files import make_private_dir
 
 from .schema import NewerSchemaError, compact, migrate
@@ -96,8 +96,12 @@ def _reason(exc: BaseException) -> str:
 
 
 def store_error(path: Path, action: str, exc: BaseException) -> StoreError:
-    """``Cannot <action> the store at <path>: <reason>.``"""
-    return StoreError(f"Cannot {action} the store at {path}: {_reason(exc)}.")
+    """``Cannot <action> the store at <path>: <reason>.``; StoreInterrupted when a signal
+    stopped the statement (``_let_signals_in``)."""
+    message = f"Cannot {action} the store at {path}: {_reason(exc)}."
+    if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
+        return StoreInterrupted(message)
+    return StoreError(message)
 
 
 def retry_busy(operation: Callable[[], T], waiting: Callable[[], None] | None = None) -> T:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from polytui.core.errors import PolytuiError, StoreError
+from polytui.core.errors import PolytuiError, StoreError, StoreInterrupted
 from polytui.core.ids import exact_id
 from polytui.core.ports import (
     ConversationKey,
@@ -293,10 +293,14 @@ class Store(QueueMethods, ListingMethods):
 
         try:
             self._run(together, write=True)
+        except StoreInterrupted:  # the command is stopping: not one call's failure
+            raise
         except StoreError:
             for number, prepared in ready:
                 try:
                     self._run(lambda conn, p=prepared: write(conn, p), write=True)  # type: ignore[misc]
+                except StoreInterrupted:
+                    raise
                 except StoreError as exc:
                     results[number] = exc
         return results
