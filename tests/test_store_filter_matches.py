@@ -127,3 +127,36 @@ def test_a_read_only_store_filters_too(db: Path) -> None:
     finally:
         db.parent.chmod(0o700)
         db.chmod(0o600)
+
+
+def test_many_stores_one_after_another_each_find_their_own(db: Path) -> None:
+    """More stores than are remembered: the oldest are forgotten, none is answered with
+    another's matches."""
+    with Store(db) as store:
+        for number in range(3):
+            put(store, f"CA-{number}", "CHAT" if number else "VOICE-SIP", minute=number)
+    stores = [Store(db) for _ in range(70)]
+    try:
+        for number, opened in enumerate(stores):
+            words = "chat" if number % 2 else "voice-sip"
+            assert opened.count(text_filter=words) == (2 if number % 2 else 1)
+        for number, opened in enumerate(stores):
+            words = "voice-sip" if number % 2 else "chat"
+            assert listed(opened, words) == (["CA-0"] if number % 2 else ["CA-2", "CA-1"])
+    finally:
+        for opened in stores:
+            opened.close()
+
+
+def test_without_room_for_the_matches_the_index_is_asked_each_time(db: Path) -> None:
+    """A connection that cannot write even its temporary tables (here: query_only) still
+    filters, asking the full-text index in each query."""
+    with Store(db) as store:
+        for number in range(6):
+            put(store, f"CA-{number}", "VOICE-SIP" if number % 2 else "CHAT", minute=number)
+        store._conn.execute("PRAGMA query_only = 1")  # type: ignore[union-attr]
+        assert store.count(text_filter="voice-sip") == 3
+        assert listed(store, "voice-sip") == ["CA-5", "CA-3", "CA-1"]
+        assert store.position((AGENT, "CA-3"), text_filter="voice-sip") == 1
+        with pytest.raises(sqlite3.OperationalError):  # nothing was written after all
+            store._conn.execute("SELECT count(*) FROM temp.listing_matches")  # type: ignore[union-attr]

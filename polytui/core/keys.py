@@ -114,7 +114,8 @@ KEYMAP: dict[str, KeySpec] = {
     "queue_next": KeySpec("greater_than_sign", "the queue's next call (nothing marked)", QUEUE),
     "queue_previous": KeySpec("less_than_sign", "the queue's previous call", QUEUE),
     "queue_reopen": KeySpec(
-        "u", "a queue's marked call: reopen it (its mark and verdict go; the queue: to review)",
+        "u",
+        "a queue's marked call: reopen it (its mark and verdict go; the queue: to review)",
         QUEUE,
     ),
     "queue_category": KeySpec(

@@ -13,6 +13,7 @@ connection, even one at the same address, never takes this one's table for its o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from typing import NamedTuple
@@ -63,8 +64,9 @@ def matching(conn: sqlite3.Connection, expression: str) -> int | None:
             raise
         _filled.pop(token or "", None)
         return None
-    if len(_filled) >= _MAX_KEPT:
-        del _filled[next(iter(_filled))]
+    if len(_filled) >= _MAX_KEPT:  # best effort: stores on other threads may change it too
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):
+            del _filled[next(iter(_filled))]
     # Inside a transaction (a batch of writes) the fill may yet be rolled back: not kept.
     after = None if conn.in_transaction else (conn.total_changes, data_version)
     _filled[token] = _Filled(expression, after, count)
