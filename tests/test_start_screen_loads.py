@@ -23,6 +23,16 @@ from polytui.tui.screens.start import StartScreen
 
 CALL = "polytui.tui.screens.conversation"
 seen = {}
+mount = StartScreen.on_mount
+
+
+def on_mount(self):  # what is loaded as the start screen is put up, before it lists
+    seen["at_screen"] = CALL in sys.modules
+    seen["transcript"] = "polytui.tui.widgets.transcript" in sys.modules
+    return mount(self)
+
+
+StartScreen.on_mount = on_mount
 
 async def main():
     app = PolyTUI(resolve_settings({"offline": True}))
@@ -30,9 +40,6 @@ async def main():
         for _ in range(500):
             await pilot.pause(0.01)
             screen = app.screen
-            if isinstance(screen, StartScreen) and "at_screen" not in seen:
-                seen["at_screen"] = CALL in sys.modules
-                seen["transcript"] = "polytui.tui.widgets.transcript" in sys.modules
             if isinstance(screen, StartScreen) and screen.calls.count and CALL in sys.modules:
                 seen["listed"] = screen.calls.count
                 break
