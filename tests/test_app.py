@@ -792,3 +792,18 @@ async def test_a_config_file_others_can_read_is_warned_about_in_the_app(server, 
         (shown,) = notices(app)
         assert "other users can read it" in shown and f"chmod 600 {path}" in shown
         assert "k-from-file-123" not in shown
+
+
+async def test_leaving_a_call_at_its_first_frame_mounts_nothing_after(server, tmp_path):
+    """q pressed as a call's first frame is drawn: the panels and the search bar, mounted just
+    after that frame, are not mounted on the screen that is gone (it raised MountError)."""
+    app = make_app(server, tmp_path, initial_id=BANK_ID)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = conv_screen(app)
+        await app.pop_screen()  # the call's screen leaves (the start screen replaces it)
+        await pilot.pause()
+        assert not screen.is_attached
+        screen._deferred = None  # as before its first frame's follow-up ran
+        await screen._after_first_paint()  # must not raise
+        assert screen._deferred is None

@@ -183,6 +183,8 @@ class ConversationScreen(CallViewActions, QueueReview):
 
     async def _after_first_paint(self) -> None:
         self.polytui.resume_collector()
+        if not self.is_attached:
+            return  # left (q pressed at the first frame): nothing more to mount
         await self._mount_deferred()
         self.refresh_bindings()  # the footer lists the keys once it listens for them
 
