@@ -42,6 +42,8 @@ STATUS_WORDS = {
     "flagged": "flagged",
 }
 CLEAR = ""  # in an ItemChange: remove the verdict or category
+#: Statuses a reviewer set by marking the call (and can take back: reopen).
+MARKED = frozenset(STATUSES) - UNFINISHED
 
 MAX_NAME_LENGTH = 80
 MAX_CATEGORY_LENGTH = 120
@@ -264,6 +266,12 @@ def apply_change(item: QueueItem, change: ItemChange, reviewer: str, now: dateti
         changed_at=now,
         revision=item.revision + 1,
     )
+
+
+def mark_words(item: QueueItem) -> str:
+    """How ``item``'s status and verdict are written for people: ``done · fail``."""
+    words = STATUS_WORDS[item.status]
+    return f"{words} · {item.verdict}" if item.verdict else words
 
 
 def claim_expired(item: QueueItem, now: datetime) -> bool:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from polytui.core.errors import PolytuiError
-from polytui.core.queues import STATUS_WORDS, ItemChange, QueueItem
+from polytui.core.queues import MARKED, ItemChange, QueueItem, mark_words
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
 from polytui.tui.queue_session import QueueSession
@@ -136,7 +136,7 @@ class QueueScreen(Screen[None]):
         item = self.table.item_at(self.table.cursor)
         if item is None:
             return
-        if item.status not in ("done", "skipped", "flagged"):
+        if item.status not in MARKED:
             self.notify("This call is not marked: nothing to reopen.", timeout=4)
             return
         self.run_worker(self._reopen(item), group="queue-reopen", exit_on_error=False)
@@ -149,9 +149,11 @@ class QueueScreen(Screen[None]):
         except PolytuiError as exc:
             self.notify(clean_line(str(exc)), severity="error", timeout=8, markup=False)
         else:
-            was = STATUS_WORDS[before.status] + (f" · {before.verdict}" if before.verdict else "")
-            self.notify(f"Reopened {clean_line(item.conversation_id)} (was {was}).", timeout=4,
-                        markup=False)  # fmt: skip
+            self.notify(
+                f"Reopened {clean_line(item.conversation_id)} (was {mark_words(before)}).",
+                timeout=4,
+                markup=False,
+            )
         if self.is_attached:
             self.table.reload(follow=item.key)
 

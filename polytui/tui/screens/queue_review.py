@@ -25,10 +25,12 @@ from polytui.core.models import Conversation, Note
 from polytui.core.ports import ConversationKey
 from polytui.core.queues import (
     CARRIES_CATEGORY,
+    MARKED,
     STATUS_WORDS,
     ItemChange,
     QueueItem,
     held_by_other,
+    mark_words,
 )
 from polytui.core.text import clean_line
 from polytui.tui.keys import bind
@@ -59,7 +61,6 @@ MARKS = {
 }
 MARK_WORDS = {"pass": "done · pass", "fail": "done · fail", "skip": "skipped", "flag": "flagged"}
 QUEUE_ACTIONS = frozenset({"queue_step", "queue_mark", "queue_category", "queue_reopen"})
-REOPENS = frozenset({"done", "skipped", "flagged"})  # the marks a reviewer can take back
 AHEAD_AFTER = 0.1  # seconds after a move before the next calls are read ahead
 
 
@@ -204,7 +205,7 @@ class QueueReview(TranscriptNavigation):
         item = self.queue_item()
         if session is None or item is None:
             return
-        if item.status not in REOPENS:
+        if item.status not in MARKED:
             self.notify("This call is not marked: nothing to reopen.", timeout=4)
             return
         change = ItemChange(status="in_review")
@@ -215,8 +216,7 @@ class QueueReview(TranscriptNavigation):
             return
         self._write_behind(session.write_change(before, change), "Not reopened")
         self.show_review()
-        was = STATUS_WORDS[before.status] + (f" · {before.verdict}" if before.verdict else "")
-        self.notify(f"Reopened: in review again (was {was}).", timeout=4)
+        self.notify(f"Reopened: in review again (was {mark_words(before)}).", timeout=4)
 
     def action_queue_category(self) -> None:
         session = self.queue
