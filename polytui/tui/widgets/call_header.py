@@ -22,7 +22,6 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.visual import Visual
 
 from polytui.core.facts import (
     DEFAULT_BANDS,
@@ -59,7 +58,7 @@ from .header_parts import (
     score_badge,
     score_class,
 )
-from .plain_rows import PlainRows
+from .plain_rows import PlainRows, line_key, line_strip
 
 __all__ = ["CallHeader", "HeaderState", "LATENCY_STYLES", "render_sparkline", "score_class"]
 
@@ -242,14 +241,10 @@ class CallHeader(PlainRows):
         return self._strip(lines[y][1], width)
 
     def _strip(self, line: Content, width: int) -> Strip:
-        key = (width, line.plain, tuple(line.spans))
+        key = (width, *line_key(line))
         strip = self._strips.get(key)
         if strip is None:
-            drawn = Visual.to_strips(self, line, width, 1, self.visual_style)
-            # Measured from its segments: Textual's ``Content.join`` can overstate the width it
-            # carries (it starts its sum from the separator's), which the strip would inherit.
-            strip = Strip(list(drawn[0])) if drawn else Strip.blank(0)
-            self._strips[key] = strip
+            strip = self._strips[key] = line_strip(self, line, width)
         return strip
 
     def notify_style_update(self) -> None:

@@ -17,11 +17,12 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.visual import Visual
 from textual.widget import Widget
 
 from polytui.core.keys import CHARACTER_NAMES
 from polytui.tui.keys import key_display, keys_in_force
+
+from .plain_rows import line_key, line_strip
 
 GAP = 2  # cells between two keys
 PALETTE = ("^p", "palette")
@@ -96,10 +97,9 @@ class KeyFooter(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []  # (start, end, key) of each shown key
-        # The keys' part and the status's part as last drawn: a move that changes only the
-        # status (the turn's position) draws only that.
-        self._left: tuple[tuple[object, ...], Strip] | None = None
-        self._right_drawn: tuple[tuple[object, ...], Strip] | None = None
+        # The keys' part and the status's part ("left", "right") as last drawn: a move that
+        # changes only the status (the turn's position) draws only that.
+        self._drawn: dict[str, tuple[tuple[object, ...], Strip]] = {}
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -149,11 +149,16 @@ class KeyFooter(Widget):
             x += label.cell_length
         return Content.assemble(*parts)
 
-    def render(self) -> Content:
-        width = self.content_size.width
+    def _layout(self, width: int) -> tuple[Content, int, Content]:
+        """The line's three parts: the keys that fit, the blank cells after them, the status
+        (or the palette's hint) at the right."""
         right = self._right()
         left = self._keys_part(width - (right.cell_length + GAP if right else 0))
-        filler = max(GAP, width - left.cell_length - right.cell_length)
+        return left, max(GAP, width - left.cell_length - right.cell_length), right
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        left, filler, right = self._layout(width)
         line = Content.assemble(left, " " * filler, right)
         return line.truncate(width) if line.cell_length > width else line
 
@@ -164,27 +169,21 @@ class KeyFooter(Widget):
         style = self.visual_style
         if y != 0 or width <= 0 or self.text_selection is not None:
             return super().render_line(y) if y == 0 else Strip.blank(width, style.rich_style)
-        right = self._right()
-        left = self._keys_part(width - (right.cell_length + GAP if right else 0))
-        left_strip = self._part(left, "_left")
-        right_strip = self._part(right, "_right_drawn")
-        filler = max(GAP, width - left.cell_length - right.cell_length)
-        line = Strip.join([left_strip, Strip.blank(filler, style.rich_style), right_strip])
+        left, filler, right = self._layout(width)
+        filled = Strip.blank(filler, style.rich_style)
+        line = Strip.join([self._part(left, "left"), filled, self._part(right, "right")])
         return line.crop(0, width) if line.cell_length > width else line
 
-    def _part(self, content: Content, slot: str) -> Strip:
-        key = (content.plain, tuple(content.spans))
-        drawn: tuple[tuple[object, ...], Strip] | None = getattr(self, slot)
+    def _part(self, content: Content, side: str) -> Strip:
+        key = line_key(content)
+        drawn = self._drawn.get(side)
         if drawn is None or drawn[0] != key:
-            strips = Visual.to_strips(self, content, content.cell_length, 1, self.visual_style)
-            strip = Strip(list(strips[0])) if strips else Strip.blank(0)  # its own width
-            drawn = (key, strip)
-            setattr(self, slot, drawn)
+            drawn = self._drawn[side] = (key, line_strip(self, content, content.cell_length))
         return drawn[1]
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._left = self._right_drawn = None
+        getattr(self, "_drawn", {}).clear()  # (Widget.__init__ may call this before it is set)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -14,12 +14,28 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.cache import LRUCache
+from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
+from textual.visual import Visual
 from textual.widget import Widget
 
 Finish = Callable[[Strip], Strip]
+
+
+def line_key(line: Content) -> tuple[object, ...]:
+    """What a line of ``Content`` draws as: its text and its styles (``Content``'s own ``==``
+    compares the text only)."""
+    return (line.plain, tuple(line.spans))
+
+
+def line_strip(widget: Widget, line: Content, width: int) -> Strip:
+    """One line of ``Content`` drawn as ``widget`` draws its content, ``width`` cells at most,
+    measured from its segments: Textual's ``Content.join`` can overstate the width it carries
+    (it starts its sum from the separator's), which the strip would inherit."""
+    drawn = Visual.to_strips(widget, line, width, 1, widget.visual_style)
+    return Strip(list(drawn[0])) if drawn else Strip.blank(0)
 
 
 class PlainRows(Widget):
