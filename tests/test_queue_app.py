@@ -45,6 +45,16 @@ def bar(app) -> str:
     return str(app.screen.query_one("#queue-bar", Static).render())
 
 
+async def queue_screen(app, pilot, name: str = "mon") -> QueueScreen:
+    """The queue screen of ``name``, opened from the start screen and listed."""
+    await settle(app, pilot)
+    app.open_queue(name)
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, QueueScreen), screen_text(app)
+    return screen
+
+
 async def opened_from_queue(app, pilot) -> ConversationScreen:
     await settle(app, pilot)
     screen = app.screen
@@ -153,11 +163,7 @@ async def test_the_queue_screen_lists_filters_and_resumes(server, tmp_path, samp
         store.change_item("mon", keys[1], ItemChange(status="skipped"), reviewer="bob")
     app = make_app(server, tmp_path, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_queue("mon")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, QueueScreen)
+        screen = await queue_screen(app, pilot)
         text = screen_text(app)
         assert "queue 'mon' 1/7 done (1 fail) · 1 skipped" in text
         assert text.count("not stored") == 2  # calls 6 and 7

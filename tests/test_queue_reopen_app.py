@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from polytui.adapters.sqlite import Store
 from polytui.core.queues import ItemChange
-from polytui.tui.screens.queue import QueueScreen
 from polytui.tui.widgets.call_header import CallHeader
 
 from .test_app import SIZE, make_app, make_settings, notices, settle
-from .test_queue_app import bar, items, opened_from_queue, store_queue
+from .test_queue_app import bar, items, opened_from_queue, queue_screen, store_queue
 
 
 async def test_u_reopens_the_marked_call_on_screen(server, tmp_path, samples):
@@ -54,11 +53,7 @@ async def test_u_on_the_queue_screen_sends_the_call_back_to_review(server, tmp_p
         store.change_item("mon", keys[1], ItemChange(category="wrong card"), reviewer="bob")
     app = make_app(server, tmp_path, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_queue("mon")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, QueueScreen)
+        screen = await queue_screen(app, pilot)
         screen.table.move_to(screen.table.index_of(keys[1]))
         await pilot.press("u")
         await settle(app, pilot)
