@@ -24,14 +24,19 @@ class TableView(ScrollView):
     _strips: LRUCache[tuple[int, bool], Strip]
     _widths: list[int]
 
+    # -- what each table provides (CallTable, FoundTable): the base has no rows of its own -----
+
     @property
     def count(self) -> int:
+        """The lines the table lists now."""
         raise NotImplementedError
 
     def _sync_size(self) -> None:
+        """Set the virtual size from ``count`` and the columns' widths."""
         raise NotImplementedError
 
     def move_to(self, index: int) -> None:
+        """Put the cursor on line ``index`` (what a move means is the table's own)."""
         raise NotImplementedError
 
     # -- geometry ------------------------------------------------------------------------------
